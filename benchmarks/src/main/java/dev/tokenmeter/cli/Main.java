@@ -1,0 +1,116 @@
+package dev.tokenmeter.cli;
+
+import dev.tokenmeter.TokenmeterException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code tokenmeter} command. Exit codes: 0 success, 1 a run that failed, 2 a usage error (bad options or
+ * values). Errors are one line on stderr; the stack trace only with {@code --verbose} or TOKENMETER_DEBUG set.
+ */
+@Command(name = "tokenmeter", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Measures batched LLM inference: tokens per second, latency percentiles, roofline"
+                + " utilization and cost.",
+        subcommands = {RunCommand.class, GenerateCommand.class, ModelsCommand.class, DevicesCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+    static final String DEBUG_ENV = "TOKENMETER_DEBUG";
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Print stack traces of errors (also: environment variable " + DEBUG_ENV + ").")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is needed: run, generate, models or devices");
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with tokenmeter's error handling and exit codes; what {@link #main} runs. */
+    public static CommandLine commandLine() {
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> failure(ex, cmd.getErr(), main.debug()));
+        return cl;
+    }
+
+    private boolean debug() {
+        String env = System.getenv(DEBUG_ENV);
+        return verbose || (env != null && !env.isBlank() && !env.equals("0") && !env.equalsIgnoreCase("false"));
+    }
+
+    private static int usageError(ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("tokenmeter: error: " + ex.getMessage());
+        if (cmd.getCommandSpec().userObject() instanceof Main && args.length == 0) {
+            cmd.usage(err);
+        } else {
+            UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println("See '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
+        }
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    /**
+     * An exception out of a command: a validation error (IllegalArgumentException) is a usage error; anything
+     * else means the run failed. A TokenmeterException's message says all; other exceptions are unexpected,
+     * so their type is named too.
+     */
+    static int failure(Exception ex, PrintWriter err, boolean debug) {
+        boolean usage = ex instanceof IllegalArgumentException;
+        String message = ex.getMessage() == null ? "" : ex.getMessage();
+        if (usage || ex instanceof TokenmeterException) {
+            err.println("tokenmeter: error: " + message);
+        } else {
+            err.println("tokenmeter: error: " + ex.getClass().getName() + (message.isEmpty() ? "" : ": " + message));
+        }
+        if (debug) {
+            ex.printStackTrace(err);
+        } else if (!usage && !(ex instanceof TokenmeterException)) {
+            err.println("(run with --verbose or " + DEBUG_ENV + "=1 for the stack trace)");
+        }
+        err.flush();
+        return usage ? EXIT_USAGE : EXIT_FAILED;
+    }
+
+    /** The build's version and commit, from the stamp core's build writes. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("/dev/tokenmeter/build.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (IOException e) {
+                // No stamp: "unknown" below says so.
+            }
+            return new String[] {"tokenmeter " + p.getProperty("version", "unknown") + " (commit "
+                    + p.getProperty("commit", "unknown") + ")",
+                    "Java " + System.getProperty("java.runtime.version") + ", " + System.getProperty("java.vm.name")};
+        }
+    }
+}

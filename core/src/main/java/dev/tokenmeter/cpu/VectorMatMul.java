@@ -1,0 +1,234 @@
+package dev.tokenmeter.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The matrix product on the JVM's Vector API (an incubator module in Java 17; only loaded where the module is
+ * present). A block of weight rows is widened from bf16 to fp32 once into per-thread scratch (shift left by 16),
+ * then a 4-row × 4-token register tile accumulates 16 dot products at a time, so each vector load feeds four FMAs.
+ */
+final class VectorMatMul implements MatMul {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> S =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final int LANES = F.length();
+    /** Rows widened per block: 16 rows of 2048 inputs are 128 KiB, which stays in a core's L2. */
+    private static final int BLOCK = 16;
+    private static final int TILE = 4;
+
+    @Override
+    public void rows(float[] x, int tokens, int in, short[] w, int out, float[] y, boolean accumulate, int rowFrom,
+            int rowTo, float[] scratch) {
+        for (int b0 = rowFrom; b0 < rowTo; b0 += BLOCK) {
+            int rows = Math.min(BLOCK, rowTo - b0);
+            widen(w, b0 * in, rows * in, scratch);
+            int r = 0;
+            for (; r + TILE <= rows; r += TILE) {
+                int t = 0;
+                for (; t + TILE <= tokens; t += TILE) {
+                    tile4x4(x, t, in, scratch, r, y, out, b0 + r, accumulate);
+                }
+                for (; t < tokens; t++) {
+                    tile4x1(x, t, in, scratch, r, y, out, b0 + r, accumulate);
+                }
+            }
+            for (; r < rows; r++) {
+                for (int t = 0; t < tokens; t++) {
+                    float s = dot(x, t * in, scratch, r * in, in);
+                    int yi = t * out + b0 + r;
+                    y[yi] = accumulate ? y[yi] + s : s;
+                }
+            }
+        }
+    }
+
+    /** bf16 bits to fp32: sign-extend to 32 bits, shift into the high half, reinterpret. */
+    private static void widen(short[] w, int from, int count, float[] dst) {
+        int i = 0;
+        int bound = S.loopBound(count);
+        for (; i < bound; i += LANES) {
+            ShortVector s = ShortVector.fromArray(S, w, from + i);
+            IntVector v = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
+            v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, i);
+        }
+        for (; i < count; i++) {
+            dst[i] = Float.intBitsToFloat((w[from + i] & 0xFFFF) << 16);
+        }
+    }
+
+    private static void tile4x4(float[] x, int t0, int in, float[] s, int r0, float[] y, int out, int row,
+            boolean acc) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int x0 = t0 * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
+        int w0 = r0 * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
+        int bound = F.loopBound(in);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
+            FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
+            FloatVector v2 = FloatVector.fromArray(F, x, x2 + i);
+            FloatVector v3 = FloatVector.fromArray(F, x, x3 + i);
+            FloatVector m = FloatVector.fromArray(F, s, w0 + i);
+            a00 = m.fma(v0, a00);
+            a01 = m.fma(v1, a01);
+            a02 = m.fma(v2, a02);
+            a03 = m.fma(v3, a03);
+            m = FloatVector.fromArray(F, s, w1 + i);
+            a10 = m.fma(v0, a10);
+            a11 = m.fma(v1, a11);
+            a12 = m.fma(v2, a12);
+            a13 = m.fma(v3, a13);
+            m = FloatVector.fromArray(F, s, w2 + i);
+            a20 = m.fma(v0, a20);
+            a21 = m.fma(v1, a21);
+            a22 = m.fma(v2, a22);
+            a23 = m.fma(v3, a23);
+            m = FloatVector.fromArray(F, s, w3 + i);
+            a30 = m.fma(v0, a30);
+            a31 = m.fma(v1, a31);
+            a32 = m.fma(v2, a32);
+            a33 = m.fma(v3, a33);
+        }
+        float[][] sums = {
+            {a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD),
+                a02.reduceLanes(VectorOperators.ADD), a03.reduceLanes(VectorOperators.ADD)},
+            {a10.reduceLanes(VectorOperators.ADD), a11.reduceLanes(VectorOperators.ADD),
+                a12.reduceLanes(VectorOperators.ADD), a13.reduceLanes(VectorOperators.ADD)},
+            {a20.reduceLanes(VectorOperators.ADD), a21.reduceLanes(VectorOperators.ADD),
+                a22.reduceLanes(VectorOperators.ADD), a23.reduceLanes(VectorOperators.ADD)},
+            {a30.reduceLanes(VectorOperators.ADD), a31.reduceLanes(VectorOperators.ADD),
+                a32.reduceLanes(VectorOperators.ADD), a33.reduceLanes(VectorOperators.ADD)}};
+        for (; i < in; i++) {
+            for (int r = 0; r < TILE; r++) {
+                float wv = s[(r0 + r) * in + i];
+                for (int t = 0; t < TILE; t++) {
+                    sums[r][t] += wv * x[(t0 + t) * in + i];
+                }
+            }
+        }
+        for (int r = 0; r < TILE; r++) {
+            for (int t = 0; t < TILE; t++) {
+                int yi = (t0 + t) * out + row + r;
+                y[yi] = acc ? y[yi] + sums[r][t] : sums[r][t];
+            }
+        }
+    }
+
+    private static void tile4x1(float[] x, int t, int in, float[] s, int r0, float[] y, int out, int row,
+            boolean acc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int xo = t * in;
+        int w0 = r0 * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
+        int bound = F.loopBound(in);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            a0 = FloatVector.fromArray(F, s, w0 + i).fma(v, a0);
+            a1 = FloatVector.fromArray(F, s, w1 + i).fma(v, a1);
+            a2 = FloatVector.fromArray(F, s, w2 + i).fma(v, a2);
+            a3 = FloatVector.fromArray(F, s, w3 + i).fma(v, a3);
+        }
+        float[] sums = {a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD),
+            a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD)};
+        for (; i < in; i++) {
+            for (int r = 0; r < TILE; r++) {
+                sums[r] += s[(r0 + r) * in + i] * x[xo + i];
+            }
+        }
+        for (int r = 0; r < TILE; r++) {
+            int yi = t * out + row + r;
+            y[yi] = acc ? y[yi] + sums[r] : sums[r];
+        }
+    }
+
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[ao + i] * b[bo + i];
+        }
+        return s;
+    }
+
+    @Override
+    public int scratchFloats(int in) {
+        return BLOCK * in;
+    }
+
+    @Override
+    public int rowAlign() {
+        return BLOCK;
+    }
+
+    @Override
+    public String description() {
+        return "Vector API, " + F.vectorBitSize() + "-bit";
+    }
+
+    /**
+     * FLOP/s of this thread in a register-only FMA loop (2 FLOPs per lane per FMA), after a warm-up that lets the
+     * JIT compile the loop: the Vector API is only fast once C2 has intrinsified it.
+     */
+    static double fmaRate(long nanos) {
+        float[] state = new float[8 * LANES];
+        java.util.Arrays.fill(state, 1e-3f);
+        for (int i = 0; i < 2000; i++) {
+            fmaBurst(state, 64);
+        }
+        long bursts = 0;
+        long start = System.nanoTime();
+        long now;
+        do {
+            fmaBurst(state, 4096);
+            bursts++;
+            now = System.nanoTime();
+        } while (now - start < nanos);
+        return bursts * 4096.0 * 8 * 2 * LANES / ((now - start) / 1e9);
+    }
+
+    /** Eight independent FMA chains, enough to cover the FMA latency on current cores. */
+    private static void fmaBurst(float[] state, int iterations) {
+        FloatVector a0 = FloatVector.fromArray(F, state, 0);
+        FloatVector a1 = FloatVector.fromArray(F, state, LANES);
+        FloatVector a2 = FloatVector.fromArray(F, state, 2 * LANES);
+        FloatVector a3 = FloatVector.fromArray(F, state, 3 * LANES);
+        FloatVector a4 = FloatVector.fromArray(F, state, 4 * LANES);
+        FloatVector a5 = FloatVector.fromArray(F, state, 5 * LANES);
+        FloatVector a6 = FloatVector.fromArray(F, state, 6 * LANES);
+        FloatVector a7 = FloatVector.fromArray(F, state, 7 * LANES);
+        FloatVector m = FloatVector.broadcast(F, 0.999f);
+        FloatVector c = FloatVector.broadcast(F, 1e-4f);
+        for (int k = 0; k < iterations; k++) {
+            a0 = a0.fma(m, c);
+            a1 = a1.fma(m, c);
+            a2 = a2.fma(m, c);
+            a3 = a3.fma(m, c);
+            a4 = a4.fma(m, c);
+            a5 = a5.fma(m, c);
+            a6 = a6.fma(m, c);
+            a7 = a7.fma(m, c);
+        }
+        a0.intoArray(state, 0);
+        a1.intoArray(state, LANES);
+        a2.intoArray(state, 2 * LANES);
+        a3.intoArray(state, 3 * LANES);
+        a4.intoArray(state, 4 * LANES);
+        a5.intoArray(state, 5 * LANES);
+        a6.intoArray(state, 6 * LANES);
+        a7.intoArray(state, 7 * LANES);
+    }
+}

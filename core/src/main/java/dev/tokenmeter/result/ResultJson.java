@@ -1,0 +1,86 @@
+package dev.tokenmeter.result;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Results as JSON. Undefined figures (NaN) are written as the string "NaN" so that the file stays standard JSON.
+ * Reading checks the schema version first and names the file and the reason when it cannot.
+ */
+public final class ResultJson {
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private ResultJson() {
+    }
+
+    /** The mapper tokenmeter writes with; shared so that every JSON output agrees. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    public static String toJson(Result result) {
+        try {
+            return MAPPER.writeValueAsString(result);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("could not render a result as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Writes atomically: a reader sees the old file or the whole new one, never half of it. */
+    public static void write(Result result, Path file) {
+        AtomicFiles.writeString(file, toJson(result) + "\n");
+    }
+
+    public static Result parse(String json, String source) {
+        JsonNode tree;
+        try {
+            tree = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage()
+                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new IllegalArgumentException(source + ": not a tokenmeter result (expected a JSON object)");
+        }
+        JsonNode version = tree.get("schemaVersion");
+        if (version == null || !version.canConvertToInt()) {
+            throw new IllegalArgumentException(source + ": not a tokenmeter result (no schemaVersion field)");
+        }
+        if (version.asInt() > Result.SCHEMA_VERSION) {
+            throw new IllegalArgumentException(source + ": schema version " + version.asInt()
+                    + " is newer than this tokenmeter reads (" + Result.SCHEMA_VERSION + "); upgrade tokenmeter");
+        }
+        try {
+            return MAPPER.treeToValue(tree, Result.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            String why = e instanceof JsonProcessingException ? ((JsonProcessingException) e).getOriginalMessage()
+                    : e.getMessage();
+            throw new IllegalArgumentException(source + ": malformed tokenmeter result: " + why, e);
+        }
+    }
+
+    public static Result read(Path file) {
+        try {
+            return parse(Files.readString(file), file.toString());
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot be read: " + e.getMessage(), e);
+        }
+    }
+}
