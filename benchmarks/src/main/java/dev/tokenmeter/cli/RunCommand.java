@@ -1,6 +1,5 @@
 package dev.tokenmeter.cli;
 
-import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.BackendProvider;
 import dev.tokenmeter.backend.Backends;
@@ -118,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
         RunSpec spec = spec(Args.price(price, utilization));
         Args.outputFile("--json", json);
         BackendProvider provider = Backends.select(backend);
-        try (Backend opened = provider.open()) {
+        try (Backend opened = provider.open(threads)) {
             if (spec.price() == null) {
                 Price auto = PricePresets.forDevice(opened.device());
                 if (auto != null) {
@@ -207,10 +206,6 @@ final class RunCommand implements Callable<Integer> {
                 if (last[0] != null && !last[0].points().isEmpty()) {
                     out.print(ConsoleTable.render(last[0]));
                     out.flush();
-                }
-                if (e instanceof IllegalArgumentException) {
-                    // Every value was checked before the run: one refused now is the run's fault, not the user's.
-                    throw new TokenmeterException("the run failed: " + e.getMessage(), e);
                 }
                 throw e;
             }

@@ -21,28 +21,35 @@ final class VectorMatMul implements MatMul {
     /** Rows widened per block: 16 rows of 2048 inputs are 128 KiB, which stays in a core's L2. */
     private static final int BLOCK = 16;
     private static final int TILE = 4;
+    /** 64 tokens of 2048 fp32 inputs are 512 KiB: an L2's worth, with the weight block beside it. */
+    private static final int TOKEN_BLOCK = 64;
 
     @Override
     public void rows(float[] x, int tokens, int in, short[] w, int out, float[] y, boolean accumulate, int rowFrom,
             int rowTo, float[] scratch) {
-        for (int b0 = rowFrom; b0 < rowTo; b0 += BLOCK) {
-            int rows = Math.min(BLOCK, rowTo - b0);
-            widen(w, b0 * in, rows * in, scratch);
-            int r = 0;
-            for (; r + TILE <= rows; r += TILE) {
-                int t = 0;
-                for (; t + TILE <= tokens; t += TILE) {
-                    tile4x4(x, t, in, scratch, r, y, out, b0 + r, accumulate);
+        // Tokens in blocks, so a block's activations stay in L2 while every weight block of the range passes
+        // over them; a prefill of a thousand tokens would otherwise stream them from memory once per 16 rows.
+        for (int tb = 0; tb < tokens; tb += TOKEN_BLOCK) {
+            int tEnd = Math.min(tokens, tb + TOKEN_BLOCK);
+            for (int b0 = rowFrom; b0 < rowTo; b0 += BLOCK) {
+                int rows = Math.min(BLOCK, rowTo - b0);
+                widen(w, b0 * in, rows * in, scratch);
+                int r = 0;
+                for (; r + TILE <= rows; r += TILE) {
+                    int t = tb;
+                    for (; t + TILE <= tEnd; t += TILE) {
+                        tile4x4(x, t, in, scratch, r, y, out, b0 + r, accumulate);
+                    }
+                    for (; t < tEnd; t++) {
+                        tile4x1(x, t, in, scratch, r, y, out, b0 + r, accumulate);
+                    }
                 }
-                for (; t < tokens; t++) {
-                    tile4x1(x, t, in, scratch, r, y, out, b0 + r, accumulate);
-                }
-            }
-            for (; r < rows; r++) {
-                for (int t = 0; t < tokens; t++) {
-                    float s = dot(x, t * in, scratch, r * in, in);
-                    int yi = t * out + b0 + r;
-                    y[yi] = accumulate ? y[yi] + s : s;
+                for (; r < rows; r++) {
+                    for (int t = tb; t < tEnd; t++) {
+                        float s = dot(x, t * in, scratch, r * in, in);
+                        int yi = t * out + b0 + r;
+                        y[yi] = accumulate ? y[yi] + s : s;
+                    }
                 }
             }
         }

@@ -162,6 +162,7 @@ public final class ConsoleTable {
      */
     static List<String> warnings(Result r) {
         List<String> out = new ArrayList<>();
+        List<String> cached = new ArrayList<>();
         if (!r.complete()) {
             out.add(LOUD + "INCOMPLETE RUN: only the points above were measured");
         }
@@ -180,9 +181,14 @@ public final class ConsoleTable {
                 out.add(LOUD + where + "MEASUREMENT ERROR: " + violation);
             }
             if (roof != null && roof.cacheResident()) {
-                out.add("note: " + where + "the working set fits in the device's last-level cache, so MBU above"
-                        + " 100% is possible and not an error");
+                cached.add(where.substring(0, where.length() - 2));
             }
+        }
+        if (!cached.isEmpty()) {
+            // One line for all of them: on a CPU with a small model that is every point.
+            out.add("note: the working set fits in the device's last-level cache, so MBU above 100% is possible"
+                    + " and not an error: " + (cached.size() == r.points().size() && cached.size() > 1
+                            ? "all points" : String.join("; ", cached)));
         }
         for (String w : r.warnings()) {
             out.add((w.startsWith("MEASUREMENT ERROR") ? LOUD : "warning: ") + w);

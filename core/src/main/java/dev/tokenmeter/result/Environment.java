@@ -24,7 +24,11 @@ public record Environment(String tokenmeterVersion, String gitCommit, String jvm
     /** This process's environment, with the given device. */
     public static Environment capture(DeviceInfo device) {
         Properties build = buildInfo();
-        return new Environment(build.getProperty("version", "unknown"), build.getProperty("commit", "unknown"),
+        String commit = build.getProperty("commit", "unknown");
+        if ("true".equals(build.getProperty("dirty"))) {
+            commit += "+uncommitted-changes";
+        }
+        return new Environment(build.getProperty("version", "unknown"), commit,
                 System.getProperty("java.vendor") + " " + System.getProperty("java.runtime.version") + " ("
                         + System.getProperty("java.vm.name") + ")",
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenmeter.metrics.Roofline;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -111,6 +112,24 @@ class ConsoleTableTest {
         assertContains(report, "price     none (cost figures left out)");
         List<String> row = cells(tableLines(report).get(2));
         assertEquals(List.of("-", "-"), row.subList(13, 15));
+    }
+
+    @Test
+    void cacheResidentPointsGetOneNote() {
+        Result r = TestResults.twoPoints();
+        List<PointResult> points = new ArrayList<>();
+        for (PointResult p : r.points()) {
+            Roofline f = p.roofline();
+            points.add(new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(), p.trials(),
+                    p.metrics(), new Roofline(f.prefillBytes(), f.prefillFlops(), f.decodeBytes(), f.decodeFlops(),
+                            f.prefillFloorMs(), f.decodeFloorMs(), f.measured(), f.datasheet(), true, null),
+                    p.cost(), List.of()));
+        }
+        String report = ConsoleTable.render(new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(),
+                r.finishedAt(), true, r.spec(), r.environment(), points, List.of()));
+        assertContains(report, "note: the working set fits in the device's last-level cache, so MBU above 100% is"
+                + " possible and not an error: all points\n");
+        assertFalse(report.contains("!!"), report);
     }
 
     @Test

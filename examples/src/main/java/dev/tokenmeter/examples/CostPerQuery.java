@@ -1,0 +1,41 @@
+package dev.tokenmeter.examples;
+
+import dev.tokenmeter.OfflineRun;
+import dev.tokenmeter.measure.MeasurementPolicy;
+import dev.tokenmeter.result.PointResult;
+import dev.tokenmeter.result.Result;
+
+/**
+ * Runs an offline benchmark on the best backend here and prints what each query costs.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp ... dev.tokenmeter.examples.CostPerQuery [model] [batch]
+ * </pre>
+ */
+public final class CostPerQuery {
+    private CostPerQuery() {
+    }
+
+    public static void main(String[] args) {
+        String model = args.length > 0 ? args[0] : "llama-110m";
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        Result result = OfflineRun.builder()
+                .model(model)
+                .batchSizes(batch)
+                .promptLengths(64)
+                .outputLengths(16)
+                .measurement(new MeasurementPolicy(1, 2, 5, 5.0))
+                .run();
+        for (PointResult p : result.points()) {
+            System.out.printf("%s on %s, batch %d: %.1f output tok/s", model,
+                    result.environment().device().name(), p.batch(), p.metrics().outputTokensPerSecond().p50());
+            if (p.cost() != null) {
+                System.out.printf(", $%.6f per query, $%.2f per million output tokens (%s, $%.4f/h)%n",
+                        p.cost().usdPerQuery(), p.cost().usdPerMillionOutput(), p.cost().priceLabel(),
+                        p.cost().usdPerHour());
+            } else {
+                System.out.println(", no price known for this device");
+            }
+        }
+    }
+}
