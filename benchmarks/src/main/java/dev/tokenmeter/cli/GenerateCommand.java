@@ -42,7 +42,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "auto, cpu, cuda... Default: ${DEFAULT-VALUE}.")
     String backend;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Weight and prompt seed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
+            description = "Weight and prompt seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--prompt-len", defaultValue = "8", paramLabel = "N",

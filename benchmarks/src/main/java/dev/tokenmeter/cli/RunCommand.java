@@ -45,26 +45,27 @@ final class RunCommand implements Callable<Integer> {
     CommandSpec command;
 
     @Option(names = "--model", defaultValue = DEFAULT_MODEL, paramLabel = "NAME|FILE",
-            description = "Model preset (see 'tokenmeter models') or a Hugging Face config.json. Default: ${DEFAULT-VALUE}.")
+            description = "Model preset (see 'tokenmeter models') or a Hugging Face config.json."
+                    + " Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--backend", defaultValue = Backends.AUTO, paramLabel = "NAME",
             description = "auto (a GPU if usable, else the CPU), cpu, cuda... Default: ${DEFAULT-VALUE}.")
     String backend;
 
-    @Option(names = "--batch", split = ",", defaultValue = DEFAULT_BATCH, paramLabel = "N[,N...]",
+    @Option(names = "--batch", split = ",", defaultValue = DEFAULT_BATCH, paramLabel = "N",
             description = "Batch sizes (requests per batch). Default: ${DEFAULT-VALUE}.")
     List<Integer> batch;
 
-    @Option(names = "--prompt-len", split = ",", defaultValue = DEFAULT_PROMPT_LENGTH, paramLabel = "N[,N...]",
+    @Option(names = "--prompt-len", split = ",", defaultValue = DEFAULT_PROMPT_LENGTH, paramLabel = "N",
             description = "Prompt lengths in tokens. Default: ${DEFAULT-VALUE}.")
     List<Integer> promptLength;
 
     @Option(names = {"--gen", "--output-len"}, split = ",", defaultValue = DEFAULT_OUTPUT_LENGTH,
-            paramLabel = "N[,N...]", description = "Output lengths in tokens. Default: ${DEFAULT-VALUE}.")
+            paramLabel = "N", description = "Output lengths in tokens. Default: ${DEFAULT-VALUE}.")
     List<Integer> outputLength;
 
-    @Option(names = "--seed", defaultValue = DEFAULT_SEED,
+    @Option(names = "--seed", defaultValue = DEFAULT_SEED, paramLabel = "N",
             description = "Seed of the synthetic weights and prompts. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -91,7 +92,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--price", defaultValue = "auto", paramLabel = "auto|PRESET|USD",
             description = "Price per device-hour for the cost figures: auto (the device's preset), a preset"
-                    + " (h100, h200, b200, gb200, a100, l40s, cpu) or US dollars. Default: ${DEFAULT-VALUE}.")
+                    + " name such as h100 or cpu, or US dollars. Default: ${DEFAULT-VALUE}.")
     String price;
 
     @Option(names = "--utilization", defaultValue = "1.0", paramLabel = "FRACTION",

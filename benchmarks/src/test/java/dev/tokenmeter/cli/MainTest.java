@@ -67,7 +67,8 @@ class MainTest {
     static void runSmallBenchmark() {
         smallJson = dir.resolve("out").resolve("small.json");
         small = expect(0, "run", "--model", "tiny", "--backend", "cpu", "--batch", "1,2", "--prompt-len", "8",
-                "--gen", "4", "--warmup", "0", "--min-trials", "1", "--max-trials", "1", "--json", smallJson.toString());
+                "--gen", "4", "--warmup", "0", "--min-trials", "1", "--max-trials", "1",
+                "--json", smallJson.toString());
     }
 
     @Test

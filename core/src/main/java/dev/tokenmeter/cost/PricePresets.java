@@ -48,23 +48,20 @@ public final class PricePresets {
     }
 
     /**
-     * The price of the device a run is on: the GPU preset whose name appears in the device's name (longest match
-     * first, so "GB200" is not taken for "B200"), the CPU instance price for a CPU, or null when none applies.
+     * The price of the device a run is on: the GPU preset named by one of the words of the device's name ("NVIDIA
+     * H100 80GB HBM3" is an H100; "NVIDIA GH200 480GB" is none of the presets, not an H200), the CPU instance price
+     * for a CPU, or null when none applies.
      */
     public static Price forDevice(DeviceInfo device) {
         if ("cpu".equals(device.kind())) {
             return PRESETS.get("cpu");
         }
-        String name = device.name().toLowerCase(Locale.ROOT).replace(" ", "");
-        Price best = null;
-        int bestLength = 0;
-        for (Map.Entry<String, Price> e : PRESETS.entrySet()) {
-            if (!e.getKey().equals("cpu") && name.contains(e.getKey()) && e.getKey().length() > bestLength) {
-                best = e.getValue();
-                bestLength = e.getKey().length();
+        for (String word : device.name().toLowerCase(Locale.ROOT).split("[^a-z0-9]+")) {
+            if (!word.equals("cpu") && PRESETS.containsKey(word)) {
+                return PRESETS.get(word);
             }
         }
-        return best;
+        return null;
     }
 
     /**

@@ -65,7 +65,7 @@ public final class CpuBackend implements Backend {
                 + (long) options.maxSequences() * model.vocab() * Float.BYTES * 2;
         Runtime rt = Runtime.getRuntime();
         long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        return new MemoryPlan(weights, kv, workspace, available, "the Java heap (raise it with -Xmx)");
+        return new MemoryPlan(weights, kv, workspace, available, "the Java heap (raise it with -Xmx, or JAVA_OPTS=-Xmx... with the launcher)");
     }
 
     @Override
@@ -74,7 +74,23 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("the CPU backend stores weights as bf16; weight dtype "
                     + model.weightDtype().label() + " is not supported on it");
         }
+        if (options.maxContext() > model.maxPositions()) {
+            throw new IllegalArgumentException("maxContext must be <= the " + model.maxPositions()
+                    + " positions of model " + model.name() + ", got " + options.maxContext());
+        }
+        long stepTokens = (long) options.maxSequences() * options.maxContext();
+        long widest = Math.max(2L * model.ffn(), (long) model.qDim() + 2L * model.kvDim());
+        if (stepTokens * Math.max(widest, model.hidden()) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a step of " + stepTokens + " tokens (" + options.maxSequences()
+                    + " sequences x " + options.maxContext() + " positions) needs activation arrays past Java's"
+                    + " 2^31-element limit on the CPU backend; use fewer sequences or shorter ones");
+        }
         MemoryPlan plan = plan(model, options);
+        if (!plan.fits()) {
+            // What counted as used may be garbage (the ceiling measurement's arrays): collect once and look again.
+            System.gc();
+            plan = plan(model, options);
+        }
         if (!plan.fits()) {
             throw new InsufficientMemoryException(model.name(), plan);
         }

@@ -31,6 +31,7 @@ final class CpuEngine implements Engine {
     private final ThreadLocal<float[]> scoreScratch;
     private final float eps;
     private final int qkvDim;
+    private final boolean vectorAttention;
 
     // Activations, grown to the largest step seen.
     private int capacity;
@@ -66,6 +67,7 @@ final class CpuEngine implements Engine {
         this.scoreScratch = ThreadLocal.withInitial(() -> new float[options.maxContext()]);
         this.eps = (float) model.normEps();
         this.qkvDim = model.qDim() + 2 * model.kvDim();
+        this.vectorAttention = VectorSupport.available();
     }
 
     @Override
@@ -152,8 +154,13 @@ final class CpuEngine implements Engine {
             int head = item % c.heads();
             int slot = tokenSlot[t];
             int kvHead = head / c.groupSize();
-            CpuOps.attendHead(qkv, t * qkvDim + head * d, keys[slot][l], values[slot][l], c.kvDim(), kvHead * d,
-                    d, tokenPos[t] + 1, scores, attn, t * c.qDim() + head * d);
+            if (vectorAttention) {
+                VectorAttention.attendHead(qkv, t * qkvDim + head * d, keys[slot][l], values[slot][l], c.kvDim(),
+                        kvHead * d, d, tokenPos[t] + 1, scores, attn, t * c.qDim() + head * d);
+            } else {
+                CpuOps.attendHead(qkv, t * qkvDim + head * d, keys[slot][l], values[slot][l], c.kvDim(),
+                        kvHead * d, d, tokenPos[t] + 1, scores, attn, t * c.qDim() + head * d);
+            }
         }
     }
 

@@ -35,8 +35,9 @@ final class Parallel implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} over {@code [0, n)} in chunks of at least {@code grain} elements whose bounds are multiples
-     * of {@code align} (except the last), spread over the workers. Returns when every chunk is done.
+     * Runs {@code body} over {@code [0, n)} in chunks whose bounds are multiples of {@code align} (except the end),
+     * spread over the workers: about {@code n / grain} chunks at most, four per thread at most. Returns when every
+     * chunk is done.
      */
     void forRange(int n, int grain, int align, Range body) {
         if (n <= 0) {

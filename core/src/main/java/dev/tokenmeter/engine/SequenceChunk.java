@@ -30,7 +30,7 @@ public record SequenceChunk(int slot, int startPosition, int[] tokens) {
     }
 
     /** Context length after this chunk: positions the last token attends to. */
-    public int endPosition() {
-        return startPosition + tokens.length;
+    public long endPosition() {
+        return (long) startPosition + tokens.length;
     }
 }

@@ -53,7 +53,8 @@ public record StepBatch(List<SequenceChunk> chunks, boolean returnLogits) {
             }
             if (c.endPosition() > maxContext) {
                 throw new IllegalArgumentException("chunk " + i + ": positions " + c.startPosition() + ".."
-                        + (c.endPosition() - 1) + " run past the engine's context of " + maxContext);
+                        + (c.endPosition() - 1) + " run past the engine's context of "
+                        + maxContext);
             }
             for (int t : c.tokens()) {
                 if (t < 0 || t >= vocab) {

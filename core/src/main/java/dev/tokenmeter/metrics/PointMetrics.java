@@ -56,8 +56,8 @@ public record PointMetrics(
             gaps += t.decodeStepMs().length;
         }
         // Every request of a static batch receives its tokens at the same step boundaries, so the pooled list of
-        // inter-token gaps is each step gap repeated once per request: its percentiles are those of the gaps.
-        double[] itl = new double[gaps];
+        // every request's inter-token gaps holds each step gap once per request.
+        double[] itl = new double[gaps * batch];
         long input = (long) batch * promptLength;
         long output = (long) batch * outputLength;
         int g = 0;
@@ -74,7 +74,9 @@ public record PointMetrics(
             prefillRate[i] = input / (t.prefillMs() / 1e3);
             decodeRate[i] = outputLength > 1 ? (double) batch * (outputLength - 1) / (t.decodeMs() / 1e3) : Double.NaN;
             for (double d : t.decodeStepMs()) {
-                itl[g++] = d;
+                for (int r = 0; r < batch; r++) {
+                    itl[g++] = d;
+                }
             }
         }
         boolean multi = outputLength > 1;

@@ -67,6 +67,9 @@ public final class OfflineBenchmark {
                 listener.pointFinished(r, i, todo.size());
             }
             complete = true;
+        } catch (RuntimeException | Error e) {
+            warnings.add("the run failed: " + e);
+            throw e;
         } finally {
             if (!complete) {
                 warnings.add("the run stopped after " + points.size() + " of " + todo.size() + " points");
@@ -104,9 +107,10 @@ public final class OfflineBenchmark {
             warnings.add("MEASUREMENT ERROR: " + roofline.violation()
                     + "; a result faster than the device's roofline cannot be right");
         }
-        if (trials.size() < policy.maxTrials() && trials.size() == policy.minTrials()
-                && policy.minTrials() > 1 && (System.nanoTime() - start) / 1e9 >= policy.budgetSeconds()) {
-            warnings.add("time budget spent after the minimum of " + policy.minTrials() + " trials");
+        if (trials.size() == policy.minTrials() && trials.size() < policy.maxTrials()
+                && (System.nanoTime() - start) / 1e9 > policy.budgetSeconds()) {
+            warnings.add("the minimum of " + policy.minTrials() + " trials took longer than the time budget of "
+                    + policy.budgetSeconds() + " s: no further trials were run");
         }
         CostMetrics cost = price == null ? null : CostMetrics.of(price, metrics);
         return new PointResult(p.batch(), p.promptLength(), p.outputLength(), policy.warmupTrials(), trials, metrics,

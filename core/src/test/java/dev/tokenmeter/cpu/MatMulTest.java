@@ -22,11 +22,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Both matrix products against a plain triple loop in double, over a grid of shapes chosen around the kernels'
- * edges: tokens around the 4-token tile, inputs around the vector width (16 lanes at 512 bits, 8 at 256), outputs
- * around the 4-row tile and the 16-row block; every chunk of rows the way {@link Parallel} cuts them.
+ * edges: tokens around the 4-token tile and past the vector kernel's 64-token block (70 = 64 + one 4-token tile
+ * + 2), inputs around the vector width (16 lanes at 512 bits, 8 at 256), outputs around the 4-row tile and the
+ * 16-row block; every chunk of rows the way {@link Parallel} cuts them.
  */
 class MatMulTest {
-    private static final int[] TOKENS = {1, 2, 3, 4, 5, 7, 8, 17};
+    private static final int[] TOKENS = {1, 2, 3, 4, 5, 7, 8, 17, 70};
     private static final int[] INPUTS = {1, 15, 16, 17, 64, 100, 768};
     private static final int[] OUTPUTS = {1, 3, 4, 5, 16, 17, 33, 64};
 
@@ -40,7 +41,7 @@ class MatMulTest {
     private static final Tolerance TOL = Tolerance.of(5e-6, 1e-5);
 
     enum Kernel {
-        VECTOR(VectorMatMul::new),
+        VECTOR(() -> new VectorMatMul()),
         SCALAR(ScalarMatMul::new);
 
         final Supplier<MatMul> make;

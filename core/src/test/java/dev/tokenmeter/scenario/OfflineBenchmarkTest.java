@@ -1,0 +1,215 @@
+package dev.tokenmeter.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenmeter.backend.Backend;
+import dev.tokenmeter.backend.Backends;
+import dev.tokenmeter.measure.MeasurementPolicy;
+import dev.tokenmeter.metrics.Roofline;
+import dev.tokenmeter.metrics.Utilization;
+import dev.tokenmeter.model.ModelPresets;
+import dev.tokenmeter.result.Environment;
+import dev.tokenmeter.result.PointResult;
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.RunSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The offline scenario end to end on the CPU backend with the tiny model: two points (batch 1 and 2, prompt 8,
+ * output 4), no warm-up unless a test needs one, the fewest trials. One backend is opened for the class so that
+ * its ceilings (about a second to measure) are measured once.
+ */
+class OfflineBenchmarkTest {
+    private static final OfflineSpec TWO_POINTS = new OfflineSpec(List.of(1, 2), List.of(8), List.of(4));
+    private static Backend backend;
+
+    @BeforeAll
+    static void open() {
+        backend = Backends.select("cpu").open(2);
+    }
+
+    @AfterAll
+    static void close() {
+        backend.close();
+    }
+
+    private static RunSpec spec(MeasurementPolicy policy) {
+        return new RunSpec(ModelPresets.get("tiny"), "cpu", 42, TWO_POINTS, policy, null, 2);
+    }
+
+    @Test
+    void aCompleteRunHasEveryPointInOrderWithConsistentMetrics() {
+        RunSpec spec = spec(new MeasurementPolicy(0, 2, 2, 0));
+        Result r = OfflineBenchmark.run(spec, backend, ProgressListener.NONE);
+        assertTrue(r.complete());
+        assertSame(spec, r.spec());
+        assertEquals("offline", r.scenario());
+        assertEquals(Result.TOOL, r.tool());
+        assertTrue(r.warnings().isEmpty(), r.warnings().toString());
+        assertEquals(2, r.points().size());
+        for (int i = 0; i < 2; i++) {
+            PointResult p = r.points().get(i);
+            String at = "point " + i;
+            assertEquals(TWO_POINTS.points().get(i).batch(), p.batch(), at);
+            assertEquals(8, p.promptLength(), at);
+            assertEquals(4, p.outputLength(), at);
+            assertEquals(0, p.warmupTrials(), at);
+            assertEquals(2, p.trials().size(), at);
+            for (TrialRecord t : p.trials()) {
+                assertEquals(3, t.decodeStepMs().length, at + ": output − 1 decode steps");
+                assertTrue(t.prefillMs() > 0 && t.prefillDeviceMs() > 0 && t.decodeDeviceMs() > 0, at + ": " + t);
+                // The device time of a step is measured inside its host time.
+                assertTrue(t.prefillDeviceMs() <= t.prefillMs(), at + ": " + t);
+                assertTrue(t.decodeDeviceMs() <= t.decodeMs(), at + ": " + t);
+                for (double d : t.decodeStepMs()) {
+                    assertTrue(d > 0, at + ": " + Arrays.toString(t.decodeStepMs()));
+                }
+            }
+            // The metrics are those of these trials.
+            double[] ttft = p.trials().stream().mapToDouble(TrialRecord::prefillMs).sorted().toArray();
+            double[] e2e = p.trials().stream().mapToDouble(TrialRecord::e2eMs).sorted().toArray();
+            assertEquals(2, p.metrics().ttftMs().n(), at);
+            assertEquals((ttft[0] + ttft[1]) / 2, p.metrics().ttftMs().p50(), 1e-9, at);
+            assertEquals((e2e[0] + e2e[1]) / 2, p.metrics().e2eMs().mean(), 1e-9, at);
+            assertEquals(p.batch() * 8L, p.metrics().inputTokens(), at);
+            assertEquals(p.batch() * 4L, p.metrics().outputTokens(), at);
+            double fastest = p.batch() * 4 / (e2e[0] / 1e3);
+            assertEquals(fastest, p.metrics().outputTokensPerSecond().max(), 1e-6 * fastest, at);
+            // Roofline: finite figures, measured utilization present, no datasheet for a CPU.
+            Roofline rf = p.roofline();
+            for (double v : new double[] {rf.prefillBytes(), rf.prefillFlops(), rf.decodeBytes(), rf.decodeFlops(),
+                rf.prefillFloorMs(), rf.decodeFloorMs()}) {
+                assertTrue(Double.isFinite(v) && v > 0, at + ": " + rf);
+            }
+            Utilization u = rf.measured();
+            for (double v : new double[] {u.prefillMbu(), u.prefillMfu(), u.decodeMbu(), u.decodeMfu()}) {
+                assertTrue(Double.isFinite(v) && v > 0, at + ": " + u);
+            }
+            assertNull(rf.datasheet(), at);
+            // A CPU run slower than its own measured FMA peak and copy bandwidth: no measurement error.
+            assertNull(rf.violation(), at + ": " + rf.violation());
+            assertTrue(p.warnings().isEmpty(), at + ": " + p.warnings());
+            // No price was given: the CPU instance preset applies.
+            assertNotNull(p.cost(), at);
+            assertEquals("cpu", p.cost().priceLabel(), at);
+            assertTrue(p.cost().usdPerMillionOutput() > 0, at);
+        }
+        Environment env = r.environment();
+        assertNotNull(env);
+        assertEquals("cpu", env.device().kind());
+        assertEquals("cpu", env.device().backend());
+        assertFalse(env.device().name().isBlank());
+        assertTrue(env.device().measured().memoryBandwidth() > 0 && env.device().measured().flops() > 0);
+        assertFalse(env.jvm().isBlank());
+        assertFalse(env.os().isBlank());
+        assertFalse(env.cpu().isBlank());
+        assertNotNull(env.tokenmeterVersion());
+        assertNotNull(env.gitCommit());
+        assertTrue(env.cpuCores() >= 1 && env.maxHeapBytes() > 0);
+        assertNotNull(r.startedAt());
+        assertNotNull(r.finishedAt());
+        assertTrue(r.startedAt().compareTo(r.finishedAt()) <= 0, r.startedAt() + " .. " + r.finishedAt());
+    }
+
+    @Test
+    void aSingleOutputTokenIsPrefillOnly() {
+        RunSpec spec = new RunSpec(ModelPresets.get("tiny"), "cpu", 42,
+                new OfflineSpec(List.of(2), List.of(4), List.of(1)), new MeasurementPolicy(0, 1, 1, 0), null, 2);
+        Result r = OfflineBenchmark.run(spec, backend, ProgressListener.NONE);
+        assertTrue(r.complete());
+        PointResult p = r.points().get(0);
+        assertEquals(0, p.trials().get(0).decodeStepMs().length);
+        assertEquals(p.trials().get(0).prefillMs(), p.metrics().e2eMs().p50(), 1e-12);
+        assertNull(p.metrics().tpotMs());
+        assertNull(p.metrics().itlMs());
+        assertEquals(0, p.roofline().decodeBytes());
+        assertTrue(Double.isNaN(p.roofline().measured().decodeMbu()));
+        assertTrue(Double.isFinite(p.roofline().measured().prefillMbu()));
+        assertNull(p.roofline().violation(), p.roofline().violation());
+        assertNotNull(p.cost());
+    }
+
+    /** Records every callback as one line. */
+    private static class Recorder implements ProgressListener {
+        final List<String> events = new ArrayList<>();
+        Result finished;
+
+        @Override
+        public void pointStarted(OfflineSpec.Point point, int index, int total) {
+            events.add("pointStarted " + index + "/" + total + " batch " + point.batch());
+        }
+
+        @Override
+        public void warmupFinished(OfflineSpec.Point point, int warmupIndex) {
+            events.add("warmupFinished " + warmupIndex);
+        }
+
+        @Override
+        public void trialFinished(OfflineSpec.Point point, int trialsDone, TrialRecord trial) {
+            events.add("trialFinished " + trialsDone);
+        }
+
+        @Override
+        public void pointFinished(PointResult result, int index, int total) {
+            events.add("pointFinished " + index + "/" + total + " batch " + result.batch());
+        }
+
+        @Override
+        public void runFinished(Result result) {
+            events.add("runFinished " + result.complete());
+            finished = result;
+        }
+    }
+
+    @Test
+    void theListenerHearsEveryEventInOrder() {
+        Recorder rec = new Recorder();
+        // Through the provider lookup this time: selection by name, open, run, close.
+        Result r = OfflineBenchmark.run(new RunSpec(ModelPresets.get("tiny"), "cpu", 42, TWO_POINTS,
+                new MeasurementPolicy(1, 2, 2, 0), null, 2), rec);
+        assertEquals(List.of(
+                "pointStarted 0/2 batch 1", "warmupFinished 0", "trialFinished 1", "trialFinished 2",
+                "pointFinished 0/2 batch 1",
+                "pointStarted 1/2 batch 2", "warmupFinished 0", "trialFinished 1", "trialFinished 2",
+                "pointFinished 1/2 batch 2",
+                "runFinished true"), rec.events);
+        assertSame(r, rec.finished);
+        assertEquals(1, r.points().get(0).warmupTrials());
+    }
+
+    @Test
+    void aFailingListenerStopsTheRunButRunFinishedStillHearsIt() {
+        RuntimeException boom = new IllegalStateException("listener failed");
+        Recorder rec = new Recorder() {
+            @Override
+            public void pointStarted(OfflineSpec.Point point, int index, int total) {
+                super.pointStarted(point, index, total);
+                if (index == 1) {
+                    throw boom;
+                }
+            }
+        };
+        RuntimeException thrown = assertThrows(RuntimeException.class,
+                () -> OfflineBenchmark.run(spec(new MeasurementPolicy(0, 1, 1, 0)), backend, rec));
+        assertSame(boom, thrown);
+        assertEquals("runFinished false", rec.events.get(rec.events.size() - 1), rec.events.toString());
+        Result partial = rec.finished;
+        assertNotNull(partial);
+        assertFalse(partial.complete());
+        assertEquals(1, partial.points().size());
+        assertEquals(1, partial.points().get(0).batch());
+        assertTrue(partial.warnings().stream().anyMatch(w -> w.contains("1 of 2 points")), partial.warnings()
+                .toString());
+    }
+}
