@@ -1,6 +1,7 @@
 package dev.tokenmeter.measure;
 
 import java.util.Arrays;
+import org.apache.commons.math3.distribution.TDistribution;
 import org.apache.commons.math3.stat.descriptive.moment.Mean;
 import org.apache.commons.math3.stat.descriptive.moment.StandardDeviation;
 import org.apache.commons.math3.stat.descriptive.rank.Percentile;
@@ -10,12 +11,16 @@ import org.apache.commons.math3.stat.descriptive.rank.Percentile.EstimationType;
  * A distribution of samples in one unit. Percentiles interpolate linearly between order statistics
  * (Hyndman–Fan type 7, NumPy's default), so a median of two samples is their mean.
  *
- * @param n      sample count
- * @param mean   arithmetic mean
- * @param stddev sample standard deviation (n − 1); 0 for one sample
+ * @param n         sample count
+ * @param mean      arithmetic mean
+ * @param stddev    sample standard deviation (n − 1); 0 for one sample
+ * @param ci95Low   lower end of the 95% confidence interval of the mean (Student's t); NaN for one sample
+ * @param ci95High  upper end of that interval; NaN for one sample
+ * @param outliers  samples outside Tukey's fences (more than 1.5 interquartile ranges beyond the quartiles):
+ *                  counted and reported, never dropped
  */
 public record Summary(int n, double mean, double stddev, double min, double p50, double p90, double p95,
-        double p99, double max) {
+        double p99, double max, double ci95Low, double ci95High, int outliers) {
 
     /** Summarizes {@code samples}; at least one is needed. */
     public static Summary of(double... samples) {
@@ -26,9 +31,26 @@ public record Summary(int n, double mean, double stddev, double min, double p50,
         Arrays.sort(sorted);
         Percentile pct = new Percentile().withEstimationType(EstimationType.R_7);
         pct.setData(sorted);
-        double sd = sorted.length > 1 ? new StandardDeviation(true).evaluate(sorted) : 0.0;
-        return new Summary(sorted.length, new Mean().evaluate(sorted), sd, sorted[0], pct.evaluate(50),
-                pct.evaluate(90), pct.evaluate(95), pct.evaluate(99), sorted[sorted.length - 1]);
+        int n = sorted.length;
+        double mean = new Mean().evaluate(sorted);
+        double sd = n > 1 ? new StandardDeviation(true).evaluate(sorted) : 0.0;
+        double half = n > 1 ? tQuantile975(n - 1) * sd / Math.sqrt(n) : Double.NaN;
+        double q1 = pct.evaluate(25);
+        double q3 = pct.evaluate(75);
+        double iqr = q3 - q1;
+        int outliers = 0;
+        for (double x : sorted) {
+            if (x < q1 - 1.5 * iqr || x > q3 + 1.5 * iqr) {
+                outliers++;
+            }
+        }
+        return new Summary(n, mean, sd, sorted[0], pct.evaluate(50), pct.evaluate(90), pct.evaluate(95),
+                pct.evaluate(99), sorted[n - 1], mean - half, mean + half, outliers);
+    }
+
+    /** The 97.5% quantile of Student's t with {@code df} degrees of freedom: the two-sided 95% multiplier. */
+    static double tQuantile975(int df) {
+        return new TDistribution(null, df).inverseCumulativeProbability(0.975);
     }
 
     /** The median, the figure tokenmeter reports by default. */
@@ -39,5 +61,15 @@ public record Summary(int n, double mean, double stddev, double min, double p50,
     /** Coefficient of variation (stddev / mean); 0 when the mean is 0. */
     public double cv() {
         return mean == 0 ? 0 : stddev / Math.abs(mean);
+    }
+
+    /** Half-width of the 95% confidence interval of the mean; NaN for one sample. */
+    public double ciHalfWidth() {
+        return (ci95High - ci95Low) / 2;
+    }
+
+    /** The half-width relative to the mean (0.01 = ±1%); NaN for one sample, infinite for a zero mean. */
+    public double relativeCiHalfWidth() {
+        return ciHalfWidth() / Math.abs(mean);
     }
 }

@@ -14,6 +14,8 @@ import dev.tokenmeter.engine.SequenceChunk;
 import dev.tokenmeter.engine.StepBatch;
 import dev.tokenmeter.engine.StepResult;
 import dev.tokenmeter.measure.MeasurementPolicy;
+import dev.tokenmeter.measure.Precision;
+import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.metrics.PointMetrics;
 import dev.tokenmeter.metrics.Roofline;
 import dev.tokenmeter.model.ModelConfig;
@@ -93,13 +95,24 @@ public final class OfflineBenchmark {
             listener.warmupFinished(p, w);
         }
         List<TrialRecord> trials = new ArrayList<>();
+        double[] headline = new double[0];
         long start = System.nanoTime();
-        while (policy.wantsAnother(trials.size(), (System.nanoTime() - start) / 1e9)) {
+        while (policy.wantsAnother(headline, (System.nanoTime() - start) / 1e9)) {
             TrialRecord t = runTrial(engine, prompts, p.outputLength());
             trials.add(t);
+            headline = java.util.Arrays.copyOf(headline, trials.size());
+            headline[trials.size() - 1] = outputTokensPerSecond(p, t);
             listener.trialFinished(p, trials.size(), t);
         }
+        Precision precision = precision(policy, headline);
         List<String> warnings = new ArrayList<>();
+        if (!precision.reached()) {
+            warnings.add(String.format(java.util.Locale.ROOT, "precision target not reached: %s known to %s at 95%%"
+                    + " confidence (target ±%.2f%%) after %d trials; stopped by %s", precision.metric(),
+                    Double.isNaN(precision.relativeCiHalfWidth()) ? "no interval (one trial)"
+                            : String.format(java.util.Locale.ROOT, "±%.2f%%", 100 * precision.relativeCiHalfWidth()),
+                    100 * precision.target(), trials.size(), precision.stoppedBy()));
+        }
         PointMetrics metrics = PointMetrics.offline(p.batch(), p.promptLength(), p.outputLength(), trials);
         Roofline roofline = Roofline.offline(engine.model(), engine.kvBytesPerElement(), device, p.batch(),
                 p.promptLength(), p.outputLength(), trials);
@@ -107,14 +120,21 @@ public final class OfflineBenchmark {
             warnings.add("MEASUREMENT ERROR: " + roofline.violation()
                     + "; a result faster than the device's roofline cannot be right");
         }
-        if (trials.size() == policy.minTrials() && trials.size() < policy.maxTrials()
-                && (System.nanoTime() - start) / 1e9 > policy.budgetSeconds()) {
-            warnings.add("the minimum of " + policy.minTrials() + " trials took longer than the time budget of "
-                    + policy.budgetSeconds() + " s: no further trials were run");
-        }
         CostMetrics cost = price == null ? null : CostMetrics.of(price, metrics);
         return new PointResult(p.batch(), p.promptLength(), p.outputLength(), policy.warmupTrials(), trials, metrics,
-                roofline, cost, warnings);
+                roofline, cost, precision, warnings);
+    }
+
+    /** The headline metric of a trial: output tokens per second over the trial's duration. */
+    static double outputTokensPerSecond(OfflineSpec.Point p, TrialRecord t) {
+        return (double) p.batch() * p.outputLength() / (t.e2eMs() / 1e3);
+    }
+
+    private static Precision precision(MeasurementPolicy policy, double[] headline) {
+        boolean reached = policy.precise(headline);
+        double rel = Summary.of(headline).relativeCiHalfWidth();
+        String stoppedBy = reached ? "precision" : headline.length >= policy.maxTrials() ? "max-trials" : "budget";
+        return new Precision("output tok/s", rel, policy.targetRelativeCi(), reached, stoppedBy);
     }
 
     /** One trial: B prompts prefilled together, then decode steps until every request has its output. */

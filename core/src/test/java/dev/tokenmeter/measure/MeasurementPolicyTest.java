@@ -13,36 +13,36 @@ class MeasurementPolicyTest {
     @Test
     void minimumTrialsRunWhateverTheTime() {
         MeasurementPolicy p = new MeasurementPolicy(1, 3, 10, 5.0);
-        assertTrue(p.wantsAnother(0, 0));
-        assertTrue(p.wantsAnother(0, 1e9));
-        assertTrue(p.wantsAnother(2, 1e9));
+        assertTrue(p.wantsAnother(noisy(0), 0));
+        assertTrue(p.wantsAnother(noisy(0), 1e9));
+        assertTrue(p.wantsAnother(noisy(2), 1e9));
     }
 
     @Test
     void moreTrialsWhileTheBudgetLasts() {
         MeasurementPolicy p = new MeasurementPolicy(1, 3, 10, 5.0);
-        assertTrue(p.wantsAnother(3, 0));
-        assertTrue(p.wantsAnother(3, 4.999));
-        assertFalse(p.wantsAnother(3, 5.0), "the budget is spent at exactly 5 s");
-        assertFalse(p.wantsAnother(3, 6.0));
-        assertTrue(p.wantsAnother(9, 1.0));
+        assertTrue(p.wantsAnother(noisy(3), 0));
+        assertTrue(p.wantsAnother(noisy(3), 4.999));
+        assertFalse(p.wantsAnother(noisy(3), 5.0), "the budget is spent at exactly 5 s");
+        assertFalse(p.wantsAnother(noisy(3), 6.0));
+        assertTrue(p.wantsAnother(noisy(9), 1.0));
     }
 
     @Test
     void neverPastTheMaximum() {
         MeasurementPolicy p = new MeasurementPolicy(0, 3, 10, 1e6);
-        assertFalse(p.wantsAnother(10, 0));
-        assertFalse(p.wantsAnother(11, 0));
+        assertFalse(p.wantsAnother(noisy(10), 0));
+        assertFalse(p.wantsAnother(noisy(11), 0));
         MeasurementPolicy exact = new MeasurementPolicy(0, 2, 2, 1e6);
-        assertTrue(exact.wantsAnother(1, 0));
-        assertFalse(exact.wantsAnother(2, 0));
+        assertTrue(exact.wantsAnother(noisy(1), 0));
+        assertFalse(exact.wantsAnother(noisy(2), 0));
     }
 
     @Test
     void zeroBudgetMeansExactlyTheMinimum() {
         MeasurementPolicy p = new MeasurementPolicy(0, 2, 50, 0);
-        assertTrue(p.wantsAnother(1, 0));
-        assertFalse(p.wantsAnother(2, 0));
+        assertTrue(p.wantsAnother(noisy(1), 0));
+        assertFalse(p.wantsAnother(noisy(2), 0));
     }
 
     @Test
@@ -67,5 +67,14 @@ class MeasurementPolicyTest {
         assertRefused("budgetSeconds", () -> new MeasurementPolicy(0, 1, 1, -1));
         assertRefused("budgetSeconds", () -> new MeasurementPolicy(0, 1, 1, Double.NaN));
         assertRefused("budgetSeconds", () -> new MeasurementPolicy(0, 1, 1, Double.POSITIVE_INFINITY));
+    }
+
+    /** n trial values spread so widely that no confidence interval is within any target. */
+    static double[] noisy(int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = i % 2 == 0 ? 1.0 : 100.0;
+        }
+        return v;
     }
 }

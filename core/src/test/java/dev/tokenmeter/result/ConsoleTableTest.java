@@ -123,7 +123,7 @@ class ConsoleTableTest {
             points.add(new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(), p.trials(),
                     p.metrics(), new Roofline(f.prefillBytes(), f.prefillFlops(), f.decodeBytes(), f.decodeFlops(),
                             f.prefillFloorMs(), f.decodeFloorMs(), f.measured(), f.datasheet(), true, null),
-                    p.cost(), List.of()));
+                    p.cost(), p.precision(), List.of()));
         }
         String report = ConsoleTable.render(new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(),
                 r.finishedAt(), true, r.spec(), r.environment(), points, List.of()));

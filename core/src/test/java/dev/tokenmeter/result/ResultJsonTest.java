@@ -46,7 +46,7 @@ class ResultJsonTest {
         List<PointResult> points = new ArrayList<>();
         for (PointResult p : r.points()) {
             points.add(new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(), List.of(),
-                    p.metrics(), p.roofline(), p.cost(), p.warnings()));
+                    p.metrics(), p.roofline(), p.cost(), p.precision(), p.warnings()));
         }
         return new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(), r.finishedAt(), r.complete(),
                 r.spec(), r.environment(), points, r.warnings());

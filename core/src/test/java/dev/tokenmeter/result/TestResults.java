@@ -6,6 +6,7 @@ import dev.tokenmeter.cost.CostMetrics;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
 import dev.tokenmeter.measure.MeasurementPolicy;
+import dev.tokenmeter.measure.Precision;
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.metrics.PointMetrics;
 import dev.tokenmeter.metrics.Roofline;
@@ -79,7 +80,8 @@ public final class TestResults {
         Roofline r = new Roofline(1.0e6, 2.0e6, 3.0e6, 6.0e6, 0.05, 0.15,
                 new Utilization(SOURCE, 0.1, 0.0517, 0.423, 0.01), null, false, null);
         CostMetrics c = withCost ? new CostMetrics(0.1008, 1.0, 7.07e-7, 0.0884, 0.1768, 0.0589, "cpu", "AWS") : null;
-        return new PointResult(1, 8, 4, 1, trials, m, r, c, List.of(BUDGET_WARNING));
+        return new PointResult(1, 8, 4, 1, trials, m, r, c,
+                new Precision("output tok/s", 0.034, 0.01, false, "budget"), List.of(BUDGET_WARNING));
     }
 
     /** Batch 2, prompt 8, output 1: a single token per request, and a trial faster than the roofline. */
@@ -94,12 +96,15 @@ public final class TestResults {
         Roofline r = new Roofline(2.0e6, 4.0e6, 0.0, 0.0, 0.05, 0.0,
                 new Utilization(SOURCE, 0.2, 0.9, Double.NaN, Double.NaN), null, false, VIOLATION);
         CostMetrics c = withCost ? new CostMetrics(0.1008, 1.0, 2.8e-7, 0.035, 0.28, 0.0311, "cpu", "AWS") : null;
-        return new PointResult(2, 8, 1, 1, trials, m, r, c, List.of("MEASUREMENT ERROR: " + VIOLATION
+        return new PointResult(2, 8, 1, 1, trials, m, r, c,
+                new Precision("output tok/s", 0.0, 0.01, true, "precision"), List.of("MEASUREMENT ERROR: " + VIOLATION
                 + "; a result faster than the device's roofline cannot be right"));
     }
 
     /** A summary whose median and p99 are as given and whose other figures differ from both. */
     private static Summary summary(int n, double p50, double p99) {
-        return new Summary(n, p50 * 1.01 + 0.5, 0.75, p50 * 0.9, p50, p99 * 0.97, p99 * 0.99, p99, p99 * 1.05);
+        double mean = p50 * 1.01 + 0.5;
+        return new Summary(n, mean, 0.75, p50 * 0.9, p50, p99 * 0.97, p99 * 0.99, p99, p99 * 1.05, mean - 0.4,
+                mean + 0.4, n > 2 ? 1 : 0);
     }
 }

@@ -99,7 +99,11 @@ class OfflineBenchmarkTest {
             assertNull(rf.datasheet(), at);
             // A CPU run slower than its own measured FMA peak and copy bandwidth: no measurement error.
             assertNull(rf.violation(), at + ": " + rf.violation());
-            assertTrue(p.warnings().isEmpty(), at + ": " + p.warnings());
+            // Two trials of a cold tiny model rarely pin the mean to 1%: that is reported, and is the only warning.
+            assertTrue(p.warnings().stream().allMatch(w -> w.startsWith("precision target not reached")),
+                    at + ": " + p.warnings());
+            assertEquals(p.precision().reached(), p.warnings().isEmpty(), at);
+            assertEquals("output tok/s", p.precision().metric(), at);
             // No price was given: the CPU instance preset applies.
             assertNotNull(p.cost(), at);
             assertEquals("cpu", p.cost().priceLabel(), at);
