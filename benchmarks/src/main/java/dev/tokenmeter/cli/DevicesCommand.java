@@ -64,6 +64,9 @@ final class DevicesCommand implements Callable<Integer> {
             for (Entry e : entries) {
                 print(out, e);
             }
+            if (entries.stream().noneMatch(e -> e.backend().equals("cuda"))) {
+                out.println("cuda: not in this build (the CUDA backend is not implemented yet; runs use the CPU)");
+            }
         }
         out.flush();
         return Main.EXIT_OK;

@@ -62,8 +62,8 @@ final class ModelsCommand implements Callable<Integer> {
                         Long.toString(r.kvBytesPerTokenBf16()), str(r.maxPositions()));
             }
             out.print(t.render());
-            out.println("Weights are synthetic (DESIGN's checkpoint spec); only the shapes are the published ones."
-                    + " Any Hugging Face config.json can be given to --model instead.");
+            out.println("Weights are synthetic (a deterministic generator, the same bits on every backend); only the"
+                    + " shapes are the published ones. Any Hugging Face config.json can be given to --model instead.");
         }
         out.flush();
         return Main.EXIT_OK;
