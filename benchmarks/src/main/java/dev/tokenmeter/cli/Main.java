@@ -17,17 +17,18 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code tokenmeter} command. Exit codes: 0 success, 1 a run that failed, 2 a usage error (bad options or
- * values). Errors are one line on stderr; the stack trace only with {@code --verbose} or TOKENMETER_DEBUG set.
+ * values), 3 a significant regression beyond {@code compare --fail-on-regression}'s threshold. Errors are one line on stderr; the stack trace only with {@code --verbose} or TOKENMETER_DEBUG set.
  */
 @Command(name = "tokenmeter", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Measures batched LLM inference: tokens per second, latency percentiles, roofline"
                 + " utilization and cost.",
         subcommands = {RunCommand.class, GenerateCommand.class, ModelsCommand.class, DevicesCommand.class,
-                CommandLine.HelpCommand.class})
+                CompareCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
+    public static final int EXIT_REGRESSION = 3;
     static final String DEBUG_ENV = "TOKENMETER_DEBUG";
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
@@ -39,7 +40,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is needed: run, generate, models or devices");
+        throw new ParameterException(spec.commandLine(), "a command is needed: run, compare, generate, models or devices");
     }
 
     public static void main(String[] args) {

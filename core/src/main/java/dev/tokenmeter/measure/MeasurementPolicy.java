@@ -1,8 +1,12 @@
 package dev.tokenmeter.measure;
 
+import java.util.Optional;
+
 /**
  * How many times a point is measured (nvbench's "stdrel" rule is the model). Warm-up trials run first and are
- * discarded (JIT, allocation, graph capture). Then at least {@code minTrials} trials run; more follow until the
+ * discarded (JIT, allocation, graph capture): at least {@code warmupTrials} of them, and more until
+ * {@code warmupSeconds} have passed, since the JIT needs thousands of calls before its code is final and a
+ * small model's trial takes milliseconds; {@code warmupTrials} of 0 turns warm-up off. Then at least {@code minTrials} trials run; more follow until the
  * 95% confidence half-width of the headline metric's mean is within {@code targetRelativeCi} of the mean, the
  * point's time budget is spent, or {@code maxTrials} is reached — whichever comes first.
  *
@@ -11,10 +15,14 @@ package dev.tokenmeter.measure;
  * @param maxTrials        trials at most
  * @param budgetSeconds    wall time per point after which no new trial starts (once minTrials are done)
  * @param targetRelativeCi the precision sought: 0.01 stops once the mean is known to ±1% at 95% confidence
+ * @param warmupSeconds    wall time warm-up continues for, once its trials are done (0 for none)
  */
 public record MeasurementPolicy(int warmupTrials, int minTrials, int maxTrials, double budgetSeconds,
-        double targetRelativeCi) {
+        double targetRelativeCi, double warmupSeconds) {
     public static final double DEFAULT_TARGET = 0.01;
+    public static final double DEFAULT_WARMUP_SECONDS = 2.0;
+    /** A bound on time-based warm-up, whatever the clock says. */
+    public static final int MAX_WARMUP_TRIALS = 10_000;
 
     public MeasurementPolicy {
         if (warmupTrials < 0) {
@@ -34,16 +42,33 @@ public record MeasurementPolicy(int warmupTrials, int minTrials, int maxTrials, 
             throw new IllegalArgumentException("targetRelativeCi must be in (0, 1) (0.01 = 1%), got "
                     + targetRelativeCi);
         }
+        if (!(warmupSeconds >= 0) || !Double.isFinite(warmupSeconds)) {
+            throw new IllegalArgumentException("warmupSeconds must be a finite number >= 0, got " + warmupSeconds);
+        }
     }
 
-    /** A policy with the default precision target of 1%. */
+    /** A policy whose warm-up is counted in trials only. */
+    public MeasurementPolicy(int warmupTrials, int minTrials, int maxTrials, double budgetSeconds,
+            double targetRelativeCi) {
+        this(warmupTrials, minTrials, maxTrials, budgetSeconds, targetRelativeCi, 0.0);
+    }
+
+    /** A policy with the default precision target of 1% and a warm-up counted in trials only. */
     public MeasurementPolicy(int warmupTrials, int minTrials, int maxTrials, double budgetSeconds) {
         this(warmupTrials, minTrials, maxTrials, budgetSeconds, DEFAULT_TARGET);
     }
 
-    /** One warm-up, at least 3 trials, at most 50, 10 seconds per point, ±1%. */
+    /** Warm-up of at least one trial and 2 seconds, at least 3 trials, at most 50, 10 seconds per point, ±1%. */
     public static MeasurementPolicy defaults() {
-        return new MeasurementPolicy(1, 3, 50, 10.0, DEFAULT_TARGET);
+        return new MeasurementPolicy(1, 3, 50, 10.0, DEFAULT_TARGET, DEFAULT_WARMUP_SECONDS);
+    }
+
+    /** Whether another warm-up trial should run, given those done and the seconds they took. */
+    public boolean wantsMoreWarmup(int done, double elapsedSeconds) {
+        if (warmupTrials == 0 || done >= MAX_WARMUP_TRIALS) {
+            return false;
+        }
+        return done < warmupTrials || elapsedSeconds < warmupSeconds;
     }
 
     /**
@@ -53,14 +78,32 @@ public record MeasurementPolicy(int warmupTrials, int minTrials, int maxTrials, 
      * @param elapsedSeconds time spent on this point's measured trials so far
      */
     public boolean wantsAnother(double[] headline, double elapsedSeconds) {
+        return stopReason(headline, elapsedSeconds).isEmpty();
+    }
+
+    /**
+     * Why trials should stop now, or empty while another should start. Fewer than {@code minTrials} never stop.
+     * When several reasons hold at once, precision wins (a point that reached its target says so), then the
+     * maximum count, then the budget.
+     *
+     * @param headline the headline metric of every trial so far (one value per trial)
+     * @param elapsedSeconds time spent on this point's measured trials so far
+     */
+    public Optional<StopReason> stopReason(double[] headline, double elapsedSeconds) {
         int done = headline.length;
         if (done < minTrials) {
-            return true;
+            return Optional.empty();
         }
-        if (done >= maxTrials || elapsedSeconds >= budgetSeconds) {
-            return false;
+        if (precise(headline)) {
+            return Optional.of(StopReason.PRECISION);
         }
-        return !precise(headline);
+        if (done >= maxTrials) {
+            return Optional.of(StopReason.MAX_TRIALS);
+        }
+        if (elapsedSeconds >= budgetSeconds) {
+            return Optional.of(StopReason.BUDGET);
+        }
+        return Optional.empty();
     }
 
     /** Whether these samples pin the mean down to the target (needs at least two). */

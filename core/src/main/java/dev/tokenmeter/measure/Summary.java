@@ -1,6 +1,7 @@
 package dev.tokenmeter.measure;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.commons.math3.distribution.TDistribution;
 import org.apache.commons.math3.stat.descriptive.moment.Mean;
 import org.apache.commons.math3.stat.descriptive.moment.StandardDeviation;
@@ -16,16 +17,26 @@ import org.apache.commons.math3.stat.descriptive.rank.Percentile.EstimationType;
  * @param stddev    sample standard deviation (n − 1); 0 for one sample
  * @param ci95Low   lower end of the 95% confidence interval of the mean (Student's t); NaN for one sample
  * @param ci95High  upper end of that interval; NaN for one sample
- * @param outliers  samples outside Tukey's fences (more than 1.5 interquartile ranges beyond the quartiles):
- *                  counted and reported, never dropped
+ * @param outliers  samples outside Tukey's fences (more than 1.5 interquartile ranges beyond the type-7
+ *                  quartiles): counted and reported, never dropped; every other field includes them
  */
 public record Summary(int n, double mean, double stddev, double min, double p50, double p90, double p95,
         double p99, double max, double ci95Low, double ci95High, int outliers) {
+    /** Degrees of freedom up to which the t quantile is computed once and kept (8 KB). */
+    static final int CACHED_DF = 1000;
+    private static final AtomicLongArray T_QUANTILES_975 = new AtomicLongArray(CACHED_DF + 1);
 
     /** Summarizes {@code samples}; at least one is needed. */
     public static Summary of(double... samples) {
         if (samples.length == 0) {
             throw new IllegalArgumentException("a summary needs at least one sample");
+        }
+        for (int i = 0; i < samples.length; i++) {
+            // Commons Math would drop a NaN from the percentiles but keep it in the mean: refuse instead.
+            if (!Double.isFinite(samples[i])) {
+                throw new IllegalArgumentException("sample " + i + " is " + samples[i]
+                        + "; a summary needs finite samples (a zero-length timing is a measurement error)");
+            }
         }
         double[] sorted = samples.clone();
         Arrays.sort(sorted);
@@ -48,9 +59,33 @@ public record Summary(int n, double mean, double stddev, double min, double p50,
                 pct.evaluate(99), sorted[n - 1], mean - half, mean + half, outliers);
     }
 
-    /** The 97.5% quantile of Student's t with {@code df} degrees of freedom: the two-sided 95% multiplier. */
+    /**
+     * The 97.5% quantile of Student's t with {@code df} degrees of freedom: the two-sided 95% multiplier.
+     * Quantiles for up to {@link #CACHED_DF} degrees of freedom (every stopping-rule check, which re-summarizes
+     * the trials after each one) are computed once and kept; larger ones are computed on each call.
+     */
     static double tQuantile975(int df) {
-        return new TDistribution(null, df).inverseCumulativeProbability(0.975);
+        if (df < 1) {
+            throw new IllegalArgumentException("df must be >= 1, got " + df);
+        }
+        if (df > CACHED_DF) {
+            return computeTQuantile975(df);
+        }
+        // Raw bits of 0 mean "not computed yet": no t quantile at 0.975 is 0. Two threads may both compute one
+        // entry; they store the same value.
+        long bits = T_QUANTILES_975.get(df);
+        if (bits == 0) {
+            bits = Double.doubleToRawLongBits(computeTQuantile975(df));
+            T_QUANTILES_975.set(df, bits);
+        }
+        return Double.longBitsToDouble(bits);
+    }
+
+    private static double computeTQuantile975(int df) {
+        // A null random generator: this distribution is only inverted, never sampled, and the one-argument
+        // constructor would seed a Well19937c (a few KB of state) per call. The solver's absolute accuracy is
+        // tightened from its default of 1e-9, which leaves an error in the tenth digit; cached, this costs nothing.
+        return new TDistribution(null, df, 1e-12).inverseCumulativeProbability(0.975);
     }
 
     /** The median, the figure tokenmeter reports by default. */
@@ -68,7 +103,10 @@ public record Summary(int n, double mean, double stddev, double min, double p50,
         return (ci95High - ci95Low) / 2;
     }
 
-    /** The half-width relative to the mean (0.01 = ±1%); NaN for one sample, infinite for a zero mean. */
+    /**
+     * The half-width relative to the magnitude of the mean (0.01 = ±1%); NaN for one sample, infinite for a zero
+     * mean with any spread, NaN for samples that are all 0.
+     */
     public double relativeCiHalfWidth() {
         return ciHalfWidth() / Math.abs(mean);
     }

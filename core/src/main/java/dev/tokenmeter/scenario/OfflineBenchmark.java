@@ -15,7 +15,7 @@ import dev.tokenmeter.engine.StepBatch;
 import dev.tokenmeter.engine.StepResult;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.measure.Precision;
-import dev.tokenmeter.measure.Summary;
+import dev.tokenmeter.measure.TrialLoop;
 import dev.tokenmeter.metrics.PointMetrics;
 import dev.tokenmeter.metrics.Roofline;
 import dev.tokenmeter.model.ModelConfig;
@@ -90,21 +90,21 @@ public final class OfflineBenchmark {
         for (int r = 0; r < p.batch(); r++) {
             prompts[r] = SyntheticPrompts.prompt(seed, r, p.promptLength(), engine.model().vocab());
         }
-        for (int w = 0; w < policy.warmupTrials(); w++) {
+        int warmups = 0;
+        long warmupStart = System.nanoTime();
+        while (policy.wantsMoreWarmup(warmups, (System.nanoTime() - warmupStart) / 1e9)) {
             runTrial(engine, prompts, p.outputLength());
-            listener.warmupFinished(p, w);
+            listener.warmupFinished(p, warmups);
+            warmups++;
         }
+        // The loop starts the budget's clock itself, so the warm-up above is not charged to it.
         List<TrialRecord> trials = new ArrayList<>();
-        double[] headline = new double[0];
-        long start = System.nanoTime();
-        while (policy.wantsAnother(headline, (System.nanoTime() - start) / 1e9)) {
+        Precision precision = TrialLoop.withSystemClock(policy).run("output tok/s", () -> {
             TrialRecord t = runTrial(engine, prompts, p.outputLength());
             trials.add(t);
-            headline = java.util.Arrays.copyOf(headline, trials.size());
-            headline[trials.size() - 1] = outputTokensPerSecond(p, t);
             listener.trialFinished(p, trials.size(), t);
-        }
-        Precision precision = precision(policy, headline);
+            return outputTokensPerSecond(p, t);
+        }).precision();
         List<String> warnings = new ArrayList<>();
         if (!precision.reached()) {
             warnings.add(String.format(java.util.Locale.ROOT, "precision target not reached: %s known to %s at 95%%"
@@ -121,20 +121,13 @@ public final class OfflineBenchmark {
                     + "; a result faster than the device's roofline cannot be right");
         }
         CostMetrics cost = price == null ? null : CostMetrics.of(price, metrics);
-        return new PointResult(p.batch(), p.promptLength(), p.outputLength(), policy.warmupTrials(), trials, metrics,
+        return new PointResult(p.batch(), p.promptLength(), p.outputLength(), warmups, trials, metrics,
                 roofline, cost, precision, warnings);
     }
 
     /** The headline metric of a trial: output tokens per second over the trial's duration. */
     static double outputTokensPerSecond(OfflineSpec.Point p, TrialRecord t) {
         return (double) p.batch() * p.outputLength() / (t.e2eMs() / 1e3);
-    }
-
-    private static Precision precision(MeasurementPolicy policy, double[] headline) {
-        boolean reached = policy.precise(headline);
-        double rel = Summary.of(headline).relativeCiHalfWidth();
-        String stoppedBy = reached ? "precision" : headline.length >= policy.maxTrials() ? "max-trials" : "budget";
-        return new Precision("output tok/s", rel, policy.targetRelativeCi(), reached, stoppedBy);
     }
 
     /** One trial: B prompts prefilled together, then decode steps until every request has its output. */

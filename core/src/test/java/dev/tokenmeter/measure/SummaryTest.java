@@ -3,13 +3,19 @@ package dev.tokenmeter.measure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.apache.commons.math3.distribution.BinomialDistribution;
+import org.apache.commons.math3.distribution.ExponentialDistribution;
+import org.apache.commons.math3.distribution.NormalDistribution;
+import org.apache.commons.math3.distribution.RealDistribution;
+import org.apache.commons.math3.random.Well19937c;
 import org.junit.jupiter.api.Test;
 
 /**
  * Summaries against values worked by hand with NumPy's default percentile (Hyndman–Fan type 7: the p-th
  * percentile of n sorted values sits at rank h = (n − 1)·p/100, interpolated linearly between floor(h) and
- * ceil(h)) and the sample standard deviation (n − 1).
+ * ceil(h)) and the sample standard deviation (n − 1); confidence intervals by hand and by seeded simulation.
  */
 class SummaryTest {
     private static final double EPS = 1e-12;
@@ -89,6 +95,147 @@ class SummaryTest {
         assertEquals(0, Summary.of(-1, 1).cv(), "mean 0 gives 0, not infinity");
         Summary neg = Summary.of(-2, -4);
         assertEquals(Math.sqrt(2) / 3, neg.cv(), EPS);
+    }
+
+    @Test
+    void tQuantilesMatchTheTables() {
+        // Two-sided 95% multipliers, t(df, 0.975), from any t table (R: qt(0.975, df)).
+        assertEquals(12.706204736, Summary.tQuantile975(1), 1e-8);
+        assertEquals(2.776445105, Summary.tQuantile975(4), 1e-8);
+        assertEquals(2.262157163, Summary.tQuantile975(9), 1e-8);
+        assertEquals(2.045229642, Summary.tQuantile975(29), 1e-8);
+        assertEquals(1.962339081, Summary.tQuantile975(1000), 1e-8);
+        assertEquals(1.959966, Summary.tQuantile975(1_000_000), 1e-6); // the normal's 1.959964 in the limit
+        assertEquals(Summary.tQuantile975(4), Summary.tQuantile975(4), "a cached quantile is the one computed");
+        assertTrue(Summary.tQuantile975(Summary.CACHED_DF) > Summary.tQuantile975(Summary.CACHED_DF + 1),
+                "the quantile falls with df across the end of the cache");
+        assertThrows(IllegalArgumentException.class, () -> Summary.tQuantile975(0));
+    }
+
+    @Test
+    void confidenceIntervalWorkedByHand() {
+        Summary s = Summary.of(5, 3, 1, 4, 2);
+        // mean 3; Σ(x − 3)² = 10, sd = √(10/4) = 1.5811388; t(4, 0.975) = 2.7764451;
+        // half-width = 2.7764451 · 1.5811388 / √5 = 1.9632432.
+        assertEquals(3, s.mean(), EPS);
+        assertEquals(1.5811388301, s.stddev(), 1e-9);
+        assertEquals(1.9632432, s.ciHalfWidth(), 1e-7);
+        assertEquals(3 - 1.9632432, s.ci95Low(), 1e-7);
+        assertEquals(3 + 1.9632432, s.ci95High(), 1e-7);
+        assertEquals(1.9632432 / 3, s.relativeCiHalfWidth(), 1e-7);
+        assertEquals(1.5811388301 / 3, s.cv(), 1e-9);
+        assertEquals(0, s.outliers());
+    }
+
+    @Test
+    void twoSamplesUseTheWideT1Multiplier() {
+        Summary s = Summary.of(9, 11);
+        // sd = √2, half-width = 12.7062047 · √2 / √2
+        assertEquals(12.7062047, s.ciHalfWidth(), 1e-7);
+        assertEquals(12.7062047 / 10, s.relativeCiHalfWidth(), 1e-8);
+    }
+
+    @Test
+    void oneSampleHasNoInterval() {
+        Summary s = Summary.of(7);
+        assertTrue(Double.isNaN(s.ci95Low()), "ci95Low " + s.ci95Low());
+        assertTrue(Double.isNaN(s.ci95High()), "ci95High " + s.ci95High());
+        assertTrue(Double.isNaN(s.ciHalfWidth()));
+        assertTrue(Double.isNaN(s.relativeCiHalfWidth()));
+        assertEquals(0, s.outliers());
+    }
+
+    @Test
+    void constantSamplesHaveAZeroWidthInterval() {
+        Summary s = Summary.of(42, 42, 42, 42);
+        assertEquals(42, s.ci95Low(), EPS);
+        assertEquals(42, s.ci95High(), EPS);
+        assertEquals(0, s.relativeCiHalfWidth(), EPS);
+        assertEquals(0, s.outliers(), "no spread, no outliers");
+    }
+
+    @Test
+    void relativeHalfWidthUsesTheMagnitudeOfTheMean() {
+        Summary pos = Summary.of(1, 2, 3, 4, 5);
+        Summary neg = Summary.of(-1, -2, -3, -4, -5);
+        assertEquals(pos.relativeCiHalfWidth(), neg.relativeCiHalfWidth(), EPS);
+        assertTrue(neg.relativeCiHalfWidth() > 0);
+        assertEquals(Double.POSITIVE_INFINITY, Summary.of(-1, 1).relativeCiHalfWidth(), "zero mean with spread");
+        assertTrue(Double.isNaN(Summary.of(0, 0, 0).relativeCiHalfWidth()), "all zero: 0 / 0");
+        // Halving the spread about the same mean halves the relative half-width.
+        assertEquals(pos.relativeCiHalfWidth() / 2, Summary.of(2, 2.5, 3, 3.5, 4).relativeCiHalfWidth(), 1e-12);
+    }
+
+    @Test
+    void outliersAreCountedAndKept() {
+        // [1, 2, 3, 4, 100]: quartiles (type 7) 2 and 4, IQR 2, fences −1 and 7: only 100 is outside.
+        Summary s = Summary.of(1, 2, 3, 4, 100);
+        assertEquals(1, s.outliers());
+        assertEquals(100, s.max(), EPS, "an outlier is counted, not dropped");
+        assertEquals(22, s.mean(), EPS);
+        assertEquals(5, s.n());
+        assertEquals(1, Summary.of(-100, 1, 2, 3, 4).outliers(), "the lower fence counts too");
+        assertEquals(2, Summary.of(-100, 1, 2, 3, 4, 5, 200).outliers(), "both sides at once");
+        assertEquals(0, Summary.of(1, 2, 3, 4, 7).outliers(), "a value on the fence is inside it");
+        assertEquals(1, Summary.of(1, 2, 3, 4, 7.001).outliers());
+        assertEquals(0, Summary.of(1, 2, 3, 4, 5).outliers());
+        // No spread between the quartiles: any value off them is outside.
+        assertEquals(1, Summary.of(5, 5, 5, 5, 5, 6).outliers());
+    }
+
+    /** How often the 95% CI of reps samples of size n from dist holds the true mean; misses below, above. */
+    private static int[] coverage(RealDistribution dist, int n, int reps) {
+        double truth = dist.getNumericalMean();
+        int covered = 0;
+        int missLow = 0;
+        int missHigh = 0;
+        for (int r = 0; r < reps; r++) {
+            Summary s = Summary.of(dist.sample(n));
+            if (s.ci95High() < truth) {
+                missLow++;
+            } else if (s.ci95Low() > truth) {
+                missHigh++;
+            } else {
+                covered++;
+            }
+        }
+        return new int[] {covered, missLow, missHigh};
+    }
+
+    private static final int REPS = 2000;
+
+    /** The count of REPS trials with success probability p that is exceeded (or undercut) with chance 0.05%. */
+    private static int[] binomialBounds999(double p) {
+        BinomialDistribution b = new BinomialDistribution(null, REPS, p);
+        return new int[] {b.inverseCumulativeProbability(0.0005), b.inverseCumulativeProbability(0.9995)};
+    }
+
+    @Test
+    void normalSamplesOfTenAreCoveredAtTheNominalRate() {
+        long seed = 20240611L;
+        int[] c = coverage(new NormalDistribution(new Well19937c(seed), 250.0, 12.0), 10, REPS);
+        // Exact for normal samples: the count is Binomial(2000, 0.95), within [1867, 1931] 99.9% of the time.
+        int[] bounds = binomialBounds999(0.95);
+        assertTrue(c[0] >= bounds[0] && c[0] <= bounds[1], "seed " + seed + ": " + c[0] + " of " + REPS
+                + " intervals hold the mean, expected " + bounds[0] + ".." + bounds[1]);
+        // Symmetric distribution, symmetric misses: neither side takes more than its 2.5% share by far.
+        assertTrue(c[1] < 0.045 * REPS && c[2] < 0.045 * REPS, "misses below " + c[1] + ", above " + c[2]);
+    }
+
+    @Test
+    void skewedSamplesOfThirtyAreCoveredSomewhatLess() {
+        long seed = 20240611L;
+        int[] c = coverage(new ExponentialDistribution(new Well19937c(seed), 3.0), 30, REPS);
+        // The t interval assumes normal means; for the exponential (skewness 2) at n = 30 it holds the mean about
+        // 93% of the time, not 95%. So the looser expectation: a rate between 90% and 95%, each end widened by
+        // its binomial 99.9% bound.
+        int low = binomialBounds999(0.90)[0];
+        int high = binomialBounds999(0.95)[1];
+        assertTrue(c[0] >= low && c[0] <= high, "seed " + seed + ": " + c[0] + " of " + REPS
+                + " intervals hold the mean, expected " + low + ".." + high);
+        // The skew's signature: a low sample mean comes with a small standard deviation, so the interval is too
+        // narrow exactly when it is too low. Misses below far outnumber misses above.
+        assertTrue(c[1] > 3 * c[2], "misses below " + c[1] + ", above " + c[2]);
     }
 
     @Test

@@ -1,0 +1,122 @@
+package dev.tokenmeter.cli;
+
+import dev.tokenmeter.compare.Comparer;
+import dev.tokenmeter.compare.Comparison;
+import dev.tokenmeter.compare.ComparisonRenderer;
+import dev.tokenmeter.compare.IncompatibleResultsException;
+import dev.tokenmeter.compare.RegressionGate;
+import dev.tokenmeter.result.AtomicFiles;
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.ResultJson;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tokenmeter compare}: a candidate result against a baseline, and optionally a gate that CI fails on.
+ * Exit codes: 0 compared (and the gate, if any, passed), 3 the gate failed, 2 usage error (a file missing,
+ * malformed or of a newer schema, or results not measured alike), 1 anything else.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false,
+        description = {"Compares two results of 'tokenmeter run --json': for each point both have and each metric"
+                + " (output tok/s, TTFT, TPOT, E2E, decode step), the change of the mean with its 95%% confidence"
+                + " interval, Welch's t and Mann-Whitney U tests on the trials, and a verdict.",
+                "Results of different models, backends, scenarios or devices are refused unless --force.",
+                "Exit codes: 0 compared, no failing regression; 3 --fail-on-regression tripped;"
+                        + " 2 usage error (bad file or option, results not alike); 1 other failure."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:compared; with --fail-on-regression, no significant regression beyond the threshold",
+                "3:--fail-on-regression: a significant regression beyond the threshold",
+                "2:usage error: a missing, malformed or newer-schema file, results not measured alike, a bad option",
+                "1:any other failure"})
+final class CompareCommand implements Callable<Integer> {
+    /** Distinct from 1 (a failure) and 2 (usage), so that CI can tell a slower build from a broken job. */
+
+    @Spec
+    CommandSpec command;
+
+    @Parameters(index = "0", paramLabel = "BASELINE", description = "The reference result (JSON from 'run --json').")
+    Path baseline;
+
+    @Parameters(index = "1", paramLabel = "CANDIDATE", description = "The result to judge against it.")
+    Path candidate;
+
+    @Option(names = "--fail-on-regression", paramLabel = "THRESHOLD",
+            description = "Exit with code 3 when some metric is a significant regression worse than THRESHOLD:"
+                    + " 3%%, 0.03 and 3 all mean 3%% (a number without %% is a fraction below 1, a percentage"
+                    + " from 1 up).")
+    String failOnRegression;
+
+    @Option(names = "--alpha", defaultValue = "0.05", paramLabel = "P",
+            description = "Significance level, after Holm's adjustment over every metric compared."
+                    + " Default: ${DEFAULT-VALUE}.")
+    double alpha;
+
+    @Option(names = "--force", description = "Compare results of different models, backends, scenarios or devices"
+            + " anyway; the differences are printed as warnings.")
+    boolean force;
+
+    @Option(names = "--markdown", paramLabel = "FILE",
+            description = "Also write the comparison as Markdown (for example to $GITHUB_STEP_SUMMARY).")
+    Path markdown;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = command.commandLine().getOut();
+        // Every option is checked before a file is read.
+        RegressionGate gate = failOnRegression == null ? null : gate(failOnRegression);
+        Comparer comparer = comparer();
+        Args.outputFile("--markdown", markdown);
+        Result a = ResultJson.read(baseline);
+        Result b = ResultJson.read(candidate);
+        Comparison c;
+        try {
+            c = comparer.compare(baseline.toString(), a, candidate.toString(), b);
+        } catch (IncompatibleResultsException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; --force compares them anyway", e);
+        }
+        out.print(ComparisonRenderer.console(c));
+        if (markdown != null) {
+            StringBuilder md = new StringBuilder(ComparisonRenderer.markdown(c));
+            if (gate != null) {
+                md.append('\n');
+                for (String line : ComparisonRenderer.gateLines(c, gate)) {
+                    md.append(line.startsWith("REGRESSION") ? "**" + line + "**" : line).append("  \n");
+                }
+            }
+            AtomicFiles.writeString(markdown, md.toString());
+        }
+        if (gate == null) {
+            out.flush();
+            return Main.EXIT_OK;
+        }
+        out.println();
+        for (String line : ComparisonRenderer.gateLines(c, gate)) {
+            out.println(line);
+        }
+        out.flush();
+        return gate.passes(c) ? Main.EXIT_OK : Main.EXIT_REGRESSION;
+    }
+
+    private static RegressionGate gate(String text) {
+        try {
+            return RegressionGate.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--fail-on-regression: " + e.getMessage(), e);
+        }
+    }
+
+    private Comparer comparer() {
+        try {
+            return new Comparer(alpha, force);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--alpha: " + e.getMessage(), e);
+        }
+    }
+}

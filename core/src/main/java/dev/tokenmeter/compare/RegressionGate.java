@@ -1,0 +1,54 @@
+package dev.tokenmeter.compare;
+
+import java.util.List;
+
+/**
+ * The rule a CI job gates on: fail when some metric is a significant regression whose change is worse than the
+ * threshold. A significant change smaller than the threshold, an improvement, or a change the tests cannot tell
+ * from noise never fails it.
+ *
+ * @param threshold the tolerated worsening as a fraction of the baseline mean (0.03 = 3%), >= 0
+ */
+public record RegressionGate(double threshold) {
+    public RegressionGate {
+        if (!(threshold >= 0) || !Double.isFinite(threshold)) {
+            throw new IllegalArgumentException("the regression threshold must be a finite number >= 0, got "
+                    + threshold);
+        }
+    }
+
+    /**
+     * A threshold as users write it: "3%", "0.03" or "3" all mean 3%. A number without a percent sign is a
+     * fraction below 1 and a percentage from 1 up ("0.5" is 50%, write "0.5%" for half a percent).
+     */
+    public static RegressionGate parse(String text) {
+        String t = text == null ? "" : text.trim();
+        boolean percent = t.endsWith("%");
+        String number = percent ? t.substring(0, t.length() - 1).trim() : t;
+        double v;
+        try {
+            v = Double.parseDouble(number);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("a regression threshold is a percentage such as 3% (or 0.03, or 3),"
+                    + " got '" + text + "'", e);
+        }
+        if (!(v >= 0) || !Double.isFinite(v)) {
+            throw new IllegalArgumentException("a regression threshold must be >= 0%, got '" + text + "'");
+        }
+        return new RegressionGate(percent || v >= 1 ? v / 100 : v);
+    }
+
+    /** The regressions that fail the gate, worst first; empty when it passes. */
+    public List<MetricChange> failures(Comparison c) {
+        return c.regressionsBeyond(threshold);
+    }
+
+    public boolean passes(Comparison c) {
+        return failures(c).isEmpty();
+    }
+
+    /** The threshold as a percentage, "3%" or "0.5%". */
+    public String describe() {
+        return ComparisonRenderer.threshold(threshold);
+    }
+}
