@@ -10,9 +10,10 @@ import dev.tokenmeter.backend.DeviceCeilings;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.cost.CostMetrics;
 import dev.tokenmeter.cost.Price;
+import dev.tokenmeter.measure.MeasurementPolicy;
+import dev.tokenmeter.measure.Precision;
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.metrics.PointMetrics;
-import dev.tokenmeter.metrics.Roofline;
 import dev.tokenmeter.metrics.Utilization;
 import dev.tokenmeter.model.ModelConfig;
 import java.util.ArrayList;
@@ -36,10 +37,15 @@ public final class ConsoleTable {
         header(sb, result);
         sb.append('\n');
         sb.append(table(result.points()).render());
-        List<String> warnings = warnings(result);
-        if (!warnings.isEmpty()) {
+        List<String> notes = new ArrayList<>();
+        String imprecise = imprecisionNote(result.points());
+        if (imprecise != null) {
+            notes.add(imprecise);
+        }
+        notes.addAll(warnings(result));
+        if (!notes.isEmpty()) {
             sb.append('\n');
-            for (String w : warnings) {
+            for (String w : notes) {
                 sb.append(w).append('\n');
             }
         }
@@ -72,14 +78,22 @@ public final class ConsoleTable {
         }
         sb.append("price     ").append(price(r)).append('\n');
         if (spec != null && spec.measurement() != null) {
-            sb.append(String.format(Locale.ROOT,
-                    "trials    %d warm-up, then %d to %d per point within %s s; medians unless marked%n",
-                    spec.measurement().warmupTrials(), spec.measurement().minTrials(),
-                    spec.measurement().maxTrials(), significant(spec.measurement().budgetSeconds(), 3)));
+            sb.append("trials    ").append(trials(spec.measurement())).append("; medians unless marked\n");
         }
     }
 
-    private static String shape(ModelConfig m) {
+    /** The trial policy in one line, as every report's header states it. */
+    static String trials(MeasurementPolicy m) {
+        String warmup = m.warmupTrials() == 0 ? "no warm-up"
+                : m.warmupTrials() + " warm-up" + (m.warmupSeconds() > 0
+                        ? " (at least " + significant(m.warmupSeconds(), 3) + " s)" : "");
+        return String.format(Locale.ROOT, "%s, then %d to %d per point within %s s, until \u00b1%s%% at 95%%"
+                + " confidence", warmup, m.minTrials(), m.maxTrials(), significant(m.budgetSeconds(), 3),
+                targetPercent(m.targetRelativeCi()));
+    }
+
+    /** The model's shape in one line. */
+    static String shape(ModelConfig m) {
         return String.format(Locale.ROOT,
                 "%s: %s params, %d layers, hidden %d, %d/%d heads (q/kv) of %d, ffn %d, vocab %d, %s%s",
                 m.name(), params(m.accounting().parameterCount()), m.layers(), m.hidden(), m.heads(), m.kvHeads(),
@@ -95,12 +109,12 @@ public final class ConsoleTable {
         return threads == 0 ? "all cores" : threads + (threads == 1 ? " thread" : " threads");
     }
 
-    private static String ceilings(DeviceCeilings c) {
+    static String ceilings(DeviceCeilings c) {
         return bandwidth(c.memoryBandwidth()) + ", " + flops(c.flops()) + " (" + c.source() + ")";
     }
 
     /** The price the costs were computed with: the one asked for, else the one the points carry. */
-    private static String price(Result r) {
+    static String price(Result r) {
         Price asked = r.spec() == null ? null : r.spec().price();
         if (asked != null) {
             return usdPerHour(asked.usdPerHour(), asked.utilization(), asked.label(), asked.source()
@@ -120,32 +134,83 @@ public final class ConsoleTable {
         return "$" + significant(usd, 4) + " per device-hour, " + label + u + " (" + source + ")";
     }
 
+    /** Header of the precision column: the headline metric's relative 95% CI half-width, in percent. */
+    static final String PRECISION_COLUMN = "\u00b1CI%";
+    /** The headline columns, as the console and Markdown tables show them. */
+    static final List<String> HEADLINE_COLUMNS = List.of("batch", "prompt", "output", "trials",
+            "TTFT p50 ms", "TPOT p50 ms", "ITL p99 ms", "E2E p50 ms", "out tok/s", "total tok/s", "req/s",
+            "decode MBU %", "prefill MFU %", "$/query", "$/M out tok", PRECISION_COLUMN);
+    /** Marks a precision cell whose target was not reached. */
+    static final String NOT_REACHED = "*";
+
     private static TextTable table(List<PointResult> points) {
-        TextTable t = new TextTable()
-                .right("batch").right("prompt").right("output").right("trials")
-                .right("TTFT p50 ms").right("TPOT p50 ms").right("ITL p99 ms").right("E2E p50 ms")
-                .right("out tok/s").right("total tok/s").right("req/s")
-                .right("decode MBU %").right("prefill MFU %")
-                .right("$/query").right("$/M out tok");
+        TextTable t = new TextTable();
+        for (String h : HEADLINE_COLUMNS) {
+            t.right(h);
+        }
         for (PointResult p : points) {
-            PointMetrics m = p.metrics();
-            Utilization u = p.roofline() == null ? null : p.roofline().measured();
-            CostMetrics c = p.cost();
-            t.row(Integer.toString(p.batch()), Integer.toString(p.promptLength()),
-                    Integer.toString(p.outputLength()), Integer.toString(p.trials().size()),
-                    ms(m == null ? null : m.ttftMs(), false),
-                    ms(m == null ? null : m.tpotMs(), false),
-                    ms(m == null ? null : m.itlMs(), true),
-                    ms(m == null ? null : m.e2eMs(), false),
-                    rate(m == null ? null : m.outputTokensPerSecond()),
-                    rate(m == null ? null : m.totalTokensPerSecond()),
-                    rate(m == null ? null : m.requestsPerSecond()),
-                    u == null ? UNDEFINED : percent(u.decodeMbu()),
-                    u == null ? UNDEFINED : percent(u.prefillMfu()),
-                    c == null ? UNDEFINED : significant(c.usdPerQuery(), 3),
-                    c == null ? UNDEFINED : significant(c.usdPerMillionOutput(), 3));
+            t.row(headlineCells(p));
         }
         return t;
+    }
+
+    /** One point's headline cells, formatted, one per {@link #HEADLINE_COLUMNS} entry. */
+    static String[] headlineCells(PointResult p) {
+        PointMetrics m = p.metrics();
+        Utilization u = p.roofline() == null ? null : p.roofline().measured();
+        CostMetrics c = p.cost();
+        return new String[] {Integer.toString(p.batch()), Integer.toString(p.promptLength()),
+                Integer.toString(p.outputLength()), Integer.toString(p.trials().size()),
+                ms(m == null ? null : m.ttftMs(), false),
+                ms(m == null ? null : m.tpotMs(), false),
+                ms(m == null ? null : m.itlMs(), true),
+                ms(m == null ? null : m.e2eMs(), false),
+                rate(m == null ? null : m.outputTokensPerSecond()),
+                rate(m == null ? null : m.totalTokensPerSecond()),
+                rate(m == null ? null : m.requestsPerSecond()),
+                u == null ? UNDEFINED : percent(u.decodeMbu()),
+                u == null ? UNDEFINED : percent(u.prefillMfu()),
+                c == null ? UNDEFINED : significant(c.usdPerQuery(), 3),
+                c == null ? UNDEFINED : significant(c.usdPerMillionOutput(), 3),
+                precision(p.precision())};
+    }
+
+    /**
+     * The relative 95% CI half-width in percent ("3.4"), {@value TextTable#UNDEFINED} when undefined (one
+     * trial), followed by {@value #NOT_REACHED} when the policy's target was not reached.
+     */
+    static String precision(Precision pr) {
+        if (pr == null) {
+            return UNDEFINED;
+        }
+        return percent(pr.relativeCiHalfWidth()) + (pr.reached() ? "" : NOT_REACHED);
+    }
+
+    /** The footnote that explains {@value #NOT_REACHED}, or null when every point reached its target. */
+    static String imprecisionNote(List<PointResult> points) {
+        List<String> stops = new ArrayList<>();
+        Precision first = null;
+        for (PointResult p : points) {
+            Precision pr = p.precision();
+            if (pr != null && !pr.reached()) {
+                first = first == null ? pr : first;
+                if (!stops.contains(pr.stoppedBy())) {
+                    stops.add(pr.stoppedBy());
+                }
+            }
+        }
+        if (first == null) {
+            return null;
+        }
+        return NOT_REACHED + " " + PRECISION_COLUMN + " is the 95% confidence half-width of the mean " + first.metric()
+                + ", relative; " + NOT_REACHED + " marks points whose trials stopped (" + String.join(", ", stops)
+                + ") before it was within the \u00b1" + targetPercent(first.target()) + "% target";
+    }
+
+    /** A precision target as a short percentage: 0.01 as "1", 0.005 as "0.5". */
+    static String targetPercent(double fraction) {
+        String s = significant(fraction * 100, 3);
+        return s.contains(".") && !s.contains("e") ? s.replaceAll("\\.?0+$", "") : s;
     }
 
     private static String ms(Summary s, boolean p99) {
@@ -156,42 +221,13 @@ public final class ConsoleTable {
         return s == null ? UNDEFINED : significant(s.median(), 4);
     }
 
-    /**
-     * Every warning line: an incomplete run and roofline violations loudly (they make figures wrong or
-     * partial), then the points' other warnings, then the run's.
-     */
+    /** Every notice as a console line: errors loudly (they make figures wrong or partial), then the rest. */
     static List<String> warnings(Result r) {
         List<String> out = new ArrayList<>();
-        List<String> cached = new ArrayList<>();
-        if (!r.complete()) {
-            out.add(LOUD + "INCOMPLETE RUN: only the points above were measured");
-        }
-        for (PointResult p : r.points()) {
-            String where = String.format(Locale.ROOT, "batch %d, prompt %d, output %d: ", p.batch(),
-                    p.promptLength(), p.outputLength());
-            Roofline roof = p.roofline();
-            String violation = roof == null ? null : roof.violation();
-            boolean violationListed = false;
-            for (String w : p.warnings()) {
-                boolean loud = (violation != null && w.contains(violation)) || w.startsWith("MEASUREMENT ERROR");
-                violationListed |= loud;
-                out.add((loud ? LOUD : "warning: ") + where + w);
-            }
-            if (violation != null && !violationListed) {
-                out.add(LOUD + where + "MEASUREMENT ERROR: " + violation);
-            }
-            if (roof != null && roof.cacheResident()) {
-                cached.add(where.substring(0, where.length() - 2));
-            }
-        }
-        if (!cached.isEmpty()) {
-            // One line for all of them: on a CPU with a small model that is every point.
-            out.add("note: the working set fits in the device's last-level cache, so MBU above 100% is possible"
-                    + " and not an error: " + (cached.size() == r.points().size() && cached.size() > 1
-                            ? "all points" : String.join("; ", cached)));
-        }
-        for (String w : r.warnings()) {
-            out.add((w.startsWith("MEASUREMENT ERROR") ? LOUD : "warning: ") + w);
+        for (Notice n : Notice.of(r)) {
+            String prefix = n.level() == Notice.Level.ERROR ? LOUD
+                    : n.level() == Notice.Level.WARNING ? "warning: " : "note: ";
+            out.add(prefix + n.message());
         }
         return out;
     }

@@ -28,9 +28,14 @@ public enum OutputFormat {
                 return ConsoleTable.render(result);
             case JSON:
                 return ResultJson.toJson(result) + "\n";
+            case CSV:
+                return CsvRenderer.render(result);
+            case MARKDOWN:
+                return MarkdownRenderer.render(result);
+            case HTML:
+                return HtmlReport.render(result);
             default:
-                throw new UnsupportedOperationException(name().toLowerCase(Locale.ROOT)
-                        + " rendering is being written (issue: reports)");
+                throw new AssertionError("no renderer for " + this);
         }
     }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ConsoleTableTest {
     private static final List<String> HEADER = List.of("batch", "prompt", "output", "trials", "TTFT p50 ms",
             "TPOT p50 ms", "ITL p99 ms", "E2E p50 ms", "out tok/s", "total tok/s", "req/s", "decode MBU %",
-            "prefill MFU %", "$/query", "$/M out tok");
+            "prefill MFU %", "$/query", "$/M out tok", "\u00b1CI%");
 
     /** The table's lines: header, rule, rows (up to the first blank line after the header). */
     private static List<String> tableLines(String report) {
@@ -31,6 +31,11 @@ class ConsoleTableTest {
             out.add(lines.get(i));
         }
         return out;
+    }
+
+    /** What follows the table: its footnote and the warnings. */
+    private static String afterTable(String report) {
+        return report.substring(report.indexOf("\n\n", report.indexOf("TTFT p50 ms")));
     }
 
     private static List<String> cells(String row) {
@@ -54,10 +59,10 @@ class ConsoleTableTest {
             at = i + h.length();
         }
         assertEquals(List.of("1", "8", "4", "3", "12.50", "4.250", "6.125", "25.25", "158.4", "475.2", "39.60",
-                "42.3", "5.2", "7.07e-07", "0.177"), cells(table.get(2)));
+                "42.3", "5.2", "7.07e-07", "0.177", "3.4*"), cells(table.get(2)));
         // One token per request: TPOT, ITL and decode MBU are undefined and shown as "-".
         assertEquals(List.of("2", "8", "1", "2", "20.00", "-", "-", "20.00", "100.0", "900.0", "100.0", "-",
-                "90.0", "2.80e-07", "0.280"), cells(table.get(3)));
+                "90.0", "2.80e-07", "0.280", "0.0"), cells(table.get(3)));
     }
 
     @Test
@@ -91,12 +96,50 @@ class ConsoleTableTest {
     @Test
     void violationsAreLoudAndOtherWarningsListed() {
         String report = ConsoleTable.render(TestResults.twoPoints());
-        String tail = report.substring(report.lastIndexOf("$/M out tok"));
+        String tail = afterTable(report);
         assertContains(tail, "!! batch 2, prompt 8, output 1: MEASUREMENT ERROR: " + TestResults.VIOLATION);
         assertContains(tail, "warning: batch 1, prompt 8, output 4: " + TestResults.BUDGET_WARNING);
         assertContains(tail, "warning: " + TestResults.RUN_WARNING);
         // The violation is listed once, not once from the warning and again from the roofline.
         assertEquals(report.indexOf(TestResults.VIOLATION), report.lastIndexOf(TestResults.VIOLATION));
+    }
+
+    @Test
+    void precisionNotReachedIsMarkedAndExplained() {
+        String report = ConsoleTable.render(TestResults.twoPoints());
+        String tail = afterTable(report);
+        assertContains(tail, "\n* \u00b1CI% is the 95% confidence half-width of the mean output tok/s, relative;"
+                + " * marks points whose trials stopped (budget) before it was within the \u00b11% target\n");
+        assertContains(report, "until \u00b11% at 95% confidence");
+    }
+
+    @Test
+    void trialPolicyLine() {
+        assertEquals("1 warm-up, then 2 to 5 per point within 10.0 s, until \u00b11% at 95% confidence",
+                ConsoleTable.trials(new dev.tokenmeter.measure.MeasurementPolicy(1, 2, 5, 10.0)));
+        assertEquals("3 warm-up (at least 2.00 s), then 3 to 50 per point within 10.0 s, until \u00b10.5% at 95%"
+                + " confidence", ConsoleTable.trials(new dev.tokenmeter.measure.MeasurementPolicy(3, 3, 50, 10.0,
+                        0.005, 2.0)));
+        assertEquals("no warm-up, then 1 to 1 per point within 0 s, until \u00b12.5% at 95% confidence",
+                ConsoleTable.trials(new dev.tokenmeter.measure.MeasurementPolicy(0, 1, 1, 0, 0.025, 2.0)));
+    }
+
+    @Test
+    void undefinedPrecisionShowsADash() {
+        Result r = TestResults.twoPoints();
+        PointResult p = r.points().get(0);
+        PointResult one = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
+                p.trials().subList(0, 1), p.metrics(), p.roofline(), p.cost(),
+                new dev.tokenmeter.measure.Precision("output tok/s", Double.NaN, 0.01, false, "max-trials"),
+                List.of());
+        PointResult none = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
+                p.trials(), p.metrics(), p.roofline(), p.cost(), null, List.of());
+        String report = ConsoleTable.render(new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(),
+                r.finishedAt(), true, r.spec(), r.environment(), List.of(one, none), List.of()));
+        List<String> table = tableLines(report);
+        assertEquals("-*", cells(table.get(2)).get(15));
+        assertEquals("-", cells(table.get(3)).get(15));
+        assertContains(report, "stopped (max-trials)");
     }
 
     @Test

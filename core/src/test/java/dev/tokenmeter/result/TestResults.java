@@ -101,6 +101,76 @@ public final class TestResults {
                 + "; a result faster than the device's roofline cannot be right"));
     }
 
+    /** The sweep's budget-limited point's warning. */
+    public static final String SWEEP_WARNING = "time budget spent after 3 trials; \u00b11% not reached";
+
+    /**
+     * A realistic-looking sweep for reports with charts: llama-3.1-8b on an H100-like GPU, batches 1 to 64 for two
+     * (prompt, output) pairs, 14 points. The figures come from a simple fixed formula (no randomness), chosen to
+     * stay under the roofline. The batch-64 point of the longer pair did not reach its precision target.
+     */
+    public static Result sweep() {
+        Price price = PricePresets.get("h100");
+        RunSpec spec = new RunSpec(ModelPresets.get("llama-3.1-8b"), "cuda", 42, new OfflineSpec(
+                List.of(1, 2, 4, 8, 16, 32, 64), List.of(128, 512), List.of(32, 128)),
+                MeasurementPolicy.defaults(), price, 0);
+        DeviceInfo gpu = new DeviceInfo("cuda", "NVIDIA H100 80GB HBM3", "gpu", 132, 80L * 1_000_000_000L,
+                50L << 20, new DeviceCeilings(3.0e12, 700e12, "measured: device copy and bf16 GEMM"),
+                new DeviceCeilings(3.35e12, 989e12, "datasheet: NVIDIA H100 SXM5"),
+                Map.of("driver", "550.54.15", "computeCapability", "9.0"));
+        Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS 1.0 amd64",
+                "Test CPU 9000", 16, 32L << 30, gpu);
+        List<PointResult> points = new java.util.ArrayList<>();
+        int[][] pairs = {{128, 32}, {512, 128}};
+        for (int[] pair : pairs) {
+            for (int b : List.of(1, 2, 4, 8, 16, 32, 64)) {
+                points.add(sweepPoint(b, pair[0], pair[1], price));
+            }
+        }
+        return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
+                "2025-01-01T00:20:00Z", true, spec, env, points, List.of());
+    }
+
+    private static PointResult sweepPoint(int b, int prompt, int output, Price price) {
+        double tpot = 6.0 * (1 + b / 64.0) * (1 + prompt / 8192.0);
+        double ttft = 10 + b * prompt * 0.035;
+        double e2e = ttft + (output - 1) * tpot;
+        double seconds = e2e / 1e3;
+        double outRate = b * output / seconds;
+        double inRate = b * prompt / seconds;
+        double reqRate = b / seconds;
+        double[] steps = new double[output - 1];
+        java.util.Arrays.fill(steps, tpot);
+        List<TrialRecord> trials = List.of(new TrialRecord(ttft, steps, ttft * 0.98, (output - 1) * tpot * 0.98),
+                new TrialRecord(ttft, steps, ttft * 0.98, (output - 1) * tpot * 0.98),
+                new TrialRecord(ttft, steps, ttft * 0.98, (output - 1) * tpot * 0.98));
+        PointMetrics m = new PointMetrics(b, (long) b * prompt, (long) b * output,
+                summary(3, ttft, ttft * 1.1), summary(3, tpot, tpot * 1.05), summary(3 * b * (output - 1), tpot,
+                        tpot * 1.3), summary(3, e2e, e2e * 1.05), summary(3, outRate, outRate * 1.02),
+                summary(3, inRate, inRate * 1.02), summary(3, outRate + inRate, (outRate + inRate) * 1.02),
+                summary(3, reqRate, reqRate * 1.02), summary(3, b * prompt / (ttft / 1e3), b * prompt / (ttft / 1e3)),
+                summary(3, b / (tpot / 1e3), b / (tpot / 1e3)));
+        double weights = 16.06e9;
+        double kv = 131072.0 * b * (prompt + output / 2.0);
+        double decodeMbu = (weights + kv) / (tpot / 1e3) / 3.0e12;
+        double decodeMfu = 2 * 8.03e9 * b / (tpot / 1e3) / 700e12;
+        double prefillFlops = 2 * 8.03e9 * b * prompt;
+        double prefillMfu = prefillFlops / (ttft / 1e3) / 700e12;
+        double prefillMbu = (weights + 131072.0 * b * prompt) / (ttft / 1e3) / 3.0e12;
+        Roofline r = new Roofline(weights + 131072.0 * b * prompt, prefillFlops, (output - 1) * (weights + kv),
+                (output - 1) * 2 * 8.03e9 * b, prefillFlops / 700e12 * 1e3,
+                (output - 1) * (weights + kv) / 3.0e12 * 1e3,
+                new Utilization("measured: device copy and bf16 GEMM", prefillMbu, prefillMfu, decodeMbu, decodeMfu),
+                new Utilization("datasheet: NVIDIA H100 SXM5", prefillMbu * 3.0 / 3.35, prefillMfu * 700 / 989,
+                        decodeMbu * 3.0 / 3.35, decodeMfu * 700 / 989), false, null);
+        CostMetrics c = CostMetrics.of(price, reqRate, inRate, outRate, 1);
+        boolean last = b == 64 && prompt == 512;
+        Precision precision = last ? new Precision("output tok/s", 0.021, 0.01, false, "budget")
+                : new Precision("output tok/s", 0.002 + b * 0.0001, 0.01, true, "precision");
+        return new PointResult(b, prompt, output, 1, trials, m, r, c, precision,
+                last ? List.of(SWEEP_WARNING) : List.of());
+    }
+
     /** A summary whose median and p99 are as given and whose other figures differ from both. */
     private static Summary summary(int n, double p50, double p99) {
         double mean = p50 * 1.01 + 0.5;

@@ -1,0 +1,259 @@
+package dev.tokenmeter.result;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenmeter.measure.Summary;
+import dev.tokenmeter.metrics.PointMetrics;
+import dev.tokenmeter.metrics.Utilization;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class CsvRendererTest {
+    private static final List<String> HEADER = List.of("model", "backend", "device", "batch", "prompt_len",
+            "output_len", "trials",
+            "ttft_ms_p50", "ttft_ms_p90", "ttft_ms_p99", "ttft_ms_mean",
+            "tpot_ms_p50", "tpot_ms_p90", "tpot_ms_p99", "tpot_ms_mean",
+            "itl_ms_p50", "itl_ms_p90", "itl_ms_p99", "itl_ms_mean",
+            "e2e_ms_p50", "e2e_ms_p90", "e2e_ms_p99", "e2e_ms_mean",
+            "output_tok_s_p50", "output_tok_s_mean", "output_tok_s_ci95_low", "output_tok_s_ci95_high",
+            "total_tok_s_p50", "requests_s_p50", "prefill_tok_s_p50", "decode_tok_s_p50",
+            "decode_mbu", "decode_mfu", "prefill_mbu", "prefill_mfu",
+            "usd_per_query", "usd_per_m_input", "usd_per_m_output", "usd_per_m_total",
+            "precision_rel_ci", "precision_reached", "warnings");
+
+    /**
+     * An RFC 4180 reader, written here so that the test does not share code with the renderer: fields separated
+     * by commas, records by CRLF, a quoted field may hold commas, CR, LF and doubled quotes.
+     */
+    static List<List<String>> parse(String csv) {
+        List<List<String>> records = new ArrayList<>();
+        List<String> record = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        int i = 0;
+        boolean quoted = false;
+        boolean fieldStarted = false;
+        while (i < csv.length()) {
+            char ch = csv.charAt(i);
+            if (quoted) {
+                if (ch == '"') {
+                    if (i + 1 < csv.length() && csv.charAt(i + 1) == '"') {
+                        field.append('"');
+                        i += 2;
+                        continue;
+                    }
+                    quoted = false;
+                } else {
+                    field.append(ch);
+                }
+                i++;
+                continue;
+            }
+            if (ch == '"') {
+                if (fieldStarted && field.length() > 0) {
+                    throw new IllegalArgumentException("quote inside an unquoted field at " + i);
+                }
+                quoted = true;
+                fieldStarted = true;
+                i++;
+            } else if (ch == ',') {
+                record.add(field.toString());
+                field.setLength(0);
+                fieldStarted = false;
+                i++;
+            } else if (ch == '\r') {
+                if (i + 1 >= csv.length() || csv.charAt(i + 1) != '\n') {
+                    throw new IllegalArgumentException("bare CR at " + i);
+                }
+                record.add(field.toString());
+                records.add(record);
+                record = new ArrayList<>();
+                field.setLength(0);
+                fieldStarted = false;
+                i += 2;
+            } else if (ch == '\n') {
+                throw new IllegalArgumentException("bare LF at " + i + " (records end with CRLF)");
+            } else {
+                field.append(ch);
+                fieldStarted = true;
+                i++;
+            }
+        }
+        if (quoted) {
+            throw new IllegalArgumentException("unterminated quoted field");
+        }
+        if (fieldStarted || !record.isEmpty()) {
+            throw new IllegalArgumentException("last record does not end with CRLF");
+        }
+        return records;
+    }
+
+    /** The rows as maps from column name to field, after checking the header. */
+    private static List<Map<String, String>> rows(Result r) {
+        List<List<String>> records = parse(CsvRenderer.render(r));
+        assertEquals(HEADER, records.get(0));
+        List<Map<String, String>> out = new ArrayList<>();
+        for (List<String> rec : records.subList(1, records.size())) {
+            assertEquals(HEADER.size(), rec.size(), () -> "ragged record: " + rec);
+            Map<String, String> m = new LinkedHashMap<>();
+            for (int c = 0; c < HEADER.size(); c++) {
+                m.put(HEADER.get(c), rec.get(c));
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** A field read back as the same double, or empty where the value is undefined. */
+    private static void assertNumber(double expected, String field, String what) {
+        if (!Double.isFinite(expected)) {
+            assertEquals("", field, what + ": undefined must be an empty field");
+        } else {
+            assertEquals(expected, Double.parseDouble(field), 0.0, what + " read back from '" + field + "'");
+            assertTrue(!field.contains("E") && !field.contains("e"), what + ": plain notation, got " + field);
+        }
+    }
+
+    private static void assertSummary(Summary s, Map<String, String> row, String prefix, String... figures) {
+        for (String f : figures) {
+            String col = prefix + "_" + f;
+            if (s == null) {
+                assertEquals("", row.get(col), col + ": undefined must be an empty field");
+                continue;
+            }
+            Map<String, Function<Summary, Double>> get = Map.of("p50", Summary::p50, "p90", Summary::p90, "p99",
+                    Summary::p99, "mean", Summary::mean, "ci95_low", Summary::ci95Low, "ci95_high",
+                    Summary::ci95High);
+            assertNumber(get.get(f).apply(s), row.get(col), col);
+        }
+    }
+
+    @Test
+    void everyFieldReadsBackAsTheResultsValue() {
+        for (Result r : List.of(TestResults.twoPoints(), TestResults.withoutCost(), TestResults.sweep())) {
+            List<Map<String, String>> rows = rows(r);
+            assertEquals(r.points().size(), rows.size());
+            for (int i = 0; i < rows.size(); i++) {
+                Map<String, String> row = rows.get(i);
+                PointResult p = r.points().get(i);
+                PointMetrics m = p.metrics();
+                assertEquals(r.spec().model().name(), row.get("model"));
+                assertEquals(r.environment().device().backend(), row.get("backend"));
+                assertEquals(r.environment().device().name(), row.get("device"));
+                assertEquals(Integer.toString(p.batch()), row.get("batch"));
+                assertEquals(Integer.toString(p.promptLength()), row.get("prompt_len"));
+                assertEquals(Integer.toString(p.outputLength()), row.get("output_len"));
+                assertEquals(Integer.toString(p.trials().size()), row.get("trials"));
+                assertSummary(m.ttftMs(), row, "ttft_ms", "p50", "p90", "p99", "mean");
+                assertSummary(m.tpotMs(), row, "tpot_ms", "p50", "p90", "p99", "mean");
+                assertSummary(m.itlMs(), row, "itl_ms", "p50", "p90", "p99", "mean");
+                assertSummary(m.e2eMs(), row, "e2e_ms", "p50", "p90", "p99", "mean");
+                assertSummary(m.outputTokensPerSecond(), row, "output_tok_s", "p50", "mean", "ci95_low",
+                        "ci95_high");
+                assertSummary(m.totalTokensPerSecond(), row, "total_tok_s", "p50");
+                assertSummary(m.requestsPerSecond(), row, "requests_s", "p50");
+                assertSummary(m.prefillTokensPerSecond(), row, "prefill_tok_s", "p50");
+                assertSummary(m.decodeTokensPerSecond(), row, "decode_tok_s", "p50");
+                Utilization u = p.roofline().measured();
+                assertNumber(u.decodeMbu(), row.get("decode_mbu"), "decode_mbu");
+                assertNumber(u.decodeMfu(), row.get("decode_mfu"), "decode_mfu");
+                assertNumber(u.prefillMbu(), row.get("prefill_mbu"), "prefill_mbu");
+                assertNumber(u.prefillMfu(), row.get("prefill_mfu"), "prefill_mfu");
+                if (p.cost() == null) {
+                    for (String c : List.of("usd_per_query", "usd_per_m_input", "usd_per_m_output",
+                            "usd_per_m_total")) {
+                        assertEquals("", row.get(c), c + " without a price");
+                    }
+                } else {
+                    assertNumber(p.cost().usdPerQuery(), row.get("usd_per_query"), "usd_per_query");
+                    assertNumber(p.cost().usdPerMillionInput(), row.get("usd_per_m_input"), "usd_per_m_input");
+                    assertNumber(p.cost().usdPerMillionOutput(), row.get("usd_per_m_output"), "usd_per_m_output");
+                    assertNumber(p.cost().usdPerMillionTotal(), row.get("usd_per_m_total"), "usd_per_m_total");
+                }
+                assertNumber(p.precision().relativeCiHalfWidth(), row.get("precision_rel_ci"), "precision_rel_ci");
+                assertEquals(Boolean.toString(p.precision().reached()), row.get("precision_reached"));
+            }
+        }
+    }
+
+    @Test
+    void fixedResultsRowsAsText() {
+        List<Map<String, String>> rows = rows(TestResults.twoPoints());
+        Map<String, String> first = rows.get(0);
+        assertEquals("tiny", first.get("model"));
+        assertEquals("cpu", first.get("backend"), "the backend that ran, not the one asked for");
+        assertEquals("Test CPU 9000", first.get("device"));
+        assertEquals("12.5", first.get("ttft_ms_p50"));
+        assertEquals("158.4", first.get("output_tok_s_p50"));
+        assertEquals("0.423", first.get("decode_mbu"));
+        assertEquals("0.000000707", first.get("usd_per_query"), "plain notation, no exponent");
+        assertEquals("0.034", first.get("precision_rel_ci"));
+        assertEquals("false", first.get("precision_reached"));
+        assertEquals(TestResults.BUDGET_WARNING, first.get("warnings"));
+        Map<String, String> second = rows.get(1);
+        for (String undefined : List.of("tpot_ms_p50", "tpot_ms_mean", "itl_ms_p99", "decode_tok_s_p50",
+                "decode_mbu", "decode_mfu")) {
+            assertEquals("", second.get(undefined), undefined);
+        }
+        assertEquals("0", second.get("precision_rel_ci"));
+        assertEquals("true", second.get("precision_reached"));
+        assertEquals("MEASUREMENT ERROR: " + TestResults.VIOLATION
+                + "; a result faster than the device's roofline cannot be right", second.get("warnings"));
+    }
+
+    @Test
+    void fieldsWithCommasQuotesAndLineBreaksAreQuoted() {
+        Result r = TestResults.twoPoints();
+        String name = "tiny, \"quoted\"\r\nsecond line";
+        RunSpec s = r.spec();
+        RunSpec spec = new RunSpec(s.model().withName(name), s.backend(), s.seed(), s.offline(), s.measurement(),
+                s.price(), s.threads());
+        PointResult p = r.points().get(0);
+        PointResult warned = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
+                p.trials(), p.metrics(), p.roofline(), p.cost(), p.precision(), List.of("one, two", "three \"3\""));
+        Result odd = new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(), r.finishedAt(),
+                r.complete(), spec, r.environment(), List.of(warned, r.points().get(1)), r.warnings());
+        String csv = CsvRenderer.render(odd);
+        assertTrue(csv.contains("\"tiny, \"\"quoted\"\"\r\nsecond line\""), csv);
+        List<Map<String, String>> rows = rows(odd);
+        assertEquals(2, rows.size());
+        assertEquals(name, rows.get(0).get("model"));
+        assertEquals("one, two | three \"3\"", rows.get(0).get("warnings"));
+        assertEquals("8", rows.get(1).get("prompt_len"), "the record after a quoted line break still lines up");
+    }
+
+    @Test
+    void aRoofViolationNotInThePointsWarningsIsStillListed() {
+        Result r = TestResults.twoPoints();
+        PointResult p = r.points().get(1);
+        PointResult silent = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
+                p.trials(), p.metrics(), p.roofline(), p.cost(), p.precision(), List.of());
+        Result quiet = new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(), r.finishedAt(),
+                r.complete(), r.spec(), r.environment(), List.of(silent), r.warnings());
+        assertEquals("MEASUREMENT ERROR: " + TestResults.VIOLATION, rows(quiet).get(0).get("warnings"));
+    }
+
+    @Test
+    void outputFormatRendersCsv() {
+        assertEquals(CsvRenderer.render(TestResults.twoPoints()), OutputFormat.CSV.render(TestResults.twoPoints()));
+        assertEquals(HEADER, CsvRenderer.COLUMNS);
+    }
+
+    @Test
+    void numbersAreShortestPlainDecimals() {
+        assertEquals("0.1", CsvRenderer.number(0.1));
+        assertEquals("20000000000", CsvRenderer.number(2e10));
+        assertEquals("0.000000707", CsvRenderer.number(7.07e-7));
+        assertEquals("4", CsvRenderer.number(4.0));
+        assertEquals("0", CsvRenderer.number(-0.0));
+        assertEquals("-1.5", CsvRenderer.number(-1.5));
+        assertEquals("", CsvRenderer.number(Double.NaN));
+        assertEquals("", CsvRenderer.number(Double.POSITIVE_INFINITY));
+        double third = 1.0 / 3;
+        assertEquals(third, Double.parseDouble(CsvRenderer.number(third)), 0.0);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.tokenmeter.result;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/result-schema.md lists every field of the JSON result and every CSV column, each as the first cell of a
+ * table row ({@code | `name` |}). This keeps the page and the records in step: a field added, renamed or removed
+ * without the page fails here.
+ */
+class ResultSchemaDocTest {
+    private static final Path DOC = Path.of("..", "docs", "result-schema.md");
+
+    /** Every field name of a written result; the free-form keys of a device's {@code details} are left out. */
+    private static void fieldNames(JsonNode node, Set<String> out) {
+        if (node.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                out.add(e.getKey());
+                if (!e.getKey().equals("details")) {
+                    fieldNames(e.getValue(), out);
+                }
+            }
+        } else if (node.isArray()) {
+            for (JsonNode child : node) {
+                fieldNames(child, out);
+            }
+        }
+    }
+
+    private static Set<String> documented() throws IOException {
+        assertTrue(Files.isRegularFile(DOC), () -> DOC.toAbsolutePath() + " is missing");
+        Set<String> out = new TreeSet<>();
+        Matcher m = Pattern.compile("(?m)^\\| `([A-Za-z0-9_]+)` \\|").matcher(Files.readString(DOC));
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+
+    @Test
+    void everyFieldAndColumnIsDocumentedAndNothingElse() throws IOException {
+        Set<String> fields = new TreeSet<>();
+        // The sweep has what the small fixture lacks (RoPE scaling, datasheet figures), and vice versa (nulls).
+        for (Result r : new Result[] {TestResults.sweep(), TestResults.twoPoints()}) {
+            fieldNames(ResultJson.mapper().readTree(ResultJson.toJson(r)), fields);
+        }
+        Set<String> expected = new TreeSet<>(fields);
+        expected.addAll(CsvRenderer.COLUMNS);
+        Set<String> doc = documented();
+        Set<String> missing = new TreeSet<>(expected);
+        missing.removeAll(doc);
+        Set<String> stale = new TreeSet<>(doc);
+        stale.removeAll(expected);
+        assertEquals(Set.of(), missing, "fields or CSV columns not documented in " + DOC);
+        assertEquals(Set.of(), stale, "documented in " + DOC + " but not in a result or the CSV");
+    }
+
+    @Test
+    void documentsTheCurrentSchemaVersionAndItsPolicy() throws IOException {
+        String doc = Files.readString(DOC);
+        assertTrue(doc.startsWith("# The tokenmeter result (JSON, schema version " + Result.SCHEMA_VERSION + ")"),
+                "the title names the version this build writes");
+        assertTrue(doc.contains("this page describes version **" + Result.SCHEMA_VERSION + "**"));
+        assertTrue(doc.contains("**Readers refuse newer versions.**"));
+    }
+}
