@@ -5,9 +5,11 @@ import dev.tokenmeter.cost.PricePresets;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.ModelConfigs;
 import dev.tokenmeter.model.WeightDtype;
+import dev.tokenmeter.result.OutputFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Checks of command-line values that name the option at fault, so that a usage error reads "--batch: ..."
@@ -54,9 +56,7 @@ final class Args {
      * name or USD per device-hour; with the utilization applied.
      */
     static Price price(String text, double utilization) {
-        if (!(utilization > 0) || !(utilization <= 1)) {
-            throw new IllegalArgumentException("--utilization must be in (0, 1], got " + utilization);
-        }
+        utilization(utilization);
         String t = text.trim();
         if (t.equalsIgnoreCase("auto")) {
             return null;
@@ -72,11 +72,75 @@ final class Args {
         return p.withUtilization(utilization);
     }
 
+    static double utilization(double utilization) {
+        if (!(utilization > 0) || !(utilization <= 1)) {
+            throw new IllegalArgumentException("--utilization must be in (0, 1], got " + utilization);
+        }
+        return utilization;
+    }
+
     /** A file to write: refused when it is a directory, before any work that the file would have kept. */
     static Path outputFile(String option, Path file) {
         if (file != null && Files.isDirectory(file)) {
             throw new IllegalArgumentException(option + ": " + file + " is a directory; give a file name");
         }
         return file;
+    }
+
+    /**
+     * A precision target from {@code --target}: "1%" or "0.5%" as a percentage, or a plain fraction such as 0.01.
+     * Returns the fraction, in (0, 1).
+     */
+    static double target(String text) {
+        String t = text.trim();
+        boolean percent = t.endsWith("%");
+        double v;
+        try {
+            v = Double.parseDouble(percent ? t.substring(0, t.length() - 1).trim() : t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--target must be a percentage such as 1% or a fraction such as 0.01,"
+                    + " got '" + text + "'");
+        }
+        double fraction = percent ? v / 100 : v;
+        if (!(fraction > 0) || !(fraction < 1)) {
+            String hint = !percent && v >= 1 && v < 100 ? " (did you mean " + t + "%?)" : "";
+            throw new IllegalArgumentException("--target must be above 0% and below 100%, got '" + text + "'" + hint);
+        }
+        return fraction;
+    }
+
+    /** An output format, named by the option that asked for it. */
+    static OutputFormat format(String option, String text) {
+        try {
+            return OutputFormat.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The format a file's extension names ("report.html" is HTML, "r.md" Markdown), or null when the extension
+     * names none, so that {@code --output report.csv} needs no {@code --format}.
+     */
+    static OutputFormat formatOf(Path file) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        if (dot < 0) {
+            return null;
+        }
+        String ext = name.substring(dot + 1).toLowerCase(Locale.ROOT);
+        for (OutputFormat f : OutputFormat.values()) {
+            if (f.extension().equals(ext)) {
+                return f;
+            }
+        }
+        switch (ext) {
+            case "htm":
+                return OutputFormat.HTML;
+            case "markdown":
+                return OutputFormat.MARKDOWN;
+            default:
+                return null;
+        }
     }
 }

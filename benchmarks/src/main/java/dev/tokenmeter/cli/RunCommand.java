@@ -1,34 +1,47 @@
 package dev.tokenmeter.cli;
 
+import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.BackendProvider;
 import dev.tokenmeter.backend.Backends;
+import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.model.ModelConfig;
+import dev.tokenmeter.model.WeightDtype;
+import dev.tokenmeter.result.AtomicFiles;
 import dev.tokenmeter.result.ConsoleTable;
-import dev.tokenmeter.result.PointResult;
+import dev.tokenmeter.result.OutputFormat;
 import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.scenario.OfflineBenchmark;
 import dev.tokenmeter.scenario.OfflineSpec;
 import dev.tokenmeter.scenario.ProgressListener;
-import dev.tokenmeter.scenario.TrialRecord;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tokenmeter run}: the offline benchmark, a console report on stdout and optionally a JSON result. */
+/**
+ * {@code tokenmeter run}: the offline benchmark, a report on stdout (or in a file) and optionally the full result as
+ * JSON. With {@code --spec} it repeats the run a result file records, with any option given beside it overriding
+ * that run's value.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {"Runs the offline benchmark: static batches of synthetic prompts on a synthetic-weight model.",
                 "Prints a report on stdout, progress on stderr; --json keeps the full result (a partial one if the"
-                        + " run fails or is interrupted)."})
+                        + " run fails or is interrupted). --spec RESULT.json repeats the run that file records:"
+                        + " the same model shape, backend, seed, points, measurement policy, price and threads;"
+                        + " options given beside --spec override its values."})
 final class RunCommand implements Callable<Integer> {
     // Defaults of a bare "tokenmeter run": chosen so that it finishes in about a minute on a 2-core CPU.
     static final String DEFAULT_MODEL = "llama-110m";
@@ -40,9 +53,20 @@ final class RunCommand implements Callable<Integer> {
     static final String DEFAULT_MIN_TRIALS = "2";
     static final String DEFAULT_MAX_TRIALS = "20";
     static final String DEFAULT_BUDGET_SECONDS = "10";
+    static final String DEFAULT_TARGET = "1%";
+
+    /** The options that define the run (the rest choose outputs); each overrides a --spec file's value. */
+    static final List<String> SPEC_OPTIONS = List.of("--model", "--dtype", "--backend", "--batch", "--prompt-len",
+            "--gen", "--seed", "--warmup", "--min-trials", "--max-trials", "--budget", "--target", "--threads",
+            "--price", "--utilization");
 
     @Spec
     CommandSpec command;
+
+    @Option(names = "--spec", paramLabel = "RESULT.json",
+            description = "Repeat the run this result file records (its full run spec: model shape, backend, seed,"
+                    + " points, measurement policy, price, threads). Options given too override its values.")
+    Path specFile;
 
     @Option(names = "--model", defaultValue = DEFAULT_MODEL, paramLabel = "NAME|FILE",
             description = "Model preset (see 'tokenmeter models') or a Hugging Face config.json."
@@ -86,6 +110,11 @@ final class RunCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     double budgetSeconds;
 
+    @Option(names = "--target", defaultValue = DEFAULT_TARGET, paramLabel = "PERCENT",
+            description = "Precision sought: trials stop once the 95%% confidence half-width of the mean output"
+                    + " tok/s is within this share of it (1%% or 0.01). Default: ${DEFAULT-VALUE}.")
+    String target;
+
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
             description = "CPU worker threads; 0 = every core. Default: ${DEFAULT-VALUE}.")
     int threads;
@@ -104,109 +133,258 @@ final class RunCommand implements Callable<Integer> {
             description = "Override the model's weight dtype.")
     String dtype;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write the result as JSON (atomically).")
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "Report format: table, json, csv, markdown or html; on stdout, or in the --output file"
+                    + " (stdout then shows the table). Default: table, or what the --output file's extension"
+                    + " names.")
+    String format;
+
+    @Option(names = "--output", paramLabel = "FILE",
+            description = "Write the report in --format to this file (atomically) and show the table on stdout.")
+    Path output;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the full result as JSON (atomically); a"
+            + " partial one if the run fails or is interrupted.")
     Path json;
 
-    @Option(names = "--quiet", description = "No progress lines on stderr.")
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|none",
+            description = "Progress on stderr: a bar redrawn in place (on a terminal), log lines, or none."
+                    + " Default: ${DEFAULT-VALUE} (a bar on an interactive terminal, else lines).")
+    String progress;
+
+    @Option(names = "--quiet", description = "No progress on stderr (same as --progress none).")
     boolean quiet;
+
+    /** The utilization the run's price carries; applied to the device's preset when the price is auto. */
+    private double effectiveUtilization;
 
     @Override
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
         // Every value is checked before a device is opened: a typo costs nothing.
-        RunSpec spec = spec(Args.price(price, utilization));
+        ConsoleProgress.Mode progressMode = ConsoleProgress.Mode.parse(progress);
+        Reports reports = reports();
         Args.outputFile("--json", json);
-        BackendProvider provider = Backends.select(backend);
-        try (Backend opened = provider.open(threads)) {
+        Result repeated = specFile == null ? null : repeatedResult();
+        RunSpec spec = spec(repeated == null ? null : repeated.spec());
+        if (repeated != null) {
+            err.println(describeRepeat(spec));
+            err.flush();
+        }
+        BackendProvider provider = Backends.select(spec.backend());
+        try (Backend opened = provider.open(spec.threads())) {
+            if (repeated != null) {
+                noteDeviceChange(repeated, opened.device(), err);
+            }
             if (spec.price() == null) {
                 Price auto = PricePresets.forDevice(opened.device());
                 if (auto != null) {
-                    spec = withPrice(spec, auto.withUtilization(utilization));
+                    spec = withPrice(spec, auto.withUtilization(effectiveUtilization));
                 }
             }
-            Result result = run(spec, opened, out, err);
-            out.print(ConsoleTable.render(result));
-            out.flush();
+            ProgressListener progressListener = ConsoleProgress.create(progressMode, quiet, err, spec.measurement());
+            Result result = run(spec, opened, progressListener, reports, out, err);
+            reports.write(result, out, err);
         }
         return Main.EXIT_OK;
     }
 
-    private RunSpec spec(Price chosenPrice) {
-        ModelConfig m = Args.model(model, dtype);
-        OfflineSpec offline = new OfflineSpec(Args.positive("--batch", batch),
-                Args.positive("--prompt-len", promptLength), Args.positive("--gen", outputLength));
-        if (warmup < 0) {
-            throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
+    /** The result file --spec names, refused with the option's name when it is none. */
+    private Result repeatedResult() {
+        Result r;
+        try {
+            r = ResultJson.read(specFile);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--spec: " + e.getMessage(), e);
         }
-        Args.positive("--min-trials", minTrials);
-        if (maxTrials < minTrials) {
-            throw new IllegalArgumentException("--max-trials must be >= --min-trials (" + minTrials + "), got "
-                    + maxTrials);
+        if (r.spec() == null) {
+            throw new IllegalArgumentException("--spec: " + specFile + " records no run spec");
         }
-        if (!(budgetSeconds >= 0) || !Double.isFinite(budgetSeconds)) {
-            throw new IllegalArgumentException("--budget must be a finite number of seconds >= 0, got "
-                    + budgetSeconds);
+        return r;
+    }
+
+    /** Whether this option was given on the command line (as opposed to taking its default). */
+    private boolean given(String option) {
+        return command.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /** The command line's value where there is no spec file or the option was given, else the spec file's. */
+    private <T> T pick(RunSpec base, String option, Supplier<T> commandLine, Supplier<T> fromSpec) {
+        return base == null || given(option) ? commandLine.get() : fromSpec.get();
+    }
+
+    /**
+     * The run spec: from the options, or from {@code base} (a result file's) with the options given overriding it.
+     * Checked the same way either way, naming the option at fault.
+     */
+    private RunSpec spec(RunSpec base) {
+        ModelConfig m;
+        if (base == null || given("--model")) {
+            m = Args.model(model, dtype);
+        } else {
+            // The full shape the file records, not a preset name: a preset may change, a record does not.
+            m = dtype == null ? base.model() : base.model().withWeightDtype(WeightDtype.parse(dtype));
         }
-        Args.atLeastZero("--threads", threads, "every core");
-        MeasurementPolicy policy = new MeasurementPolicy(warmup, minTrials, maxTrials, budgetSeconds);
+        OfflineSpec offline = new OfflineSpec(
+                Args.positive("--batch", pick(base, "--batch", () -> batch, () -> base.offline().batchSizes())),
+                Args.positive("--prompt-len", pick(base, "--prompt-len", () -> promptLength,
+                        () -> base.offline().promptLengths())),
+                Args.positive("--gen", pick(base, "--gen", () -> outputLength, () -> base.offline().outputLengths())));
+        MeasurementPolicy before = base == null ? null : base.measurement();
+        int w = pick(base, "--warmup", () -> warmup, () -> before.warmupTrials());
+        int min = pick(base, "--min-trials", () -> minTrials, () -> before.minTrials());
+        int max = pick(base, "--max-trials", () -> maxTrials, () -> before.maxTrials());
+        double budget = pick(base, "--budget", () -> budgetSeconds, () -> before.budgetSeconds());
+        double precision = pick(base, "--target", () -> Args.target(target), () -> before.targetRelativeCi());
+        if (w < 0) {
+            throw new IllegalArgumentException("--warmup must be >= 0, got " + w);
+        }
+        Args.positive("--min-trials", min);
+        if (max < min) {
+            throw new IllegalArgumentException("--max-trials must be >= --min-trials (" + min + "), got " + max);
+        }
+        if (!(budget >= 0) || !Double.isFinite(budget)) {
+            throw new IllegalArgumentException("--budget must be a finite number of seconds >= 0, got " + budget);
+        }
+        int t = Args.atLeastZero("--threads", pick(base, "--threads", () -> threads, () -> base.threads()),
+                "every core");
+        MeasurementPolicy policy = new MeasurementPolicy(w, min, max, budget, precision);
+
+        Price oldPrice = base == null ? null : base.price();
+        effectiveUtilization = base == null || given("--utilization") || oldPrice == null
+                ? Args.utilization(utilization) : oldPrice.utilization();
+        Price chosen = base == null || given("--price") ? Args.price(price, effectiveUtilization)
+                : oldPrice == null ? null : oldPrice.withUtilization(effectiveUtilization);
+        String b = pick(base, "--backend", () -> backend, () -> base.backend());
+        long s = pick(base, "--seed", () -> seed, () -> base.seed());
         // RunSpec refuses prompt + output lengths beyond the model's positions, naming the figures.
-        return new RunSpec(m, backend, seed, offline, policy, chosenPrice, threads);
+        return new RunSpec(m, b, s, offline, policy, chosen, t);
+    }
+
+    private String describeRepeat(RunSpec spec) {
+        List<String> overridden = new ArrayList<>();
+        for (String option : SPEC_OPTIONS) {
+            if (given(option)) {
+                overridden.add(option);
+            }
+        }
+        MeasurementPolicy p = spec.measurement();
+        String changes = overridden.isEmpty() ? "nothing overridden"
+                : "overridden on the command line: " + String.join(", ", overridden);
+        return String.format(Locale.ROOT, "repeating the run in %s: model %s, backend %s, seed %d, %d points,"
+                + " %d warm-up, %d-%d trials, %s s budget, target ±%s; %s", specFile, spec.model().name(),
+                spec.backend(), spec.seed(), spec.offline().points().size(), p.warmupTrials(), p.minTrials(),
+                p.maxTrials(), trim(p.budgetSeconds()), ConsoleProgress.percent(p.targetRelativeCi()), changes);
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    /** A repeat on another device measures something else; say so rather than let the figures be compared. */
+    private void noteDeviceChange(Result repeated, DeviceInfo now, PrintWriter err) {
+        if (repeated.environment() == null || repeated.environment().device() == null) {
+            return;
+        }
+        DeviceInfo then = repeated.environment().device();
+        if (!then.backend().equals(now.backend()) || !then.name().equals(now.name())) {
+            err.println("note: " + specFile + " was measured on " + then.backend() + " (" + then.name()
+                    + "); this run is on " + now.backend() + " (" + now.name() + ")");
+            err.flush();
+        }
     }
 
     private static RunSpec withPrice(RunSpec s, Price p) {
         return new RunSpec(s.model(), s.backend(), s.seed(), s.offline(), s.measurement(), p, s.threads());
     }
 
+    /** Where the report goes, in which format; decided before the run so that a bad format costs nothing. */
+    private Reports reports() {
+        Args.outputFile("--output", output);
+        if (output != null && json != null && output.toAbsolutePath().normalize()
+                .equals(json.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("--output and --json name the same file, " + output);
+        }
+        OutputFormat chosen = format == null ? null : Args.format("--format", format);
+        if (output == null) {
+            return new Reports(chosen == null ? OutputFormat.TABLE : chosen, null, null);
+        }
+        OutputFormat byName = Args.formatOf(output);
+        OutputFormat inFile = chosen != null ? chosen : byName != null ? byName : OutputFormat.TABLE;
+        return new Reports(OutputFormat.TABLE, output, inFile);
+    }
+
+    /**
+     * The report on stdout in one format and, with --output, in a file in another.
+     *
+     * @param file       null for no file
+     * @param fileFormat the file's format, null for no file
+     */
+    record Reports(OutputFormat stdout, Path file, OutputFormat fileFormat) {
+        void write(Result result, PrintWriter out, PrintWriter err) {
+            String text;
+            try {
+                text = stdout.render(result);
+            } catch (UnsupportedOperationException e) {
+                // The run's figures are not lost to a missing renderer: the table, then the error.
+                out.print(ConsoleTable.render(result));
+                out.flush();
+                throw new TokenmeterException("--format " + name(stdout) + ": " + e.getMessage(), e);
+            }
+            out.print(text);
+            out.flush();
+            if (file != null) {
+                String content;
+                try {
+                    content = fileFormat.render(result);
+                } catch (UnsupportedOperationException e) {
+                    throw new TokenmeterException("--output " + file + ": " + e.getMessage(), e);
+                }
+                AtomicFiles.writeString(file, content);
+                err.println("wrote " + name(fileFormat) + " report to " + file);
+                err.flush();
+            }
+        }
+
+        /** A run that failed midway: the points it measured, on stdout, in the format asked for where possible. */
+        void writePartial(Result partial, PrintWriter out) {
+            String text;
+            try {
+                text = stdout.render(partial);
+            } catch (RuntimeException e) {
+                text = ConsoleTable.render(partial);
+            }
+            out.print(text);
+            out.flush();
+        }
+
+        private static String name(OutputFormat f) {
+            return f.name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /**
      * Runs with progress on stderr and, with --json, the result kept whatever happens. On failure the points
      * measured so far are shown before the error.
      */
-    private Result run(RunSpec spec, Backend opened, PrintWriter out, PrintWriter err) {
-        ProgressListener progress = quiet ? ProgressListener.NONE : new ConsoleProgress(err);
+    private Result run(RunSpec spec, Backend opened, ProgressListener progress, Reports reports, PrintWriter out,
+            PrintWriter err) {
         Result[] last = new Result[1];
         try (ResultSaver saver = json == null ? null : new ResultSaver(json, spec, opened.device(), err)) {
-            ProgressListener listener = new ProgressListener() {
-                @Override
-                public void pointStarted(OfflineSpec.Point point, int index, int total) {
-                    progress.pointStarted(point, index, total);
-                    if (saver != null) {
-                        saver.pointStarted(point, index, total);
-                    }
-                }
-
-                @Override
-                public void warmupFinished(OfflineSpec.Point point, int warmupIndex) {
-                    progress.warmupFinished(point, warmupIndex);
-                }
-
-                @Override
-                public void trialFinished(OfflineSpec.Point point, int trialsDone, TrialRecord trial) {
-                    progress.trialFinished(point, trialsDone, trial);
-                }
-
-                @Override
-                public void pointFinished(PointResult result, int index, int total) {
-                    progress.pointFinished(result, index, total);
-                    if (saver != null) {
-                        saver.pointFinished(result, index, total);
-                    }
-                }
-
+            ProgressListener keepLast = new ProgressListener() {
                 @Override
                 public void runFinished(Result result) {
                     last[0] = result;
-                    if (saver != null) {
-                        saver.runFinished(result);
-                    }
                 }
             };
+            ProgressListener listener = saver == null ? Listeners.of(progress, keepLast)
+                    : Listeners.of(progress, saver, keepLast);
             try {
                 return OfflineBenchmark.run(spec, opened, listener);
             } catch (RuntimeException e) {
                 if (last[0] != null && !last[0].points().isEmpty()) {
-                    out.print(ConsoleTable.render(last[0]));
-                    out.flush();
+                    reports.writePartial(last[0], out);
                 }
                 throw e;
             }

@@ -1,0 +1,335 @@
+package dev.tokenmeter.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenmeter.cpu.CpuBackend;
+import dev.tokenmeter.engine.Engine;
+import dev.tokenmeter.engine.EngineOptions;
+import dev.tokenmeter.measure.MeasurementPolicy;
+import dev.tokenmeter.measure.Summary;
+import dev.tokenmeter.model.HfConfigLoader;
+import dev.tokenmeter.model.ModelConfig;
+import dev.tokenmeter.result.OutputFormat;
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.ResultJson;
+import dev.tokenmeter.result.RunSpec;
+import dev.tokenmeter.scenario.GreedyGeneration;
+import dev.tokenmeter.scenario.OfflineSpec;
+import dev.tokenmeter.scenario.TrialRecord;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code tokenmeter run}'s repeat-from-a-result ({@code --spec}), precision target, output formats and progress,
+ * run in-process on the CPU backend with small models.
+ */
+class RunCommandTest {
+    /** A model no preset has (GQA, Llama-3 RoPE scaling, tied embeddings), so a repeat must carry its shape. */
+    private static final String CONFIG = "{\"model_type\": \"llama\", \"vocab_size\": 300, \"hidden_size\": 64,"
+            + " \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"num_key_value_heads\": 2,"
+            + " \"intermediate_size\": 160, \"max_position_embeddings\": 256, \"rope_theta\": 5000.0,"
+            + " \"rms_norm_eps\": 1e-5, \"tie_word_embeddings\": true, \"rope_scaling\": {\"rope_type\": \"llama3\","
+            + " \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0,"
+            + " \"original_max_position_embeddings\": 128}}";
+    /** Small points of the tiny preset, with no warm-up and two trials each. */
+    private static final List<String> SMALL = List.of("run", "--model", "tiny", "--backend", "cpu", "--batch", "1",
+            "--prompt-len", "4", "--gen", "2", "--warmup", "0", "--min-trials", "2", "--max-trials", "2");
+
+    @TempDir
+    static Path dir;
+    private static ModelConfig custom;
+    private static Path original;
+    private static Run first;
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    static Run cli(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static Run expect(int code, List<String> base, String... more) {
+        List<String> args = new ArrayList<>(base);
+        args.addAll(List.of(more));
+        Run r = cli(args.toArray(new String[0]));
+        assertEquals(code, r.exitCode(), () -> String.join(" ", args) + "\nstdout:\n" + r.out() + "\nstderr:\n"
+                + r.err());
+        return r;
+    }
+
+    private static void assertContains(String text, String part) {
+        assertTrue(text.contains(part), () -> "expected '" + part + "' in:\n" + text);
+    }
+
+    /** The first run: a model from a config file, every spec option away from its default. */
+    @BeforeAll
+    static void runOnce() throws IOException {
+        Path config = dir.resolve("custom").resolve("config.json");
+        Files.createDirectories(config.getParent());
+        Files.writeString(config, CONFIG);
+        custom = HfConfigLoader.load(config);
+        original = dir.resolve("a.json");
+        first = expect(0, List.of("run", "--model", config.toString(), "--backend", "cpu", "--batch", "1,2",
+                "--prompt-len", "6", "--gen", "5", "--seed", "7", "--warmup", "0", "--min-trials", "2",
+                "--max-trials", "2", "--budget", "0", "--target", "5%", "--threads", "1", "--price", "1.5",
+                "--utilization", "0.5", "--progress", "none", "--json", original.toString()));
+        // The repeat must not need the config file: the result holds the whole shape.
+        Files.delete(config);
+    }
+
+    @Test
+    void specRepeatsTheRunExactly() {
+        Path repeat = dir.resolve("b.json");
+        Run r = expect(0, List.of("run", "--spec", original.toString(), "--json", repeat.toString(), "--progress",
+                "none"));
+        RunSpec a = ResultJson.read(original).spec();
+        RunSpec b = ResultJson.read(repeat).spec();
+        assertEquals(a, b);
+        assertEquals(custom, b.model(), "the full shape, not a name");
+        assertEquals(7, b.seed());
+        assertEquals(new MeasurementPolicy(0, 2, 2, 0, 0.05), b.measurement());
+        assertEquals(1.5, b.price().usdPerHour());
+        assertEquals(0.5, b.price().utilization());
+        assertEquals(1, b.threads());
+        assertEquals(2, ResultJson.read(repeat).points().size());
+        assertContains(r.err(), "repeating the run in " + original);
+        assertContains(r.err(), "nothing overridden");
+        assertFalse(r.err().contains("note:"), "same device, nothing to note:\n" + r.err());
+
+        // Same model, seed and prompts: the generated tokens are the same bits.
+        assertEquals(tokens(custom, a.seed()), tokens(b.model(), b.seed()));
+    }
+
+    /** Greedy tokens of two requests on the CPU backend: what a run with this spec decodes. */
+    private static List<String> tokens(ModelConfig model, long seed) {
+        List<String> out = new ArrayList<>();
+        try (CpuBackend backend = new CpuBackend(1);
+                Engine engine = backend.load(model, EngineOptions.of(seed, 2, 11))) {
+            for (GreedyGeneration.Output o : GreedyGeneration.run(engine, seed, 2, 6, 5)) {
+                out.add(Arrays.toString(o.generated()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void optionsBesideSpecOverrideOnlyThemselves() {
+        Path batched = dir.resolve("c.json");
+        Run r = expect(0, List.of("run", "--spec", original.toString(), "--batch", "3", "--json", batched.toString(),
+                "--progress", "none"));
+        RunSpec a = ResultJson.read(original).spec();
+        RunSpec c = ResultJson.read(batched).spec();
+        RunSpec expected = new RunSpec(a.model(), a.backend(), a.seed(), new OfflineSpec(List.of(3),
+                a.offline().promptLengths(), a.offline().outputLengths()), a.measurement(), a.price(), a.threads());
+        assertEquals(expected, c);
+        assertContains(r.err(), "overridden on the command line: --batch");
+
+        // Utilization alone keeps the recorded price per hour; the target alone keeps the rest of the policy.
+        Path other = dir.resolve("d.json");
+        Run r2 = expect(0, List.of("run", "--spec", original.toString(), "--utilization", "0.25", "--target", "2%",
+                "--batch", "1", "--output-len", "3", "--json", other.toString(), "--progress", "none"));
+        RunSpec d = ResultJson.read(other).spec();
+        assertEquals(1.5, d.price().usdPerHour());
+        assertEquals(a.price().label(), d.price().label());
+        assertEquals(0.25, d.price().utilization());
+        assertEquals(new MeasurementPolicy(0, 2, 2, 0, 0.02), d.measurement());
+        assertEquals(List.of(3), d.offline().outputLengths());
+        assertEquals(a.offline().promptLengths(), d.offline().promptLengths());
+        assertEquals(a.model(), d.model());
+        assertContains(r2.err(), "overridden on the command line: --batch, --gen, --target, --utilization");
+    }
+
+    @Test
+    void overridesAreCheckedAgainstTheSpecsValues() {
+        Run r = expect(2, List.of("run", "--spec", original.toString(), "--min-trials", "3"));
+        assertContains(r.err(), "--max-trials must be >= --min-trials (3), got 2");
+        // The model's 256 positions come from the file.
+        assertContains(expect(2, List.of("run", "--spec", original.toString(), "--prompt-len", "300")).err(), "256");
+    }
+
+    @Test
+    void aSpecFileThatIsNoResultIsAUsageError() throws IOException {
+        assertContains(expect(2, List.of("run", "--spec", dir.resolve("none.json").toString())).err(),
+                "no such file");
+        Path notResult = dir.resolve("not-a-result.json");
+        Files.writeString(notResult, "{\"hello\": 1}");
+        assertContains(expect(2, List.of("run", "--spec", notResult.toString())).err(), "not a tokenmeter result");
+    }
+
+    @Test
+    void targetReadsPercentagesAndFractions() {
+        assertEquals(0.01, Args.target("1%"), 1e-15);
+        assertEquals(0.005, Args.target("0.5%"), 1e-15);
+        assertEquals(0.01, Args.target("0.01"), 1e-15);
+        assertEquals(0.02, Args.target(" 2 % "), 1e-15);
+        IllegalArgumentException one = assertThrows(IllegalArgumentException.class, () -> Args.target("1"));
+        assertContains(one.getMessage(), "did you mean 1%?");
+        for (String bad : List.of("0", "0%", "100%", "-1%", "abc", "%", "NaN")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Args.target(bad), bad);
+            assertContains(e.getMessage(), "--target");
+        }
+        assertContains(expect(2, SMALL, "--target", "150%").err(), "--target must be above 0% and below 100%");
+        assertEquals(MeasurementPolicy.DEFAULT_TARGET, Args.target(RunCommand.DEFAULT_TARGET), 1e-15);
+    }
+
+    @Test
+    void formatJsonPrintsTheResultWithTheDefaultTarget() {
+        Run r = expect(0, SMALL, "--format", "json", "--progress", "none");
+        Result result = ResultJson.parse(r.out(), "stdout");
+        assertEquals(0.01, result.spec().measurement().targetRelativeCi());
+        assertEquals(1, result.points().size());
+    }
+
+    @Test
+    void outputWritesTheFormatItsExtensionNames() throws IOException {
+        Path file = dir.resolve("reports").resolve("r.json");
+        Run r = expect(0, SMALL, "--output", file.toString(), "--target", "0.5%", "--progress", "none");
+        assertEquals(0.005, ResultJson.read(file).spec().measurement().targetRelativeCi());
+        assertContains(r.out(), "TTFT p50 ms");
+        assertContains(r.err(), "wrote json report to " + file);
+
+        Path table = dir.resolve("reports").resolve("r.out");
+        expect(0, SMALL, "--output", table.toString(), "--format", "table", "--progress", "none");
+        assertContains(Files.readString(table), "TTFT p50 ms");
+        try (var files = Files.list(file.getParent())) {
+            assertEquals(2, files.count(), "atomic writes leave no temporary file");
+        }
+    }
+
+    @Test
+    void everyFormatRendersOrFailsAfterShowingTheTable() {
+        for (OutputFormat f : OutputFormat.values()) {
+            String name = f.name().toLowerCase(java.util.Locale.ROOT);
+            Run r = cli(concat(SMALL, "--format", name, "--progress", "none"));
+            if (r.exitCode() == 0) {
+                assertFalse(r.out().isBlank(), name);
+            } else {
+                // A renderer still being written: the figures are shown anyway, and the error names the format.
+                assertEquals(Main.EXIT_FAILED, r.exitCode(), name + ": " + r.err());
+                assertContains(r.out(), "TTFT p50 ms");
+                assertContains(r.err(), "--format " + name);
+            }
+        }
+    }
+
+    private static String[] concat(List<String> base, String... more) {
+        List<String> args = new ArrayList<>(base);
+        args.addAll(List.of(more));
+        return args.toArray(new String[0]);
+    }
+
+    @Test
+    void badOutputOptionsAreRefusedBeforeRunning() {
+        assertContains(expect(2, SMALL, "--format", "yaml").err(), "--format: unknown format 'yaml'");
+        Path same = dir.resolve("same.json");
+        assertContains(expect(2, SMALL, "--output", same.toString(), "--json", same.toString()).err(),
+                "name the same file");
+        assertContains(expect(2, SMALL, "--output", dir.toString()).err(), "is a directory");
+        assertContains(expect(2, SMALL, "--progress", "fancy").err(), "--progress must be auto, bar, lines or none");
+    }
+
+    @Test
+    void progressLinesArePlainLines() {
+        Run r = expect(0, SMALL, "--progress", "lines");
+        String err = r.err();
+        assertFalse(err.contains("\r"), err);
+        assertContains(err, "[1/1] batch 1, prompt 4, output 2: started\n");
+        assertContains(err, "[1/1] batch 1, prompt 4, output 2: trial 1 (");
+        assertTrue(Pattern.compile("trial 2 \\([0-9.]+ s, ±[0-9.]+%\\)").matcher(err).find(), err);
+        assertTrue(Pattern.compile("\\[1/1\\] done: 2 trials, [0-9.]+ output tok/s \\(median\\), ±[0-9.]+% at 95%"
+                + " \\(target ±1%, stopped by [a-z-]+\\)\n").matcher(err).find(), err);
+    }
+
+    @Test
+    void progressBarRedrawsOneLinePerPoint() {
+        Run r = expect(0, List.of("run", "--model", "tiny", "--backend", "cpu", "--batch", "1,2", "--prompt-len", "4",
+                "--gen", "2", "--warmup", "1", "--min-trials", "2", "--max-trials", "2", "--progress", "bar"));
+        String err = r.err();
+        // Each point: frames that start with '\r', the last one full, then a newline and the summary line.
+        for (int i = 1; i <= 2; i++) {
+            Pattern point = Pattern.compile("\\r\\[" + i + "/2\\] b=" + i + " p=4 g=2 \\[##########\\] trial 2"
+                    + " ±[0-9.]+% \\(target 1%\\) [0-9.]+s *\\n\\[" + i + "/2\\] done: 2 trials, ");
+            int n = i;
+            assertTrue(point.matcher(err).find(), () -> "point " + n + " in:\n" + err.replace("\r", "<CR>"));
+        }
+        assertContains(err, "\r[1/2] b=1 p=4 g=2 [..........] warm-up 0/1");
+        assertFalse(err.contains(": trial "), "no log lines in bar mode");
+        assertTrue(err.endsWith("\n"), "the last line is finished");
+        for (String drawn : err.split("\r")) {
+            String frame = drawn.split("\n", -1)[0];
+            assertTrue(frame.length() <= 79, () -> "frame wider than 79 columns: '" + frame + "'");
+        }
+        assertFalse(r.out().contains("\r"), "stdout keeps only the report");
+    }
+
+    @Test
+    void quietWinsOverProgress() {
+        Run r = expect(0, SMALL, "--progress", "bar", "--quiet");
+        assertFalse(r.err().contains("\r"), r.err());
+        assertFalse(r.err().contains("done:"), r.err());
+    }
+
+    @Test
+    void barShowsTheRunningPrecisionAndPadsShorterFrames() {
+        StringWriter text = new StringWriter();
+        MeasurementPolicy policy = new MeasurementPolicy(0, 2, 10, 60, 0.01);
+        ConsoleProgress p = new ConsoleProgress(new PrintWriter(text, true), ConsoleProgress.Mode.BAR, policy, 0);
+        OfflineSpec.Point point = new OfflineSpec.Point(1, 8, 10);
+        p.pointStarted(point, 0, 3);
+        // 10 tokens in 100, 110 and 90 ms: 100, 90.9 and 111.1 tok/s.
+        double[] e2eMs = {100, 110, 90};
+        for (int i = 0; i < e2eMs.length; i++) {
+            double[] decode = new double[9];
+            Arrays.fill(decode, e2eMs[i] / 10);
+            p.trialFinished(point, i + 1, new TrialRecord(e2eMs[i] / 10, decode, 0, 0));
+        }
+        List<String> frames = frames(text);
+        assertEquals(4, frames.size(), frames.toString());
+        assertTrue(frames.get(0).startsWith("[1/3] b=1 p=8 g=10 [..........] trial 0 "), frames.get(0));
+        assertFalse(frames.get(1).contains("±"), "one trial, no interval yet: " + frames.get(1));
+        assertTrue(frames.get(2).contains("trial 2 ±"), frames.get(2));
+        Matcher m = Pattern.compile("trial 3 ±([0-9.]+)% \\(target 1%\\)").matcher(frames.get(3));
+        assertTrue(m.find(), frames.get(3));
+        double expected = 100 * Summary.of(10000 / 100.0, 10000 / 110.0, 10000 / 90.0).relativeCiHalfWidth();
+        assertEquals(expected, Double.parseDouble(m.group(1)), 0.006);
+        // The bar fills by trials here (3 of at most 10; the 60 s budget has hardly begun).
+        assertTrue(frames.get(3).contains("[###.......]"), frames.get(3));
+        // A run that stops midway ends the open line.
+        p.runFinished(new Result(1, "tokenmeter", "offline", "", "", false, null, null, List.of(), List.of()));
+        assertTrue(text.toString().endsWith("\n"));
+        assertNotEquals(-1, text.toString().indexOf('\r'));
+    }
+
+    /** The frames drawn so far: the text between carriage returns, with the padding of each kept. */
+    private static List<String> frames(StringWriter text) {
+        List<String> out = new ArrayList<>();
+        for (String s : text.toString().split("\r")) {
+            if (!s.isEmpty()) {
+                out.add(s.strip());
+            }
+        }
+        return out;
+    }
+}

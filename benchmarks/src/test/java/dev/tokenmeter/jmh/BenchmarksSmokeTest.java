@@ -1,0 +1,95 @@
+package dev.tokenmeter.jmh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenmeter.cpu.AttentionBenchmark;
+import dev.tokenmeter.cpu.MatMulBenchmark;
+import dev.tokenmeter.scenario.TrialRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JMH benchmarks are run by hand (docs/benchmarks.md), never by the build; this only checks, in a second,
+ * that they are registered and that one call of each works and counts its work as documented.
+ */
+class BenchmarksSmokeTest {
+    @Test
+    void everyBenchmarkIsListed() throws IOException {
+        String list;
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/BenchmarkList")) {
+            assertNotNull(in, "the JMH annotation processor wrote no BenchmarkList");
+            list = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        // Each benchmark method has a generated class named after it.
+        for (String b : new String[] {"dev.tokenmeter.cpu.jmh_generated.MatMulBenchmark_product_jmhTest",
+                "dev.tokenmeter.cpu.jmh_generated.AttentionBenchmark_decodeToken_jmhTest",
+                "dev.tokenmeter.jmh.jmh_generated.HarnessOverheadBenchmark_harnessTrial_jmhTest",
+                "dev.tokenmeter.jmh.jmh_generated.HarnessOverheadBenchmark_rawSteps_jmhTest"}) {
+            assertTrue(list.contains(b), b + " missing from the BenchmarkList");
+        }
+    }
+
+    @Test
+    void matMulCountsTwoFlopsPerMultiplyAdd() {
+        for (String kernel : new String[] {"vector", "scalar"}) {
+            MatMulBenchmark b = new MatMulBenchmark();
+            b.shape = "64x48";
+            b.tokens = 8;
+            b.kernel = kernel;
+            b.threads = 2;
+            b.setUp();
+            Work w = new Work();
+            try {
+                float[] y = b.product(w);
+                assertEquals(8 * 48, y.length);
+            } finally {
+                b.tearDown();
+            }
+            assertEquals(2L * 8 * 64 * 48, w.flops);
+            assertEquals(2L * 64 * 48 + 4L * 8 * (64 + 48), w.bytes);
+        }
+    }
+
+    @Test
+    void attentionCountsQkAndPv() {
+        for (String kernel : new String[] {"vector", "scalar"}) {
+            AttentionBenchmark b = new AttentionBenchmark();
+            b.heads = 12;
+            b.headDim = 64;
+            b.context = 16;
+            b.kernel = kernel;
+            b.threads = 2;
+            b.setUp();
+            Work w = new Work();
+            try {
+                float[] out = b.decodeToken(w);
+                assertEquals(12 * 64, out.length);
+                assertTrue(Float.isFinite(out[0]));
+            } finally {
+                b.tearDown();
+            }
+            assertEquals(4L * 12 * 64 * 16, w.flops);
+            assertEquals(2L * 16 * 12 * 64 * 4 + 2L * 12 * 64 * 4, w.bytes);
+        }
+    }
+
+    @Test
+    void harnessAndRawLoopRunTheSameSteps() throws Throwable {
+        HarnessOverheadBenchmark b = new HarnessOverheadBenchmark();
+        b.model = "tiny";
+        b.threads = 1;
+        b.setUp();
+        try {
+            TrialRecord t = b.harnessTrial();
+            assertEquals(HarnessOverheadBenchmark.STEPS, t.decodeStepMs().length + 1, "prefill plus decode steps");
+            int last = b.rawSteps();
+            assertTrue(last >= 0 && last < 512, "a token of tiny's vocabulary: " + last);
+        } finally {
+            b.tearDown();
+        }
+    }
+}
