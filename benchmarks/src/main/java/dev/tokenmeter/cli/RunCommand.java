@@ -50,6 +50,7 @@ final class RunCommand implements Callable<Integer> {
     static final String DEFAULT_OUTPUT_LENGTH = "32";
     static final String DEFAULT_SEED = "42";
     static final String DEFAULT_WARMUP = "1";
+    static final String DEFAULT_WARMUP_SECONDS = "2";
     static final String DEFAULT_MIN_TRIALS = "2";
     static final String DEFAULT_MAX_TRIALS = "20";
     static final String DEFAULT_BUDGET_SECONDS = "10";
@@ -57,7 +58,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** The options that define the run (the rest choose outputs); each overrides a --spec file's value. */
     static final List<String> SPEC_OPTIONS = List.of("--model", "--dtype", "--backend", "--batch", "--prompt-len",
-            "--gen", "--seed", "--warmup", "--min-trials", "--max-trials", "--budget", "--target", "--threads",
+            "--gen", "--seed", "--warmup", "--warmup-time", "--min-trials", "--max-trials", "--budget", "--target", "--threads",
             "--price", "--utilization");
 
     @Spec
@@ -94,8 +95,13 @@ final class RunCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--warmup", defaultValue = DEFAULT_WARMUP, paramLabel = "N",
-            description = "Warm-up trials per point, discarded. Default: ${DEFAULT-VALUE}.")
+            description = "Warm-up trials per point, discarded; 0 turns warm-up off. Default: ${DEFAULT-VALUE}.")
     int warmup;
+
+    @Option(names = "--warmup-time", defaultValue = DEFAULT_WARMUP_SECONDS, paramLabel = "SECONDS",
+            description = "Warm-up goes on for at least this long (after its --warmup trials), so that the JIT has"
+                    + " compiled the hot loops before anything is measured. Default: ${DEFAULT-VALUE}.")
+    double warmupSeconds;
 
     @Option(names = "--min-trials", defaultValue = DEFAULT_MIN_TRIALS, paramLabel = "N",
             description = "Trials always measured per point. Default: ${DEFAULT-VALUE}.")
@@ -233,12 +239,16 @@ final class RunCommand implements Callable<Integer> {
                 Args.positive("--gen", pick(base, "--gen", () -> outputLength, () -> base.offline().outputLengths())));
         MeasurementPolicy before = base == null ? null : base.measurement();
         int w = pick(base, "--warmup", () -> warmup, () -> before.warmupTrials());
+        double ws = pick(base, "--warmup-time", () -> warmupSeconds, () -> before.warmupSeconds());
         int min = pick(base, "--min-trials", () -> minTrials, () -> before.minTrials());
         int max = pick(base, "--max-trials", () -> maxTrials, () -> before.maxTrials());
         double budget = pick(base, "--budget", () -> budgetSeconds, () -> before.budgetSeconds());
         double precision = pick(base, "--target", () -> Args.target(target), () -> before.targetRelativeCi());
         if (w < 0) {
             throw new IllegalArgumentException("--warmup must be >= 0, got " + w);
+        }
+        if (!(ws >= 0) || !Double.isFinite(ws)) {
+            throw new IllegalArgumentException("--warmup-time must be a finite number of seconds >= 0, got " + ws);
         }
         Args.positive("--min-trials", min);
         if (max < min) {
@@ -249,7 +259,7 @@ final class RunCommand implements Callable<Integer> {
         }
         int t = Args.atLeastZero("--threads", pick(base, "--threads", () -> threads, () -> base.threads()),
                 "every core");
-        MeasurementPolicy policy = new MeasurementPolicy(w, min, max, budget, precision);
+        MeasurementPolicy policy = new MeasurementPolicy(w, min, max, budget, precision, ws);
 
         Price oldPrice = base == null ? null : base.price();
         effectiveUtilization = base == null || given("--utilization") || oldPrice == null

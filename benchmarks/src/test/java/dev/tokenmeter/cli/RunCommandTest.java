@@ -109,7 +109,7 @@ class RunCommandTest {
         assertEquals(a, b);
         assertEquals(custom, b.model(), "the full shape, not a name");
         assertEquals(7, b.seed());
-        assertEquals(new MeasurementPolicy(0, 2, 2, 0, 0.05), b.measurement());
+        assertEquals(new MeasurementPolicy(0, 2, 2, 0, 0.05, 2.0), b.measurement());
         assertEquals(1.5, b.price().usdPerHour());
         assertEquals(0.5, b.price().utilization());
         assertEquals(1, b.threads());
@@ -154,7 +154,7 @@ class RunCommandTest {
         assertEquals(1.5, d.price().usdPerHour());
         assertEquals(a.price().label(), d.price().label());
         assertEquals(0.25, d.price().utilization());
-        assertEquals(new MeasurementPolicy(0, 2, 2, 0, 0.02), d.measurement());
+        assertEquals(new MeasurementPolicy(0, 2, 2, 0, 0.02, 2.0), d.measurement());
         assertEquals(List.of(3), d.offline().outputLengths());
         assertEquals(a.offline().promptLengths(), d.offline().promptLengths());
         assertEquals(a.model(), d.model());
