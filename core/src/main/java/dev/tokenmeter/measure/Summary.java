@@ -19,9 +19,10 @@ import org.apache.commons.math3.stat.descriptive.rank.Percentile.EstimationType;
  * @param ci95High  upper end of that interval; NaN for one sample
  * @param outliers  samples outside Tukey's fences (more than 1.5 interquartile ranges beyond the type-7
  *                  quartiles): counted and reported, never dropped; every other field includes them
+ * @param cv        coefficient of variation, stddev / |mean|; 0 when the mean is 0
  */
 public record Summary(int n, double mean, double stddev, double min, double p50, double p90, double p95,
-        double p99, double max, double ci95Low, double ci95High, int outliers) {
+        double p99, double max, double ci95Low, double ci95High, int outliers, double cv) {
     /** Degrees of freedom up to which the t quantile is computed once and kept (8 KB). */
     static final int CACHED_DF = 1000;
     private static final AtomicLongArray T_QUANTILES_975 = new AtomicLongArray(CACHED_DF + 1);
@@ -56,7 +57,8 @@ public record Summary(int n, double mean, double stddev, double min, double p50,
             }
         }
         return new Summary(n, mean, sd, sorted[0], pct.evaluate(50), pct.evaluate(90), pct.evaluate(95),
-                pct.evaluate(99), sorted[n - 1], mean - half, mean + half, outliers);
+                pct.evaluate(99), sorted[n - 1], mean - half, mean + half, outliers,
+                mean == 0 ? 0 : sd / Math.abs(mean));
     }
 
     /**
@@ -91,11 +93,6 @@ public record Summary(int n, double mean, double stddev, double min, double p50,
     /** The median, the figure tokenmeter reports by default. */
     public double median() {
         return p50;
-    }
-
-    /** Coefficient of variation (stddev / mean); 0 when the mean is 0. */
-    public double cv() {
-        return mean == 0 ? 0 : stddev / Math.abs(mean);
     }
 
     /** Half-width of the 95% confidence interval of the mean; NaN for one sample. */

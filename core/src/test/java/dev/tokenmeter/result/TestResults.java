@@ -175,6 +175,6 @@ public final class TestResults {
     private static Summary summary(int n, double p50, double p99) {
         double mean = p50 * 1.01 + 0.5;
         return new Summary(n, mean, 0.75, p50 * 0.9, p50, p99 * 0.97, p99 * 0.99, p99, p99 * 1.05, mean - 0.4,
-                mean + 0.4, n > 2 ? 1 : 0);
+                mean + 0.4, n > 2 ? 1 : 0, 0.75 / mean);
     }
 }
