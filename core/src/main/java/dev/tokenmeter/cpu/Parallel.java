@@ -1,33 +1,52 @@
 package dev.tokenmeter.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed set of worker threads for the CPU engine's data-parallel loops. Each loop splits its range into a few
- * chunks per thread (load balance without per-element overhead); with one thread everything runs on the caller.
+ * A fixed set of worker threads for the CPU engine's data-parallel loops, built for loops of tens of microseconds:
+ * a decode step runs about seven products per layer, each too short to pay for waking a parked thread pool. The
+ * caller works on the loop itself; the other workers spin briefly between loops (so the next one starts at once)
+ * and park when none comes. Chunks are taken from a shared counter, so a slow core takes fewer of them.
  */
 final class Parallel implements AutoCloseable {
-    /** Chunks per thread: enough to even out uneven cores, few enough to keep task overhead small. */
+    /** Chunks per thread: enough to even out uneven cores, few enough to keep the per-chunk cost small. */
     private static final int CHUNKS_PER_THREAD = 4;
-
-    private final int threads;
-    private final ForkJoinPool pool;
+    /** How long an idle worker spins before parking: a few decode products' worth. */
+    private static final long SPIN_NANOS = 200_000;
 
     /** The body of a loop over {@code [from, to)}. */
     interface Range {
         void run(int from, int to);
     }
 
+    private final int threads;
+    private final Thread[] workers;
+    private final AtomicInteger nextChunk = new AtomicInteger();
+    private final AtomicInteger remaining = new AtomicInteger();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    // The current loop; written by the caller before it publishes a new generation.
+    private Range body;
+    private int n;
+    private int align;
+    private int units;
+    private int chunks;
+    private volatile long generation;
+    private volatile boolean closed;
+
     Parallel(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads, p -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("tokenmeter-cpu-" + t.getPoolIndex());
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            Thread t = new Thread(this::work, "tokenmeter-cpu-" + (i + 1));
             t.setDaemon(true);
-            return t;
-        }, null, false);
+            workers[i] = t;
+            t.start();
+        }
     }
 
     int threads() {
@@ -37,63 +56,93 @@ final class Parallel implements AutoCloseable {
     /**
      * Runs {@code body} over {@code [0, n)} in chunks whose bounds are multiples of {@code align} (except the end),
      * spread over the workers: about {@code n / grain} chunks at most, four per thread at most. Returns when every
-     * chunk is done.
+     * chunk is done; an exception thrown by a chunk is rethrown here (the other chunks still run). A body must not
+     * call forRange itself.
      */
-    void forRange(int n, int grain, int align, Range body) {
+    synchronized void forRange(int n, int grain, int align, Range body) {
         if (n <= 0) {
             return;
         }
+        if (closed) {
+            throw new IllegalStateException("the CPU workers are closed");
+        }
         int maxChunks = Math.max(1, n / Math.max(1, grain));
-        int chunks = Math.min(threads * CHUNKS_PER_THREAD, maxChunks);
-        if (pool == null || chunks == 1) {
+        int units = (n + align - 1) / align;
+        int chunks = Math.min(Math.min(threads * CHUNKS_PER_THREAD, maxChunks), units);
+        if (workers.length == 0 || chunks <= 1) {
             body.run(0, n);
             return;
         }
-        int units = (n + align - 1) / align;
-        chunks = Math.min(chunks, units);
-        pool.invoke(new Chunks(body, n, align, units, chunks, 0, chunks));
+        this.body = body;
+        this.n = n;
+        this.align = align;
+        this.units = units;
+        this.chunks = chunks;
+        failure.set(null);
+        remaining.set(chunks);
+        nextChunk.set(0);
+        generation++;
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+        }
+        runChunks();
+        while (remaining.get() > 0) {
+            Thread.onSpinWait();
+        }
+        this.body = null;
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException) {
+            throw (RuntimeException) t;
+        }
+        if (t instanceof Error) {
+            throw (Error) t;
+        }
+        if (t != null) {
+            throw new IllegalStateException(t);
+        }
     }
 
-    private static final class Chunks extends RecursiveAction {
-        private static final long serialVersionUID = 1L;
-        private final transient Range body;
-        private final int n;
-        private final int align;
-        private final int units;
-        private final int chunks;
-        private final int lo;
-        private final int hi;
-
-        Chunks(Range body, int n, int align, int units, int chunks, int lo, int hi) {
-            this.body = body;
-            this.n = n;
-            this.align = align;
-            this.units = units;
-            this.chunks = chunks;
-            this.lo = lo;
-            this.hi = hi;
-        }
-
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                int from = (int) ((long) units * lo / chunks) * align;
-                int to = Math.min(n, (int) ((long) units * (lo + 1) / chunks) * align);
+    private void runChunks() {
+        int c;
+        while ((c = nextChunk.getAndIncrement()) < chunks) {
+            int from = (int) ((long) units * c / chunks) * align;
+            int to = Math.min(n, (int) ((long) units * (c + 1) / chunks) * align);
+            try {
                 if (from < to) {
                     body.run(from, to);
                 }
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            } finally {
+                remaining.decrementAndGet();
+            }
+        }
+    }
+
+    private void work() {
+        long seen = 0;
+        while (!closed) {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (generation == seen && !closed) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            if (closed) {
                 return;
             }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Chunks(body, n, align, units, chunks, lo, mid),
-                    new Chunks(body, n, align, units, chunks, mid, hi));
+            seen = generation;
+            runChunks();
         }
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
+        closed = true;
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
         }
     }
 }
