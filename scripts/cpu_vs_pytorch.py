@@ -12,11 +12,13 @@ import argparse, json, os, statistics, subprocess, sys, tempfile
 
 def tokenmeter(args, root):
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, 'result.json')
+        out = args.keep or os.path.join(tmp, 'result.json')
         cmd = [os.path.join(root, 'tokenmeter'), 'run', '--backend', 'cpu', '--model', args.model,
                '--batch', args.batch, '--prompt-len', str(args.prompt), '--gen', str(args.gen),
                '--threads', str(args.threads), '--warmup', '1', '--min-trials', '3', '--max-trials', '10',
                '--budget', str(args.budget), '--json', out]
+        if args.keep:
+            cmd += ['--output', os.path.splitext(args.keep)[0] + '.html']
         subprocess.run(cmd, check=True, stdout=sys.stderr)
         with open(out) as f:
             result = json.load(f)
@@ -51,6 +53,7 @@ def main():
     ap.add_argument('--gen', type=int, default=32)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--budget', type=float, default=30)
+    ap.add_argument('--keep', help="keep tokenmeter's result JSON here (and its HTML report beside it)")
     args = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ours, env = tokenmeter(args, root)

@@ -1,5 +1,6 @@
 package dev.tokenmeter.cli;
 
+import static dev.tokenmeter.cli.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,8 +19,6 @@ import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.scenario.OfflineSpec;
 import dev.tokenmeter.scenario.TrialRecord;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +27,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code tokenmeter compare} on results built by hand (20 seeded trials per point, 2% noise per trial): exit
@@ -40,24 +38,8 @@ class CompareCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exitCode, String out, String err) {
-        String lastLine() {
-            List<String> lines = out.lines().toList();
-            return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-        }
-    }
-
-    private static Run cli(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
-
-    private static Run expect(int code, String... args) {
-        Run r = cli(args);
+    private static CliRun expect(int code, String... args) {
+        CliRun r = cli(args);
         assertEquals(code, r.exitCode(), () -> String.join(" ", args) + "\nstdout:\n" + r.out() + "\nstderr:\n"
                 + r.err());
         return r;
@@ -117,7 +99,7 @@ class CompareCommandTest {
     void identicalDistributionsPassTheGate() {
         String a = write("a.json", 1, 1.0);
         String b = write("b.json", 2, 1.0);
-        Run r = expect(0, "compare", a, b, "--fail-on-regression", "3%");
+        CliRun r = expect(0, "compare", a, b, "--fail-on-regression", "3%");
         assertEquals("no significant regression beyond 3%", r.lastLine());
         assertContains(r.out(), "2 points compared: 0 significant regressions, 0 improvements, 10 without"
                 + " significant change");
@@ -129,21 +111,21 @@ class CompareCommandTest {
         String a = write("a.json", 3, 1.0);
         String b = write("b.json", 4, 1 / 0.95);
         for (String threshold : new String[] {"3%", "0.03", "3"}) {
-            Run r = expect(Main.EXIT_REGRESSION, "compare", a, b, "--fail-on-regression", threshold);
+            CliRun r = expect(Main.EXIT_REGRESSION, "compare", a, b, "--fail-on-regression", threshold);
             assertTrue(r.lastLine().startsWith("REGRESSION: batch "), r.out());
             assertContains(r.out(), "REGRESSION: batch 1, prompt 32, output 16: output tok/s -");
             assertContains(r.out(), "beyond 3%");
         }
-        Run r = expect(0, "compare", a, b, "--fail-on-regression", "10%");
+        CliRun r = expect(0, "compare", a, b, "--fail-on-regression", "10%");
         assertEquals("no significant regression beyond 10% (10 significant regressions within it)", r.lastLine());
-        Run plain = expect(0, "compare", a, b);
+        CliRun plain = expect(0, "compare", a, b);
         assertContains(plain.out(), "10 significant regressions");
         assertFalse(plain.out().contains("REGRESSION:"), "no gate, no gate lines");
     }
 
     @Test
     void aFivePercentLatencyRiseFailsTheGate() {
-        Run r = expect(3, "compare", write("a.json", 5, 1.0), write("b.json", 6, 1.05), "--fail-on-regression",
+        CliRun r = expect(3, "compare", write("a.json", 5, 1.0), write("b.json", 6, 1.05), "--fail-on-regression",
                 "3%");
         assertTrue(r.out().lines().filter(l -> l.startsWith("REGRESSION: ")).count() == 10, r.out());
         assertContains(r.out(), "TTFT +");
@@ -151,7 +133,7 @@ class CompareCommandTest {
 
     @Test
     void anImprovementNeverFailsTheGate() {
-        Run r = expect(0, "compare", write("a.json", 7, 1.0), write("b.json", 8, 0.95), "--fail-on-regression",
+        CliRun r = expect(0, "compare", write("a.json", 7, 1.0), write("b.json", 8, 0.95), "--fail-on-regression",
                 "0%");
         assertEquals("no significant regression beyond 0%", r.lastLine());
         assertContains(r.out(), "10 improvements");
@@ -161,13 +143,13 @@ class CompareCommandTest {
     void differentModelsAreRefusedUnlessForced() {
         String a = write("tiny.json", 9, 1.0);
         String b = write("big.json", result(10, 1.0, ModelPresets.get("llama-110m"), POINTS));
-        Run refused = expect(2, "compare", a, b, "--fail-on-regression", "3%");
+        CliRun refused = expect(2, "compare", a, b, "--fail-on-regression", "3%");
         assertContains(refused.err(), "tokenmeter: error: " + a + " and " + b + " were not measured alike: model:"
                 + " tiny in " + a + ", llama-110m in " + b + " (they also differ in vocab, hidden, layers");
         assertContains(refused.err(), "--force compares them anyway");
         assertEquals("", refused.out());
 
-        Run forced = expect(0, "compare", a, b, "--force");
+        CliRun forced = expect(0, "compare", a, b, "--force");
         assertContains(forced.out(), "warning: compared although the runs differ: model: tiny in " + a
                 + ", llama-110m in " + b);
     }
@@ -190,7 +172,7 @@ class CompareCommandTest {
     void pointsOnlyInOneFileAreListed() {
         String a = write("a.json", result(12, 1.0, ModelPresets.get("tiny"), new int[][] {{1, 32, 16}, {2, 32, 16}}));
         String b = write("b.json", result(13, 1.0, ModelPresets.get("tiny"), new int[][] {{1, 32, 16}, {8, 32, 16}}));
-        Run r = expect(0, "compare", a, b, "--fail-on-regression", "3%");
+        CliRun r = expect(0, "compare", a, b, "--fail-on-regression", "3%");
         assertContains(r.out(), "only in " + a + " (not compared): batch 2, prompt 32, output 16");
         assertContains(r.out(), "only in " + b + " (not compared): batch 8, prompt 32, output 16");
         assertContains(r.out(), "1 point compared");
@@ -219,7 +201,7 @@ class CompareCommandTest {
     @Test
     void helpNamesTheCommandAndItsExitCodes() {
         assertContains(expect(0, "--help").out(), "compare");
-        Run help = expect(0, "compare", "--help");
+        CliRun help = expect(0, "compare", "--help");
         assertContains(help.out(), "--fail-on-regression=THRESHOLD");
         assertContains(help.out(), "3   --fail-on-regression: a significant regression beyond the threshold");
     }

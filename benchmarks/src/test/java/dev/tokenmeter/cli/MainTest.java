@@ -1,5 +1,6 @@
 package dev.tokenmeter.cli;
 
+import static dev.tokenmeter.cli.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -25,7 +26,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The command line run in-process on the CPU backend with the tiny model and small shapes. */
 class MainTest {
@@ -35,29 +35,17 @@ class MainTest {
 
     @TempDir
     static Path dir;
-    private static Run small;
+    private static CliRun small;
     private static Path smallJson;
 
-    /** What a command printed and returned. */
-    record Run(int exitCode, String out, String err) {
-    }
 
-    static Run cli(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     private static void assertContains(String text, String part) {
         assertTrue(text.contains(part), () -> "expected '" + part + "' in:\n" + text);
     }
 
-    private static Run expect(int code, String... args) {
-        Run r = cli(args);
+    private static CliRun expect(int code, String... args) {
+        CliRun r = cli(args);
         assertEquals(code, r.exitCode(), () -> String.join(" ", args) + "\nstdout:\n" + r.out() + "\nstderr:\n"
                 + r.err());
         return r;
@@ -124,7 +112,7 @@ class MainTest {
 
     @Test
     void quietRunPrintsNoProgress() {
-        Run r = expect(0, "run", "--model", "tiny", "--backend", "cpu", "--batch", "1", "--prompt-len", "4",
+        CliRun r = expect(0, "run", "--model", "tiny", "--backend", "cpu", "--batch", "1", "--prompt-len", "4",
                 "--gen", "2", "--warmup", "0", "--min-trials", "1", "--max-trials", "1", "--quiet");
         assertFalse(r.err().contains("[1/1]"), r.err());
         assertContains(r.out(), "TTFT p50 ms");
@@ -159,7 +147,7 @@ class MainTest {
 
     @Test
     void generateReproducesTheConformanceTokens() throws IOException {
-        Run r = expect(0, "generate", "--model", "tiny", "--seed", "42", "--prompt-len", "8", "--gen", "8",
+        CliRun r = expect(0, "generate", "--model", "tiny", "--seed", "42", "--prompt-len", "8", "--gen", "8",
                 "--requests", "2", "--backend", "cpu");
         JsonNode root = new ObjectMapper().readTree(r.out());
         assertEquals(1, r.out().strip().lines().count(), "one JSON document on stdout");
@@ -200,12 +188,12 @@ class MainTest {
 
     @Test
     void modelsListsEveryPreset() throws IOException {
-        Run table = expect(0, "models");
+        CliRun table = expect(0, "models");
         for (String name : ModelPresets.all().keySet()) {
             assertTrue(Pattern.compile("(?m)^" + Pattern.quote(name) + "\\s").matcher(table.out()).find(),
                     () -> name + " missing:\n" + table.out());
         }
-        Run json = expect(0, "models", "--json");
+        CliRun json = expect(0, "models", "--json");
         List<String> names = new ArrayList<>();
         new ObjectMapper().readTree(json.out()).forEach(n -> names.add(n.get("name").asText()));
         assertEquals(new ArrayList<>(ModelPresets.all().keySet()), names);
@@ -213,7 +201,7 @@ class MainTest {
 
     @Test
     void devicesShowsTheCpuUsable() {
-        Run r = expect(0, "devices");
+        CliRun r = expect(0, "devices");
         assertContains(r.out(), "cpu: usable");
         assertContains(r.out(), "measured");
         assertContains(r.out(), "GB/s");
@@ -235,7 +223,7 @@ class MainTest {
 
     @Test
     void unknownPresetNamesTheKnownOnes() {
-        Run r = expect(2, "run", "--model", "no-such-model");
+        CliRun r = expect(2, "run", "--model", "no-such-model");
         assertContains(r.err(), "tokenmeter: error: unknown model preset 'no-such-model'");
         for (String name : ModelPresets.all().keySet()) {
             assertContains(r.err(), name);
@@ -252,7 +240,7 @@ class MainTest {
 
     @Test
     void sequenceBeyondTheModelsPositionsNamesTheFigures() {
-        Run r = expect(2, "run", "--model", "tiny", "--backend", "cpu", "--prompt-len", "4000", "--gen", "100");
+        CliRun r = expect(2, "run", "--model", "tiny", "--backend", "cpu", "--prompt-len", "4000", "--gen", "100");
         assertContains(r.err(), "4100");
         assertContains(r.err(), "4096");
         assertContains(expect(2, "generate", "--prompt-len", "4090", "--gen", "7").err(), "4097");
@@ -260,7 +248,7 @@ class MainTest {
 
     @Test
     void unknownBackendIsAUsageError() {
-        Run r = expect(2, "run", "--model", "tiny", "--backend", "tpu");
+        CliRun r = expect(2, "run", "--model", "tiny", "--backend", "tpu");
         assertContains(r.err(), "unknown backend 'tpu'");
         assertContains(r.err(), "cpu");
         assertContains(expect(2, "generate", "--backend", "tpu").err(), "unknown backend 'tpu'");
@@ -280,7 +268,7 @@ class MainTest {
     @Test
     void modelTooLargeFailsFastWithTheFigures() {
         long start = System.nanoTime();
-        Run r = expect(1, "run", "--model", "llama-3.1-70b", "--backend", "cpu", "--json",
+        CliRun r = expect(1, "run", "--model", "llama-3.1-70b", "--backend", "cpu", "--json",
                 dir.resolve("big.json").toString());
         double seconds = (System.nanoTime() - start) / 1e9;
         assertTrue(seconds < 10, "refused before allocating, took " + seconds + " s");
@@ -292,7 +280,7 @@ class MainTest {
 
     @Test
     void verboseShowsTheStackTrace() {
-        Run r = expect(1, "-v", "generate", "--model", "llama-3.1-70b", "--backend", "cpu");
+        CliRun r = expect(1, "-v", "generate", "--model", "llama-3.1-70b", "--backend", "cpu");
         assertContains(r.err(), "does not fit");
         assertContains(r.err(), "\tat ");
     }

@@ -1,5 +1,6 @@
 package dev.tokenmeter.cli;
 
+import static dev.tokenmeter.cli.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -33,7 +34,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code tokenmeter run}'s repeat-from-a-result ({@code --spec}), precision target, output formats and progress,
@@ -55,25 +55,14 @@ class RunCommandTest {
     static Path dir;
     private static ModelConfig custom;
     private static Path original;
-    private static Run first;
+    private static CliRun first;
 
-    record Run(int exitCode, String out, String err) {
-    }
 
-    static Run cli(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
-    private static Run expect(int code, List<String> base, String... more) {
+    private static CliRun expect(int code, List<String> base, String... more) {
         List<String> args = new ArrayList<>(base);
         args.addAll(List.of(more));
-        Run r = cli(args.toArray(new String[0]));
+        CliRun r = cli(args.toArray(new String[0]));
         assertEquals(code, r.exitCode(), () -> String.join(" ", args) + "\nstdout:\n" + r.out() + "\nstderr:\n"
                 + r.err());
         return r;
@@ -102,7 +91,7 @@ class RunCommandTest {
     @Test
     void specRepeatsTheRunExactly() {
         Path repeat = dir.resolve("b.json");
-        Run r = expect(0, List.of("run", "--spec", original.toString(), "--json", repeat.toString(), "--progress",
+        CliRun r = expect(0, List.of("run", "--spec", original.toString(), "--json", repeat.toString(), "--progress",
                 "none"));
         RunSpec a = ResultJson.read(original).spec();
         RunSpec b = ResultJson.read(repeat).spec();
@@ -137,7 +126,7 @@ class RunCommandTest {
     @Test
     void optionsBesideSpecOverrideOnlyThemselves() {
         Path batched = dir.resolve("c.json");
-        Run r = expect(0, List.of("run", "--spec", original.toString(), "--batch", "3", "--json", batched.toString(),
+        CliRun r = expect(0, List.of("run", "--spec", original.toString(), "--batch", "3", "--json", batched.toString(),
                 "--progress", "none"));
         RunSpec a = ResultJson.read(original).spec();
         RunSpec c = ResultJson.read(batched).spec();
@@ -148,7 +137,7 @@ class RunCommandTest {
 
         // Utilization alone keeps the recorded price per hour; the target alone keeps the rest of the policy.
         Path other = dir.resolve("d.json");
-        Run r2 = expect(0, List.of("run", "--spec", original.toString(), "--utilization", "0.25", "--target", "2%",
+        CliRun r2 = expect(0, List.of("run", "--spec", original.toString(), "--utilization", "0.25", "--target", "2%",
                 "--batch", "1", "--output-len", "3", "--json", other.toString(), "--progress", "none"));
         RunSpec d = ResultJson.read(other).spec();
         assertEquals(1.5, d.price().usdPerHour());
@@ -163,7 +152,7 @@ class RunCommandTest {
 
     @Test
     void overridesAreCheckedAgainstTheSpecsValues() {
-        Run r = expect(2, List.of("run", "--spec", original.toString(), "--min-trials", "3"));
+        CliRun r = expect(2, List.of("run", "--spec", original.toString(), "--min-trials", "3"));
         assertContains(r.err(), "--max-trials must be >= --min-trials (3), got 2");
         // The model's 256 positions come from the file.
         assertContains(expect(2, List.of("run", "--spec", original.toString(), "--prompt-len", "300")).err(), "256");
@@ -196,7 +185,7 @@ class RunCommandTest {
 
     @Test
     void formatJsonPrintsTheResultWithTheDefaultTarget() {
-        Run r = expect(0, SMALL, "--format", "json", "--progress", "none");
+        CliRun r = expect(0, SMALL, "--format", "json", "--progress", "none");
         Result result = ResultJson.parse(r.out(), "stdout");
         assertEquals(0.01, result.spec().measurement().targetRelativeCi());
         assertEquals(1, result.points().size());
@@ -205,7 +194,7 @@ class RunCommandTest {
     @Test
     void outputWritesTheFormatItsExtensionNames() throws IOException {
         Path file = dir.resolve("reports").resolve("r.json");
-        Run r = expect(0, SMALL, "--output", file.toString(), "--target", "0.5%", "--progress", "none");
+        CliRun r = expect(0, SMALL, "--output", file.toString(), "--target", "0.5%", "--progress", "none");
         assertEquals(0.005, ResultJson.read(file).spec().measurement().targetRelativeCi());
         assertContains(r.out(), "TTFT p50 ms");
         assertContains(r.err(), "wrote json report to " + file);
@@ -222,7 +211,7 @@ class RunCommandTest {
     void everyFormatRendersOrFailsAfterShowingTheTable() {
         for (OutputFormat f : OutputFormat.values()) {
             String name = f.name().toLowerCase(java.util.Locale.ROOT);
-            Run r = cli(concat(SMALL, "--format", name, "--progress", "none"));
+            CliRun r = cli(concat(SMALL, "--format", name, "--progress", "none"));
             if (r.exitCode() == 0) {
                 assertFalse(r.out().isBlank(), name);
             } else {
@@ -252,7 +241,7 @@ class RunCommandTest {
 
     @Test
     void progressLinesArePlainLines() {
-        Run r = expect(0, SMALL, "--progress", "lines");
+        CliRun r = expect(0, SMALL, "--progress", "lines");
         String err = r.err();
         assertFalse(err.contains("\r"), err);
         assertContains(err, "[1/1] batch 1, prompt 4, output 2: started\n");
@@ -264,7 +253,7 @@ class RunCommandTest {
 
     @Test
     void progressBarRedrawsOneLinePerPoint() {
-        Run r = expect(0, List.of("run", "--model", "tiny", "--backend", "cpu", "--batch", "1,2", "--prompt-len", "4",
+        CliRun r = expect(0, List.of("run", "--model", "tiny", "--backend", "cpu", "--batch", "1,2", "--prompt-len", "4",
                 "--gen", "2", "--warmup", "1", "--min-trials", "2", "--max-trials", "2", "--progress", "bar"));
         String err = r.err();
         // Each point: frames that start with '\r', the last one full, then a newline and the summary line.
@@ -286,7 +275,7 @@ class RunCommandTest {
 
     @Test
     void quietWinsOverProgress() {
-        Run r = expect(0, SMALL, "--progress", "bar", "--quiet");
+        CliRun r = expect(0, SMALL, "--progress", "bar", "--quiet");
         assertFalse(r.err().contains("\r"), r.err());
         assertFalse(r.err().contains("done:"), r.err());
     }
