@@ -23,17 +23,48 @@ final class Parallel implements AutoCloseable {
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger remaining = new AtomicInteger();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    // The current loop; written by the caller before it publishes a new generation.
-    private Range body;
-    private int n;
-    private int align;
-    private int units;
-    private int chunks;
-    private volatile long generation;
+    /** The loop being run, or the last one; each loop is its own object, so a late worker can't mix two. */
+    private volatile Job job;
     private volatile boolean closed;
+
+    /** One loop: its body, how it is cut, and its own counters. */
+    private static final class Job {
+        final Range body;
+        final int n;
+        final int align;
+        final int units;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger remaining;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(Range body, int n, int align, int units, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.align = align;
+            this.units = units;
+            this.chunks = chunks;
+            this.remaining = new AtomicInteger(chunks);
+        }
+
+        /** Takes chunks until none is left; any thread may call it, any number of times. */
+        void run() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                int from = (int) ((long) units * c / chunks) * align;
+                int to = Math.min(n, (int) ((long) units * (c + 1) / chunks) * align);
+                try {
+                    if (from < to) {
+                        body.run(from, to);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    remaining.decrementAndGet();
+                }
+            }
+        }
+    }
 
     Parallel(int threads) {
         if (threads < 1) {
@@ -73,24 +104,17 @@ final class Parallel implements AutoCloseable {
             body.run(0, n);
             return;
         }
-        this.body = body;
-        this.n = n;
-        this.align = align;
-        this.units = units;
-        this.chunks = chunks;
-        failure.set(null);
-        remaining.set(chunks);
-        nextChunk.set(0);
-        generation++;
+        Job current = new Job(body, n, align, units, chunks);
+        job = current;
         for (Thread t : workers) {
             LockSupport.unpark(t);
         }
-        runChunks();
-        while (remaining.get() > 0) {
+        current.run();
+        while (current.remaining.get() > 0) {
             Thread.onSpinWait();
         }
-        this.body = null;
-        Throwable t = failure.get();
+        job = null; // nothing of this loop (its body's captured arrays) stays reachable from the workers
+        Throwable t = current.failure.get();
         if (t instanceof RuntimeException) {
             throw (RuntimeException) t;
         }
@@ -102,28 +126,12 @@ final class Parallel implements AutoCloseable {
         }
     }
 
-    private void runChunks() {
-        int c;
-        while ((c = nextChunk.getAndIncrement()) < chunks) {
-            int from = (int) ((long) units * c / chunks) * align;
-            int to = Math.min(n, (int) ((long) units * (c + 1) / chunks) * align);
-            try {
-                if (from < to) {
-                    body.run(from, to);
-                }
-            } catch (Throwable e) {
-                failure.compareAndSet(null, e);
-            } finally {
-                remaining.decrementAndGet();
-            }
-        }
-    }
-
     private void work() {
-        long seen = 0;
+        Job seen = null;
         while (!closed) {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (generation == seen && !closed) {
+            Job next;
+            while ((next = job) == seen && !closed) {
                 if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
                 } else {
@@ -133,8 +141,10 @@ final class Parallel implements AutoCloseable {
             if (closed) {
                 return;
             }
-            seen = generation;
-            runChunks();
+            seen = next;
+            if (next != null) {
+                next.run();
+            }
         }
     }
 

@@ -193,6 +193,21 @@ class MatMulTest {
         }
     }
 
+    /**
+     * Back-to-back loops are where a worker still finishing one loop could take a chunk of the next: thousands of
+     * short loops in a row, more threads than cores, each index exactly once every time.
+     */
+    @Test
+    void backToBackLoopsNeverShareChunks() {
+        for (int threads : new int[] {3, 4, 8}) {
+            try (Parallel p = new Parallel(threads)) {
+                for (int round = 0; round < 20_000; round++) {
+                    checkCover(p, 8 + round % 61, 1, 1 + round % 3);
+                }
+            }
+        }
+    }
+
     private static void checkCover(Parallel p, int n, int grain, int align) {
         String what = "threads=" + p.threads() + " n=" + n + " grain=" + grain + " align=" + align;
         AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
