@@ -12,9 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -40,24 +38,6 @@ class MatMulTest {
      */
     private static final Tolerance TOL = Tolerance.of(5e-6, 1e-5);
 
-    enum Kernel {
-        VECTOR(() -> new VectorMatMul()),
-        SCALAR(ScalarMatMul::new);
-
-        final Supplier<MatMul> make;
-
-        Kernel(Supplier<MatMul> make) {
-            this.make = make;
-        }
-
-        MatMul create() {
-            if (this == VECTOR) {
-                Assumptions.assumeTrue(VectorSupport.available(),
-                        "the JVM was started without --add-modules jdk.incubator.vector: no vector kernels to test");
-            }
-            return make.get();
-        }
-    }
 
     static Stream<Arguments> grid() {
         List<Arguments> out = new ArrayList<>();

@@ -17,10 +17,8 @@ import dev.tokenmeter.testing.Tolerance;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -56,24 +54,6 @@ class ReferenceForwardTest {
         parallel.close();
     }
 
-    enum Kernel {
-        VECTOR(() -> new VectorMatMul()),
-        SCALAR(ScalarMatMul::new);
-
-        final Supplier<MatMul> make;
-
-        Kernel(Supplier<MatMul> make) {
-            this.make = make;
-        }
-
-        MatMul create() {
-            if (this == VECTOR) {
-                Assumptions.assumeTrue(VectorSupport.available(),
-                        "the JVM was started without --add-modules jdk.incubator.vector: no vector kernels to test");
-            }
-            return make.get();
-        }
-    }
 
     static ModelConfig config(String name, int vocab, int hidden, int heads, int kvHeads, int headDim, int ffn,
             double theta, RopeScaling scaling, boolean tied) {
