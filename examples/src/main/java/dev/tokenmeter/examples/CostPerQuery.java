@@ -4,12 +4,14 @@ import dev.tokenmeter.OfflineRun;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.result.PointResult;
 import dev.tokenmeter.result.Result;
+import java.util.Locale;
 
 /**
  * Runs an offline benchmark on the best backend here and prints what each query costs.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp ... dev.tokenmeter.examples.CostPerQuery [model] [batch]
+ * java --add-modules jdk.incubator.vector -cp benchmarks/target/tokenmeter.jar:examples/target/classes \
+ *     dev.tokenmeter.examples.CostPerQuery [model] [batch]
  * </pre>
  */
 public final class CostPerQuery {
@@ -24,13 +26,13 @@ public final class CostPerQuery {
                 .batchSizes(batch)
                 .promptLengths(64)
                 .outputLengths(16)
-                .measurement(new MeasurementPolicy(1, 2, 5, 5.0))
+                .measurement(new MeasurementPolicy(1, 2, 5, 5.0, 0.01, 1.0))
                 .run();
         for (PointResult p : result.points()) {
-            System.out.printf("%s on %s, batch %d: %.1f output tok/s", model,
+            System.out.printf(Locale.ROOT, "%s on %s, batch %d: %.1f output tok/s", model,
                     result.environment().device().name(), p.batch(), p.metrics().outputTokensPerSecond().p50());
             if (p.cost() != null) {
-                System.out.printf(", $%.6f per query, $%.2f per million output tokens (%s, $%.4f/h)%n",
+                System.out.printf(Locale.ROOT, ", $%.3g per query, $%.3g per million output tokens (%s, $%.4f/h)%n",
                         p.cost().usdPerQuery(), p.cost().usdPerMillionOutput(), p.cost().priceLabel(),
                         p.cost().usdPerHour());
             } else {

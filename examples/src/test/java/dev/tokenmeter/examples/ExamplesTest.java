@@ -24,7 +24,8 @@ class ExamplesTest {
     @Test
     void costPerQueryPrintsACost() {
         String out = capture(() -> CostPerQuery.main(new String[] {"tiny", "2"}));
-        assertTrue(out.matches("(?s)tiny on .*, batch 2: [0-9.]+ output tok/s, \\$[0-9.]+ per query, .*"), out);
+        assertTrue(out.matches("(?s)tiny on .*, batch 2: [0-9.]+ output tok/s, \\$[0-9.]+(e[-+][0-9]+)? per query, .*"),
+                out);
     }
 
     @Test
