@@ -1,6 +1,5 @@
 package dev.tokenmeter.cli;
 
-import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.BackendProvider;
 import dev.tokenmeter.backend.Backends;
@@ -333,25 +332,10 @@ final class RunCommand implements Callable<Integer> {
      */
     record Reports(OutputFormat stdout, Path file, OutputFormat fileFormat) {
         void write(Result result, PrintWriter out, PrintWriter err) {
-            String text;
-            try {
-                text = stdout.render(result);
-            } catch (UnsupportedOperationException e) {
-                // The run's figures are not lost to a missing renderer: the table, then the error.
-                out.print(ConsoleTable.render(result));
-                out.flush();
-                throw new TokenmeterException("--format " + name(stdout) + ": " + e.getMessage(), e);
-            }
-            out.print(text);
+            out.print(stdout.render(result));
             out.flush();
             if (file != null) {
-                String content;
-                try {
-                    content = fileFormat.render(result);
-                } catch (UnsupportedOperationException e) {
-                    throw new TokenmeterException("--output " + file + ": " + e.getMessage(), e);
-                }
-                AtomicFiles.writeString(file, content);
+                AtomicFiles.writeString(file, fileFormat.render(result));
                 err.println("wrote " + name(fileFormat) + " report to " + file);
                 err.flush();
             }
