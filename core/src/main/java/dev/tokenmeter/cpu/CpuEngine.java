@@ -43,6 +43,8 @@ final class CpuEngine implements Engine {
     private float[] act;
     private int[] tokenPos;
     private int[] tokenSlot;
+    /** Last-token logits of a step, [chunk][vocab]; grown to the largest batch seen. */
+    private float[] logits;
     private boolean closed;
 
     CpuEngine(ModelConfig model, EngineOptions options, Parallel parallel, MatMul matmul) {
@@ -167,16 +169,18 @@ final class CpuEngine implements Engine {
     private StepResult head(List<SequenceChunk> chunks, boolean returnLogits, long start) {
         int n = chunks.size();
         int hidden = c.hidden();
-        float[] last = new float[n * hidden];
+        // Each chunk's last token, gathered into h (free by now: the layers are done) and normalized in place;
+        // the buffers are reused so that a decode step allocates nothing of the size of its logits.
         int end = 0;
         for (int i = 0; i < n; i++) {
             end += chunks.get(i).length();
-            System.arraycopy(x, (end - 1) * hidden, last, i * hidden, hidden);
+            System.arraycopy(x, (end - 1) * hidden, h, i * hidden, hidden);
         }
-        float[] normed = new float[n * hidden];
-        CpuOps.rmsnorm(last, w.finalNorm, eps, hidden, normed, 0, n);
-        float[] logits = new float[n * c.vocab()];
-        product(normed, n, hidden, w.lmHead, c.vocab(), logits, false);
+        CpuOps.rmsnorm(h, w.finalNorm, eps, hidden, h, 0, n);
+        if (logits == null || logits.length < n * c.vocab()) {
+            logits = new float[n * c.vocab()];
+        }
+        product(h, n, hidden, w.lmHead, c.vocab(), logits, false);
         int[] next = new int[n];
         float[][] out = returnLogits ? new float[n][] : null;
         for (int i = 0; i < n; i++) {

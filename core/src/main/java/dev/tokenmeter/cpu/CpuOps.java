@@ -11,7 +11,7 @@ final class CpuOps {
     private CpuOps() {
     }
 
-    /** out[t] = x[t] / sqrt(mean(x[t]²) + eps) · gain, for tokens [from, to) of width n. */
+    /** out[t] = x[t] / sqrt(mean(x[t]²) + eps) · gain, for tokens [from, to) of width n; out may be x. */
     static void rmsnorm(float[] x, float[] gain, float eps, int n, float[] out, int from, int to) {
         for (int t = from; t < to; t++) {
             int o = t * n;
