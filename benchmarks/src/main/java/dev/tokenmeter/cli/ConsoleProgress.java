@@ -130,7 +130,7 @@ final class ConsoleProgress implements ProgressListener {
     public void trialFinished(OfflineSpec.Point p, int trialsDone, TrialRecord trial) {
         headline = Arrays.copyOf(headline, trialsDone);
         // The headline metric, as the stopping rule sees it: output tokens over the trial's duration.
-        headline[trialsDone - 1] = (double) p.batch() * p.outputLength() / (trial.e2eMs() / 1e3);
+        headline[trialsDone - 1] = trial.outputTokensPerSecond(p.batch(), p.outputLength());
         fraction = Math.max(fraction, pointFraction(trialsDone, (System.nanoTime() - measureStart) / 1e9));
         if (bar) {
             draw(false);

@@ -12,7 +12,7 @@ public enum Metric {
     OUTPUT_TOKENS_PER_SECOND("output tok/s", "tok/s", Direction.HIGHER_IS_BETTER) {
         @Override
         double sample(int batch, int outputLength, TrialRecord t) {
-            return (double) batch * outputLength / (t.e2eMs() / 1e3);
+            return t.outputTokensPerSecond(batch, outputLength);
         }
     },
     /** Arrival to the first tokens: the prefill step. */

@@ -103,7 +103,7 @@ public final class OfflineBenchmark {
             TrialRecord t = runTrial(engine, prompts, p.outputLength());
             trials.add(t);
             listener.trialFinished(p, trials.size(), t);
-            return outputTokensPerSecond(p, t);
+            return t.outputTokensPerSecond(p.batch(), p.outputLength());
         }).precision();
         List<String> warnings = new ArrayList<>();
         if (!precision.reached()) {
@@ -123,11 +123,6 @@ public final class OfflineBenchmark {
         CostMetrics cost = price == null ? null : CostMetrics.of(price, metrics);
         return new PointResult(p.batch(), p.promptLength(), p.outputLength(), warmups, trials, metrics,
                 roofline, cost, precision, warnings);
-    }
-
-    /** The headline metric of a trial: output tokens per second over the trial's duration. */
-    static double outputTokensPerSecond(OfflineSpec.Point p, TrialRecord t) {
-        return (double) p.batch() * p.outputLength() / (t.e2eMs() / 1e3);
     }
 
     /** One trial: B prompts prefilled together, then decode steps until every request has its output. */

@@ -24,4 +24,12 @@ public record TrialRecord(double prefillMs, double[] decodeStepMs, double prefil
     public double decodeMs() {
         return e2eMs() - prefillMs;
     }
+
+    /**
+     * The headline metric: output tokens per second over the trial's duration, for a trial of {@code batch}
+     * requests each producing {@code outputLength} tokens (B·G / E2E).
+     */
+    public double outputTokensPerSecond(int batch, int outputLength) {
+        return (double) batch * outputLength / (e2eMs() / 1e3);
+    }
 }
