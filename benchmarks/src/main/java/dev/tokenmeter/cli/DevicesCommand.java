@@ -65,7 +65,7 @@ final class DevicesCommand implements Callable<Integer> {
                 print(out, e);
             }
             if (entries.stream().noneMatch(e -> e.backend().equals("cuda"))) {
-                out.println("cuda: not in this build (the CUDA backend is not implemented yet; runs use the CPU)");
+                out.println("cuda: not in this build");
             }
         }
         out.flush();

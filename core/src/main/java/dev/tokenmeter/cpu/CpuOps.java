@@ -1,7 +1,6 @@
 package dev.tokenmeter.cpu;
 
 import dev.tokenmeter.model.ModelConfig;
-import dev.tokenmeter.model.RopeScaling;
 
 /**
  * The elementwise and attention operations of the CPU engine, in plain fp32 Java. Each works on a token range so
@@ -31,23 +30,7 @@ final class CpuOps {
      * θ_i = pos · theta^(−2i/headDim), with Llama-3 scaling of the frequency where the model has it.
      */
     static float[][] ropeTables(ModelConfig c, int positions) {
-        int half = c.headDim() / 2;
-        double[] inv = new double[half];
-        RopeScaling scaling = c.ropeScaling();
-        for (int i = 0; i < half; i++) {
-            double f = Math.pow(c.ropeTheta(), -2.0 * i / c.headDim());
-            inv[i] = scaling == null ? f : scaling.scale(f);
-        }
-        float[] cos = new float[positions * half];
-        float[] sin = new float[positions * half];
-        for (int p = 0; p < positions; p++) {
-            for (int i = 0; i < half; i++) {
-                double a = p * inv[i];
-                cos[p * half + i] = (float) Math.cos(a);
-                sin[p * half + i] = (float) Math.sin(a);
-            }
-        }
-        return new float[][] {cos, sin};
+        return dev.tokenmeter.model.RopeTables.of(c, positions);
     }
 
     /**

@@ -6,10 +6,10 @@ import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.BackendProvider;
 
 /**
- * The CUDA backend's entry in {@link java.util.ServiceLoader}. Until the engine lands it is never usable: where the
- * probe finds no usable GPU it says why (no driver, no device, old driver, old GPU), and where it finds one it
- * says that the engine is not in this build, so "auto" falls back to the CPU with that reason and
- * {@code --backend cuda} is refused with it. Constructing it touches no native library.
+ * The CUDA backend's entry in {@link java.util.ServiceLoader}. Usable where the probe finds a CUDA 13 driver and an
+ * sm_80 or newer GPU; elsewhere it says why (no driver, no device, old driver, old GPU), so that "auto" falls back
+ * to the CPU with that reason and {@code --backend cuda} is refused with it. Constructing it touches no native
+ * library.
  */
 public final class CudaBackendProvider implements BackendProvider {
     public static final String NAME = "cuda";
@@ -48,7 +48,7 @@ public final class CudaBackendProvider implements BackendProvider {
         if (!probe.ready()) {
             return Availability.no(probe.reason());
         }
-        return Availability.no(probe.reason() + " found, but the CUDA engine is not implemented in this build yet");
+        return Availability.yes(probe.reason());
     }
 
     @Override
@@ -57,6 +57,6 @@ public final class CudaBackendProvider implements BackendProvider {
         if (!a.usable()) {
             throw new TokenmeterException(a.reason());
         }
-        throw new AssertionError("the CUDA backend reports itself usable but has no engine");
+        return new CudaBackend(CudaProbe.result());
     }
 }

@@ -6,6 +6,7 @@ import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import dev.tokenmeter.checkpoint.TensorKind;
 import dev.tokenmeter.model.ModelConfig;
 import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 
 /**
@@ -75,6 +76,31 @@ public final class Synthetic {
         Pointer args = Pointer.to(Pointer.to(out.pointer()), Pointer.to(new long[] {seed}),
                 Pointer.to(new long[] {tensorId}), Pointer.to(new long[] {count}), Pointer.to(new float[] {amp}),
                 Pointer.to(new float[] {offset}));
+        check(cuLaunchKernel(fill, blocks(count, maxBlocks), 1, 1, THREADS, 1, 1, 0, null, args, null),
+                "cuLaunchKernel(synthetic_fill_bf16)");
+    }
+
+    /**
+     * Writes a whole tensor of the synthetic checkpoint, as bf16, at {@code out} (which must have room for it): the
+     * engine's arena regions, where fused matrices take several tensors one after another.
+     */
+    void fill(CUdeviceptr out, ModelConfig config, long seed, TensorKind kind, int layer) {
+        if (kind == TensorKind.LM_HEAD && config.tiedEmbeddings()) {
+            throw new IllegalArgumentException("model " + config.name()
+                    + " ties its LM head to the embedding: there is no tensor 3");
+        }
+        long count = kind.elements(config);
+        Pointer args = Pointer.to(Pointer.to(out), Pointer.to(new long[] {seed}),
+                Pointer.to(new long[] {kind.id(layer)}), Pointer.to(new long[] {count}),
+                Pointer.to(new float[] {kind.amplitude(config)}), Pointer.to(new float[] {kind.offset()}));
+        check(cuLaunchKernel(fill, blocks(count, maxBlocks), 1, 1, THREADS, 1, 1, 0, null, args, null),
+                "cuLaunchKernel(synthetic_fill_bf16, " + kind + ")");
+    }
+
+    /** synthetic_fill_bf16 at a raw device address with room for {@code count} elements. */
+    void fillBf16Raw(CUdeviceptr out, long seed, long tensorId, long count, float amp, float offset) {
+        Pointer args = Pointer.to(Pointer.to(out), Pointer.to(new long[] {seed}), Pointer.to(new long[] {tensorId}),
+                Pointer.to(new long[] {count}), Pointer.to(new float[] {amp}), Pointer.to(new float[] {offset}));
         check(cuLaunchKernel(fill, blocks(count, maxBlocks), 1, 1, THREADS, 1, 1, 0, null, args, null),
                 "cuLaunchKernel(synthetic_fill_bf16)");
     }

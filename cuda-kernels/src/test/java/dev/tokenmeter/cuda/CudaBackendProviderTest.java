@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.backend.Availability;
@@ -38,6 +39,7 @@ class CudaBackendProviderTest {
 
     @Test
     void notUsableWithTheProbesReasonAskedTwice() {
+        assumeFalse(CudaProbe.result().ready(), "a usable GPU is here: the provider is usable");
         BackendProvider p = cuda();
         Availability first = p.availability();
         assertSame(first, p.availability(), "availability is decided once");
@@ -46,11 +48,11 @@ class CudaBackendProviderTest {
     }
 
     @Test
-    void aReadyGpuIsStillNotUsableUntilTheEngineExists() {
+    void aReadyGpuIsUsableAndAMissingOneIsNotWithTheReason() {
         CudaDevice h100 = new CudaDevice(0, "NVIDIA H100 80GB HBM3", 9, 0, 85_520_809_984L, 132);
         CudaProbe.Result ready = new CudaProbe.Result(true, CudaProbe.summary(h100, 13000, 1), 13000, 1, h100);
-        assertEquals(Availability.no("GPU NVIDIA H100 80GB HBM3 (sm_90, 79.6 GiB, driver 13.0) found, but the CUDA"
-                + " engine is not implemented in this build yet"), CudaBackendProvider.decide(ready));
+        assertEquals(Availability.yes("GPU NVIDIA H100 80GB HBM3 (sm_90, 79.6 GiB, driver 13.0)"),
+                CudaBackendProvider.decide(ready));
         assertEquals(Availability.no("no CUDA device: the NVIDIA driver reports no GPU"),
                 CudaBackendProvider.decide(new CudaProbe.Result(false,
                         "no CUDA device: the NVIDIA driver reports no GPU", 13000, 0, null)));
@@ -58,11 +60,13 @@ class CudaBackendProviderTest {
 
     @Test
     void autoFallsBackToTheCpu() {
+        assumeFalse(CudaProbe.result().ready(), "a usable GPU is here: auto picks it");
         assertEquals("cpu", Backends.select("auto").name());
     }
 
     @Test
     void choosingCudaIsRefusedWithTheReason() {
+        assumeFalse(CudaProbe.result().ready(), "a usable GPU is here: cuda is not refused");
         String reason = cuda().availability().reason();
         TokenmeterException e = assertThrows(TokenmeterException.class, () -> Backends.select("cuda"));
         assertEquals("backend cuda is not usable here: " + reason, e.getMessage());
@@ -70,6 +74,7 @@ class CudaBackendProviderTest {
 
     @Test
     void openIsRefusedWithTheReason() {
+        assumeFalse(CudaProbe.result().ready(), "a usable GPU is here: open succeeds");
         BackendProvider p = cuda();
         TokenmeterException e = assertThrows(TokenmeterException.class, p::open);
         assertEquals(p.availability().reason(), e.getMessage());

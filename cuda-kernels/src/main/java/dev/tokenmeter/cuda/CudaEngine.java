@@ -1,0 +1,524 @@
+package dev.tokenmeter.cuda;
+
+import static dev.tokenmeter.cuda.CudaException.check;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuEventSynchronize;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
+import static jcuda.driver.JCudaDriver.cuGraphUpload;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
+
+import dev.tokenmeter.TokenmeterException;
+import dev.tokenmeter.checkpoint.TensorKind;
+import dev.tokenmeter.engine.Engine;
+import dev.tokenmeter.engine.EngineOptions;
+import dev.tokenmeter.engine.SequenceChunk;
+import dev.tokenmeter.engine.StepBatch;
+import dev.tokenmeter.engine.StepResult;
+import dev.tokenmeter.model.ModelConfig;
+import dev.tokenmeter.model.RopeTables;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUstreamCaptureMode;
+
+/**
+ * The GPU engine: bf16 weights generated in device memory, bf16 KV cache, fp32 residual stream and accumulation,
+ * all in one arena allocated at load. A step is cut into passes of at most {@link #passTokens} tokens (a long
+ * prompt becomes chunked prefill: its later pieces attend to the earlier ones through the cache). A decode step
+ * (one token per sequence) runs as a CUDA graph captured once per batch size and replayed: its per-step values
+ * (tokens, positions, slots, context lengths) are read by the kernels from device memory, uploaded from pinned
+ * memory before each replay, so the graph never changes. Device time comes from CUDA events around the step.
+ */
+final class CudaEngine implements Engine {
+    static final int KV_BYTES = 2;
+    /** Tokens per pass: enough rows for the products to run at tensor-core speed. */
+    static final int PASS_TOKENS = 8192;
+
+    private final ModelConfig c;
+    private final EngineOptions options;
+    private final CudaBackend backend;
+    private final CudaOps ops;
+    private final Arena arena;
+    private final int passTokens;
+    private final int qkvDim;
+    private final float eps;
+
+    // Weights.
+    private final CUdeviceptr embedding;
+    private final CUdeviceptr lmHead;
+    private final CUdeviceptr finalNorm;
+    private final CUdeviceptr[] attnNorm;
+    private final CUdeviceptr[] wqkv;
+    private final CUdeviceptr[] wo;
+    private final CUdeviceptr[] ffnNorm;
+    private final CUdeviceptr[] wgu;
+    private final CUdeviceptr[] wdown;
+    // KV cache, per layer [slot][position][kvDim].
+    private final CUdeviceptr[] kCache;
+    private final CUdeviceptr[] vCache;
+    private final CUdeviceptr ropeCos;
+    private final CUdeviceptr ropeSin;
+    // Activations of a pass.
+    private final CUdeviceptr x;
+    private final CUdeviceptr h;
+    private final CUdeviceptr qkv;
+    private final CUdeviceptr q;
+    private final CUdeviceptr attn;
+    private final CUdeviceptr gu;
+    private final CUdeviceptr act;
+    private final CUdeviceptr partO;
+    private final CUdeviceptr partML;
+    private final CUdeviceptr headIn;
+    private final CUdeviceptr logits;
+    private final CUdeviceptr ids;
+    // Per-pass metadata, uploaded in one copy: see Meta.
+    private final Meta meta;
+    private final CUdeviceptr metaDevice;
+    private final PinnedBuffer metaHost;
+    private final PinnedBuffer idsHost;
+    private final Map<Integer, Graph> decodeGraphs = new HashMap<>();
+    private final CudaEvents events;
+    private boolean closed;
+
+    /** Where each per-pass int array lives in the metadata block. */
+    record Meta(int tokens, int positions, int slots, int seqStart, int seqLen, int seqPos, int seqSlot, int ctxLen,
+            int lastRows, int ints) {
+        static Meta of(int passTokens, int maxSequences) {
+            int o = 0;
+            int tokens = o;
+            o += passTokens;
+            int positions = o;
+            o += passTokens;
+            int slots = o;
+            o += passTokens;
+            int seqStart = o;
+            o += maxSequences;
+            int seqLen = o;
+            o += maxSequences;
+            int seqPos = o;
+            o += maxSequences;
+            int seqSlot = o;
+            o += maxSequences;
+            int ctxLen = o;
+            o += maxSequences;
+            int lastRows = o;
+            o += maxSequences;
+            return new Meta(tokens, positions, slots, seqStart, seqLen, seqPos, seqSlot, ctxLen, lastRows, o);
+        }
+    }
+
+    private record Graph(CUgraph graph, CUgraphExec exec) {
+    }
+
+    /** Tokens per pass for these options. */
+    static int passTokens(EngineOptions o, int limit) {
+        long all = (long) o.maxSequences() * o.maxContext();
+        return (int) Math.max(o.maxSequences(), Math.min(limit, all));
+    }
+
+    /** Largest batch · splits product any decode batch size uses (sizes the split-attention scratch). */
+    static long decodePartials(CudaOps ops, ModelConfig c, EngineOptions o) {
+        long most = 0;
+        for (int b = 1; b <= o.maxSequences(); b++) {
+            most = Math.max(most, (long) b * ops.decodeSplits(b, c.kvHeads(), o.maxContext()));
+        }
+        return most;
+    }
+
+    /** Every region of the arena, in the order {@link #CudaEngine} takes them: sizes the plan and the arena. */
+    static long[] regionBytes(ModelConfig c, EngineOptions o, CudaOps ops, int passLimit) {
+        int p = passTokens(o, passLimit);
+        int s = o.maxSequences();
+        long kvPerLayer = (long) s * o.maxContext() * c.kvDim() * KV_BYTES;
+        long weights = 0;
+        weights += Arena.aligned((long) c.vocab() * c.hidden() * 2);
+        if (!c.tiedEmbeddings()) {
+            weights += Arena.aligned((long) c.vocab() * c.hidden() * 2);
+        }
+        weights += Arena.aligned((long) c.hidden() * 2);
+        long perLayer = 2 * Arena.aligned((long) c.hidden() * 2)
+                + Arena.aligned((long) (c.qDim() + 2 * c.kvDim()) * c.hidden() * 2)
+                + Arena.aligned((long) c.hidden() * c.qDim() * 2)
+                + Arena.aligned(2L * c.ffn() * c.hidden() * 2)
+                + Arena.aligned((long) c.hidden() * c.ffn() * 2);
+        weights += perLayer * c.layers();
+        long kv = 2 * c.layers() * Arena.aligned(kvPerLayer);
+        long half = c.headDim() / 2;
+        long partials = decodePartials(ops, c, o) * c.heads();
+        long work = 2 * Arena.aligned((long) o.maxContext() * half * 4)
+                + Arena.aligned((long) p * c.hidden() * 4)
+                + Arena.aligned((long) p * c.hidden() * 2)
+                + Arena.aligned((long) p * (c.qDim() + 2L * c.kvDim()) * 4)
+                + 2 * Arena.aligned((long) p * c.qDim() * 2)
+                + Arena.aligned((long) p * 2 * c.ffn() * 4)
+                + Arena.aligned((long) p * c.ffn() * 2)
+                + Arena.aligned(partials * c.headDim() * 4)
+                + Arena.aligned(partials * 2 * 4)
+                + Arena.aligned((long) s * c.hidden() * 2)
+                + Arena.aligned((long) s * c.vocab() * 4)
+                + Arena.aligned((long) s * 4)
+                + Arena.aligned((long) Meta.of(p, s).ints() * 4);
+        return new long[] {weights, kv, work};
+    }
+
+    CudaEngine(CudaBackend backend, CudaOps ops, ModelConfig model, EngineOptions options, Synthetic synthetic,
+            int passLimit) {
+        this.c = model;
+        this.options = options;
+        this.backend = backend;
+        this.ops = ops;
+        this.passTokens = passTokens(options, passLimit);
+        this.qkvDim = model.qDim() + 2 * model.kvDim();
+        this.eps = (float) model.normEps();
+        long[] regions = regionBytes(model, options, ops, passLimit);
+        this.arena = Arena.allocate(regions[0] + regions[1] + regions[2]);
+        PinnedBuffer mh = null;
+        PinnedBuffer ih = null;
+        CudaEvents ev = null;
+        try {
+            int layers = model.layers();
+            int hidden = model.hidden();
+            long seed = options.seed();
+            embedding = arena.take((long) model.vocab() * hidden * 2, "embedding");
+            fill(synthetic, embedding, TensorKind.EMBEDDING, 0, 0);
+            if (model.tiedEmbeddings()) {
+                lmHead = embedding;
+            } else {
+                lmHead = arena.take((long) model.vocab() * hidden * 2, "lm head");
+                fill(synthetic, lmHead, TensorKind.LM_HEAD, 0, 0);
+            }
+            finalNorm = arena.take((long) hidden * 2, "final norm");
+            fill(synthetic, finalNorm, TensorKind.FINAL_NORM, 0, 0);
+            attnNorm = new CUdeviceptr[layers];
+            wqkv = new CUdeviceptr[layers];
+            wo = new CUdeviceptr[layers];
+            ffnNorm = new CUdeviceptr[layers];
+            wgu = new CUdeviceptr[layers];
+            wdown = new CUdeviceptr[layers];
+            for (int l = 0; l < layers; l++) {
+                attnNorm[l] = arena.take((long) hidden * 2, "attn norm");
+                fill(synthetic, attnNorm[l], TensorKind.ATTN_NORM, l, 0);
+                ffnNorm[l] = arena.take((long) hidden * 2, "ffn norm");
+                fill(synthetic, ffnNorm[l], TensorKind.FFN_NORM, l, 0);
+                // Fused as the CPU engine fuses them: wq, wk, wv rows in one matrix; gate rows then up rows.
+                wqkv[l] = arena.take((long) qkvDim * hidden * 2, "wqkv");
+                fill(synthetic, wqkv[l], TensorKind.WQ, l, 0);
+                fill(synthetic, wqkv[l], TensorKind.WK, l, (long) model.qDim() * hidden);
+                fill(synthetic, wqkv[l], TensorKind.WV, l, (long) (model.qDim() + model.kvDim()) * hidden);
+                wo[l] = arena.take((long) hidden * model.qDim() * 2, "wo");
+                fill(synthetic, wo[l], TensorKind.WO, l, 0);
+                wgu[l] = arena.take(2L * model.ffn() * hidden * 2, "w_gate|w_up");
+                fill(synthetic, wgu[l], TensorKind.W_GATE, l, 0);
+                fill(synthetic, wgu[l], TensorKind.W_UP, l, (long) model.ffn() * hidden);
+                wdown[l] = arena.take((long) hidden * model.ffn() * 2, "w_down");
+                fill(synthetic, wdown[l], TensorKind.W_DOWN, l, 0);
+            }
+            long kvPerLayer = (long) options.maxSequences() * options.maxContext() * model.kvDim() * KV_BYTES;
+            kCache = new CUdeviceptr[layers];
+            vCache = new CUdeviceptr[layers];
+            for (int l = 0; l < layers; l++) {
+                kCache[l] = arena.take(kvPerLayer, "key cache");
+                vCache[l] = arena.take(kvPerLayer, "value cache");
+            }
+            float[][] rope = RopeTables.of(model, options.maxContext());
+            ropeCos = arena.take(4L * rope[0].length, "rope cos");
+            ropeSin = arena.take(4L * rope[1].length, "rope sin");
+            check(cuMemcpyHtoD(ropeCos, Pointer.to(rope[0]), 4L * rope[0].length), "cuMemcpyHtoD(rope cos)");
+            check(cuMemcpyHtoD(ropeSin, Pointer.to(rope[1]), 4L * rope[1].length), "cuMemcpyHtoD(rope sin)");
+            int p = passTokens;
+            int s = options.maxSequences();
+            x = arena.take((long) p * hidden * 4, "residual stream");
+            h = arena.take((long) p * hidden * 2, "normalized activations");
+            qkv = arena.take((long) p * qkvDim * 4, "qkv");
+            q = arena.take((long) p * model.qDim() * 2, "rotated queries");
+            attn = arena.take((long) p * model.qDim() * 2, "attention output");
+            gu = arena.take((long) p * 2 * model.ffn() * 4, "gate|up");
+            act = arena.take((long) p * model.ffn() * 2, "swiglu");
+            long partials = decodePartials(ops, model, options) * model.heads();
+            partO = arena.take(partials * model.headDim() * 4, "decode partial outputs");
+            partML = arena.take(partials * 2 * 4, "decode partial maxima and sums");
+            headIn = arena.take((long) s * hidden * 2, "lm head input");
+            logits = arena.take((long) s * model.vocab() * 4, "logits");
+            ids = arena.take((long) s * 4, "next tokens");
+            meta = Meta.of(p, s);
+            metaDevice = arena.take((long) meta.ints() * 4, "step metadata");
+            mh = PinnedBuffer.allocate((long) meta.ints() * 4);
+            ih = PinnedBuffer.allocate((long) s * 4);
+            ev = new CudaEvents();
+            check(cuCtxSynchronize(), "cuCtxSynchronize (synthetic weights)");
+        } catch (RuntimeException e) {
+            closeQuietly(ev);
+            closeQuietly(ih);
+            closeQuietly(mh);
+            closeQuietly(arena);
+            throw e;
+        }
+        this.metaHost = mh;
+        this.idsHost = ih;
+        this.events = ev;
+    }
+
+    private void fill(Synthetic synthetic, CUdeviceptr base, TensorKind kind, int layer, long elementOffset) {
+        synthetic.fill((CUdeviceptr) base.withByteOffset(elementOffset * 2), c, options.seed(), kind, layer);
+    }
+
+    @Override
+    public ModelConfig model() {
+        return c;
+    }
+
+    @Override
+    public EngineOptions options() {
+        return options;
+    }
+
+    @Override
+    public int kvBytesPerElement() {
+        return KV_BYTES;
+    }
+
+    /** Tokens per pass of this engine. */
+    int passTokens() {
+        return passTokens;
+    }
+
+    private CUdeviceptr metaPtr(int offsetInts) {
+        return (CUdeviceptr) metaDevice.withByteOffset(4L * offsetInts);
+    }
+
+    /** One pass: pieces of chunks, each with its rows, and the chunks whose last token is in it. */
+    private record Piece(int chunk, int slot, int startPosition, int[] tokens, int from, int to, boolean last) {
+        int length() {
+            return to - from;
+        }
+    }
+
+    @Override
+    public StepResult step(StepBatch batch) {
+        if (closed) {
+            throw new IllegalStateException("engine is closed");
+        }
+        batch.validate(c.vocab(), options.maxSequences(), options.maxContext());
+        List<SequenceChunk> chunks = batch.chunks();
+        int n = chunks.size();
+        int[] next = new int[n];
+        float[][] outLogits = batch.returnLogits() ? new float[n][] : null;
+        try {
+            events.recordStart(ops.launcher().stream());
+            boolean decode = batch.tokenCount() == n;
+            if (decode) {
+                decodePass(chunks, next, outLogits);
+            } else {
+                for (List<Piece> pass : passes(chunks)) {
+                    prefillPass(pass, next, outLogits);
+                }
+            }
+            long nanos = events.recordEndAndWait(ops.launcher().stream());
+            return new StepResult(next, outLogits, nanos);
+        } catch (CudaException e) {
+            throw new TokenmeterException("a step of " + batch.tokenCount() + " tokens in " + n + " sequences failed"
+                    + " on the GPU: " + e.getMessage() + (Launcher.SYNC_EACH_LAUNCH ? ""
+                    : " (set TOKENMETER_CUDA_SYNC=1 to synchronize after each kernel and name the one at fault)"), e);
+        }
+    }
+
+    private List<List<Piece>> passes(List<SequenceChunk> chunks) {
+        List<List<Piece>> passes = new ArrayList<>();
+        List<Piece> current = new ArrayList<>();
+        int room = passTokens;
+        for (int i = 0; i < chunks.size(); i++) {
+            SequenceChunk ch = chunks.get(i);
+            int from = 0;
+            while (from < ch.length()) {
+                if (room == 0) {
+                    passes.add(current);
+                    current = new ArrayList<>();
+                    room = passTokens;
+                }
+                int to = Math.min(ch.length(), from + room);
+                current.add(new Piece(i, ch.slot(), ch.startPosition(), ch.tokens(), from, to, to == ch.length()));
+                room -= to - from;
+                from = to;
+            }
+        }
+        passes.add(current);
+        return passes;
+    }
+
+    private void prefillPass(List<Piece> pass, int[] next, float[][] outLogits) {
+        int[] m = new int[meta.ints()];
+        int t = 0;
+        int longest = 0;
+        List<Integer> finished = new ArrayList<>();
+        for (int s = 0; s < pass.size(); s++) {
+            Piece p = pass.get(s);
+            m[meta.seqStart() + s] = t;
+            m[meta.seqLen() + s] = p.length();
+            m[meta.seqPos() + s] = p.startPosition() + p.from();
+            m[meta.seqSlot() + s] = p.slot();
+            longest = Math.max(longest, p.length());
+            for (int i = p.from(); i < p.to(); i++, t++) {
+                m[meta.tokens() + t] = p.tokens()[i];
+                m[meta.positions() + t] = p.startPosition() + i;
+                m[meta.slots() + t] = p.slot();
+            }
+            if (p.last()) {
+                m[meta.lastRows() + finished.size()] = t - 1;
+                finished.add(p.chunk());
+            }
+        }
+        upload(m);
+        int tokens = t;
+        embedAndLayers(tokens, false, pass.size(), longest);
+        if (!finished.isEmpty()) {
+            head(finished.size(), metaPtr(meta.lastRows()));
+            readNext(finished, next, outLogits);
+        }
+    }
+
+    private void decodePass(List<SequenceChunk> chunks, int[] next, float[][] outLogits) {
+        int b = chunks.size();
+        int[] m = new int[meta.ints()];
+        List<Integer> order = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            SequenceChunk ch = chunks.get(i);
+            m[meta.tokens() + i] = ch.tokens()[0];
+            m[meta.positions() + i] = ch.startPosition();
+            m[meta.slots() + i] = ch.slot();
+            m[meta.ctxLen() + i] = ch.startPosition() + 1;
+            order.add(i);
+        }
+        upload(m);
+        Graph g = decodeGraphs.get(b);
+        if (g == null) {
+            g = capture(b);
+            decodeGraphs.put(b, g);
+        }
+        check(cuGraphLaunch(g.exec(), ops.launcher().stream()), "cuGraphLaunch(decode step, batch " + b + ")");
+        readNext(order, next, outLogits);
+    }
+
+    private Graph capture(int b) {
+        Launcher launcher = ops.launcher();
+        check(cuStreamBeginCapture(launcher.stream(), CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+                "cuStreamBeginCapture(decode step, batch " + b + ")");
+        launcher.capturing(true);
+        CUgraph graph = new CUgraph();
+        try {
+            embedAndLayers(b, true, b, 1);
+            head(b, null);
+        } finally {
+            launcher.capturing(false);
+            check(cuStreamEndCapture(launcher.stream(), graph), "cuStreamEndCapture(decode step, batch " + b + ")");
+        }
+        CUgraphExec exec = new CUgraphExec();
+        try {
+            check(cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate(decode step, batch " + b + ")");
+            check(cuGraphUpload(exec, launcher.stream()), "cuGraphUpload(decode step, batch " + b + ")");
+        } catch (RuntimeException e) {
+            cuGraphDestroy(graph);
+            throw e;
+        }
+        return new Graph(graph, exec);
+    }
+
+    private void upload(int[] m) {
+        metaHost.buffer().asIntBuffer().put(0, m);
+        check(cuMemcpyHtoDAsync(metaDevice, metaHost.pointer(), 4L * m.length, ops.launcher().stream()),
+                "cuMemcpyHtoDAsync(step metadata)");
+    }
+
+    private void embedAndLayers(int tokens, boolean decode, int sequences, int longest) {
+        int hidden = c.hidden();
+        ops.embed(metaPtr(meta.tokens()), embedding, x, tokens, hidden);
+        int splits = decode ? ops.decodeSplits(sequences, c.kvHeads(), options.maxContext()) : 0;
+        for (int l = 0; l < c.layers(); l++) {
+            ops.rmsnorm(x, null, attnNorm[l], h, tokens, hidden, eps);
+            ops.gemm(h, wqkv[l], qkv, tokens, qkvDim, hidden, CudaOps.Out.STORE);
+            ops.rope(qkv, metaPtr(meta.positions()), metaPtr(meta.slots()), ropeCos, ropeSin, q, kCache[l],
+                    vCache[l], tokens, c.heads(), c.kvHeads(), c.headDim(), options.maxContext());
+            if (decode) {
+                ops.attentionDecode(q, kCache[l], vCache[l], metaPtr(meta.slots()), metaPtr(meta.ctxLen()), partO,
+                        partML, attn, sequences, c.heads(), c.kvHeads(), c.headDim(), options.maxContext(), splits);
+            } else {
+                ops.attentionPrefill(q, kCache[l], vCache[l], metaPtr(meta.seqStart()), metaPtr(meta.seqLen()),
+                        metaPtr(meta.seqPos()), metaPtr(meta.seqSlot()), attn, sequences, longest, c.heads(),
+                        c.kvHeads(), c.headDim(), options.maxContext());
+            }
+            ops.gemm(attn, wo[l], x, tokens, hidden, c.qDim(), CudaOps.Out.ADD);
+            ops.rmsnorm(x, null, ffnNorm[l], h, tokens, hidden, eps);
+            ops.gemm(h, wgu[l], gu, tokens, 2 * c.ffn(), hidden, CudaOps.Out.STORE);
+            ops.siluMul(gu, act, tokens, c.ffn());
+            ops.gemm(act, wdown[l], x, tokens, hidden, c.ffn(), CudaOps.Out.ADD);
+        }
+    }
+
+    /** Final norm of the given rows of x (null: rows 0..n-1), LM head, argmax into ids. */
+    private void head(int n, CUdeviceptr rows) {
+        ops.rmsnorm(x, rows, finalNorm, headIn, n, c.hidden(), eps);
+        ops.gemm(headIn, lmHead, logits, n, c.vocab(), c.hidden(), CudaOps.Out.STORE);
+        ops.argmax(logits, ids, n, c.vocab());
+    }
+
+    /** Copies the head's ids (and logits when asked) of chunks {@code order} back. */
+    private void readNext(List<Integer> order, int[] next, float[][] outLogits) {
+        int n = order.size();
+        check(cuMemcpyDtoHAsync(idsHost.pointer(), ids, 4L * n, ops.launcher().stream()), "cuMemcpyDtoHAsync(next tokens)");
+        events.waitFor(ops.launcher().stream());
+        java.nio.IntBuffer got = idsHost.buffer().asIntBuffer();
+        for (int i = 0; i < n; i++) {
+            next[order.get(i)] = got.get(i);
+        }
+        if (outLogits != null) {
+            float[] all = new float[n * c.vocab()];
+            check(cuMemcpyDtoH(Pointer.to(all), logits, 4L * all.length), "cuMemcpyDtoH(logits)");
+            for (int i = 0; i < n; i++) {
+                outLogits[order.get(i)] = java.util.Arrays.copyOfRange(all, i * c.vocab(), (i + 1) * c.vocab());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Graph g : decodeGraphs.values()) {
+            cuGraphExecDestroy(g.exec());
+            cuGraphDestroy(g.graph());
+        }
+        decodeGraphs.clear();
+        closeQuietly(events);
+        closeQuietly(idsHost);
+        closeQuietly(metaHost);
+        closeQuietly(arena);
+        backend.engineClosed(this);
+    }
+
+    private static void closeQuietly(AutoCloseable a) {
+        if (a == null) {
+            return;
+        }
+        try {
+            a.close();
+        } catch (Exception e) {
+            // After a kernel fault the context is unusable and frees fail; the process ends the context.
+        }
+    }
+}

@@ -1,0 +1,600 @@
+package dev.tokenmeter.cuda;
+
+import static dev.tokenmeter.cuda.CudaException.check;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+
+import dev.tokenmeter.backend.Backend;
+import dev.tokenmeter.checkpoint.Bf16;
+import dev.tokenmeter.checkpoint.SyntheticCheckpoint;
+import dev.tokenmeter.checkpoint.SyntheticPrompts;
+import dev.tokenmeter.checkpoint.TensorKind;
+import dev.tokenmeter.cpu.CpuBackend;
+import dev.tokenmeter.engine.Engine;
+import dev.tokenmeter.engine.EngineOptions;
+import dev.tokenmeter.engine.SequenceChunk;
+import dev.tokenmeter.engine.StepBatch;
+import dev.tokenmeter.engine.StepResult;
+import dev.tokenmeter.model.ModelConfig;
+import dev.tokenmeter.model.ModelPresets;
+import dev.tokenmeter.model.RopeTables;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * DESIGN's correctness ladder on the GPU (steps 1 and 4): the device's synthetic weights bit for bit against the
+ * CPU generator; each kernel against a plain double-precision CPU version of its operation over a grid of shapes,
+ * ragged ones included, on fresh random inputs; and the whole forward against the CPU engine, in prefill and after
+ * decode steps. An element passes when |gpu − cpu| ≤ atol + rtol·|cpu|; each check reports its worst element. Run
+ * by {@code tokenmeter verify} and by the GPU tests.
+ */
+public final class KernelChecks {
+    /** bf16 outputs: 8 bits of mantissa, plus the fp32 work before the rounding. */
+    static final double BF16_RTOL = 1.6e-2;
+    static final double BF16_ATOL = 2e-3;
+    /** fp32 outputs accumulated over K products. */
+    static final double F32_RTOL = 1e-3;
+    static final double F32_ATOL = 1e-3;
+    /** Whole forward, bf16 activations and KV cache against the CPU's fp32: relative to the logits' RMS. */
+    static final double FORWARD_RTOL = 0.05;
+    static final double FORWARD_ATOL_RMS = 0.05;
+
+    /** One check's outcome. */
+    public record Check(String name, String shape, boolean passed, double worstError, double allowedThere,
+            String worstAt, long elements, String note) {
+        public String line() {
+            return String.format(Locale.ROOT, "%-4s %-22s %-40s worst |err| %.3g (allowed %.3g) at %s%s",
+                    passed ? "ok" : "FAIL", name, shape, worstError, allowedThere, worstAt,
+                    note.isEmpty() ? "" : "; " + note);
+        }
+    }
+
+    private final CudaBackend backend;
+    private final CudaOps ops;
+    private final SplittableRandom random;
+    private final List<CUdeviceptr> scratch = new ArrayList<>();
+    private final List<Arena> arenas = new ArrayList<>();
+
+    private KernelChecks(CudaBackend backend, long seed) {
+        this.backend = backend;
+        this.ops = backend.ops();
+        this.random = new SplittableRandom(seed);
+    }
+
+    /** Runs every check on an opened CUDA backend, reporting each as it finishes. */
+    public static List<Check> runAll(Backend cuda, Consumer<Check> progress) {
+        if (!(cuda instanceof CudaBackend b)) {
+            throw new IllegalArgumentException("kernel checks need the CUDA backend, got " + cuda.name());
+        }
+        b.current();
+        KernelChecks k = new KernelChecks(b, 20261122L);
+        List<Check> all = new ArrayList<>();
+        Consumer<Check> sink = c -> {
+            all.add(c);
+            progress.accept(c);
+        };
+        try {
+            k.synthetic(sink);
+            k.embed(sink);
+            k.rmsnorm(sink);
+            k.gemm(sink);
+            k.rope(sink);
+            k.attention(sink);
+            k.siluMul(sink);
+            k.argmax(sink);
+        } finally {
+            k.free();
+        }
+        forward(b, "tiny", 96, CudaEngine.PASS_TOKENS, sink);
+        // Passes of 64 tokens: the longest prompt is prefilled in three pieces (chunked prefill through the cache).
+        forward(b, "tiny", 150, 64, sink);
+        forward(b, "llama-110m", 160, CudaEngine.PASS_TOKENS, sink);
+        return all;
+    }
+
+    // ---- device buffers ----
+
+    private CUdeviceptr alloc(long bytes) {
+        Arena a = Arena.allocate(Arena.aligned(Math.max(bytes, 4)));
+        arenas.add(a);
+        return a.take(bytes, "check buffer");
+    }
+
+    private CUdeviceptr upload(short[] v) {
+        CUdeviceptr p = alloc(2L * v.length);
+        check(cuMemcpyHtoD(p, Pointer.to(v), 2L * v.length), "cuMemcpyHtoD");
+        return p;
+    }
+
+    private CUdeviceptr upload(float[] v) {
+        CUdeviceptr p = alloc(4L * v.length);
+        check(cuMemcpyHtoD(p, Pointer.to(v), 4L * v.length), "cuMemcpyHtoD");
+        return p;
+    }
+
+    private CUdeviceptr upload(int[] v) {
+        CUdeviceptr p = alloc(4L * v.length);
+        check(cuMemcpyHtoD(p, Pointer.to(v), 4L * v.length), "cuMemcpyHtoD");
+        return p;
+    }
+
+    private void sync() {
+        check(cuCtxSynchronize(), "cuCtxSynchronize");
+    }
+
+    private float[] downloadF(CUdeviceptr p, int n) {
+        sync();
+        float[] v = new float[n];
+        check(cuMemcpyDtoH(Pointer.to(v), p, 4L * n), "cuMemcpyDtoH");
+        return v;
+    }
+
+    private float[] downloadBf16(CUdeviceptr p, int n) {
+        sync();
+        short[] v = new short[n];
+        check(cuMemcpyDtoH(Pointer.to(v), p, 2L * n), "cuMemcpyDtoH");
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = Bf16.toFloat(v[i]);
+        }
+        return f;
+    }
+
+    private int[] downloadI(CUdeviceptr p, int n) {
+        sync();
+        int[] v = new int[n];
+        check(cuMemcpyDtoH(Pointer.to(v), p, 4L * n), "cuMemcpyDtoH");
+        return v;
+    }
+
+    private void free() {
+        for (Arena a : arenas) {
+            try {
+                a.close();
+            } catch (RuntimeException e) {
+                // keep freeing the rest
+            }
+        }
+        arenas.clear();
+    }
+
+    /** Random bf16 values in [-amp, amp). */
+    private short[] bf16s(int n, double amp) {
+        short[] v = new short[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = Bf16.fromFloat((float) ((random.nextDouble() * 2 - 1) * amp));
+        }
+        return v;
+    }
+
+    private float[] floats(int n, double amp) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) ((random.nextDouble() * 2 - 1) * amp);
+        }
+        return v;
+    }
+
+    private static float f(short b) {
+        return Bf16.toFloat(b);
+    }
+
+    /** Compares element by element; the worst is the element whose error uses most of its allowance. */
+    static Check compare(String name, String shape, float[] gpu, double[] cpu, double atol, double rtol, String note) {
+        double worstRatio = -1;
+        double worstErr = 0;
+        double worstAllowed = 0;
+        int worstAt = -1;
+        boolean ok = gpu.length == cpu.length;
+        for (int i = 0; i < Math.min(gpu.length, cpu.length); i++) {
+            double err = Math.abs(gpu[i] - cpu[i]);
+            double allowed = atol + rtol * Math.abs(cpu[i]);
+            if (Double.isNaN(gpu[i]) || Double.isNaN(err)) {
+                err = Double.POSITIVE_INFINITY;
+            }
+            double ratio = err / allowed;
+            if (ratio > worstRatio) {
+                worstRatio = ratio;
+                worstErr = err;
+                worstAllowed = allowed;
+                worstAt = i;
+            }
+            if (!(err <= allowed)) {
+                ok = false;
+            }
+        }
+        String at = worstAt < 0 ? "-" : String.format(Locale.ROOT, "[%d] gpu %.6g cpu %.6g", worstAt, gpu[worstAt],
+                cpu[worstAt]);
+        return new Check(name, shape, ok, worstErr, worstAllowed, at, gpu.length, note);
+    }
+
+    // ---- the checks ----
+
+    private void synthetic(Consumer<Check> out) {
+        ModelConfig tiny = ModelPresets.get("tiny");
+        SyntheticCheckpoint cp = new SyntheticCheckpoint(tiny, 42);
+        for (TensorKind kind : new TensorKind[] {TensorKind.EMBEDDING, TensorKind.WQ, TensorKind.W_DOWN,
+                TensorKind.FINAL_NORM}) {
+            int layer = kind.perLayer() ? 1 : 0;
+            int n = (int) kind.elements(tiny);
+            CUdeviceptr p = alloc(2L * n);
+            backend.synthetic().fill(p, tiny, 42, kind, layer);
+            sync();
+            short[] got = new short[n];
+            check(cuMemcpyDtoH(Pointer.to(got), p, 2L * n), "cuMemcpyDtoH");
+            short[] want = cp.tensor(kind, layer);
+            int mismatches = 0;
+            int first = -1;
+            for (int i = 0; i < n; i++) {
+                if (got[i] != want[i]) {
+                    mismatches++;
+                    if (first < 0) {
+                        first = i;
+                    }
+                }
+            }
+            out.accept(new Check("synthetic weights", "tiny " + kind + (kind.perLayer() ? " layer 1" : ""),
+                    mismatches == 0, mismatches, 0, first < 0 ? "-" : "[" + first + "]", n,
+                    mismatches == 0 ? "bit-exact" : mismatches + " elements differ"));
+        }
+    }
+
+    private void embed(Consumer<Check> out) {
+        int vocab = 300;
+        int hidden = 96;
+        short[] table = bf16s(vocab * hidden, 1);
+        int[] tokens = {0, 299, 17, 17, 150, 3, 298};
+        CUdeviceptr x = alloc(4L * tokens.length * hidden);
+        ops.embed(upload(tokens), upload(table), x, tokens.length, hidden);
+        float[] got = downloadF(x, tokens.length * hidden);
+        double[] want = new double[got.length];
+        for (int t = 0; t < tokens.length; t++) {
+            for (int i = 0; i < hidden; i++) {
+                want[t * hidden + i] = f(table[tokens[t] * hidden + i]);
+            }
+        }
+        out.accept(compare("embed_gather", tokens.length + " tokens x " + hidden, got, want, 0, 0, "exact"));
+    }
+
+    private void rmsnorm(Consumer<Check> out) {
+        for (int hidden : new int[] {128, 4096}) {
+            for (boolean gather : new boolean[] {false, true}) {
+                int rows = 5;
+                int srcRows = 9;
+                float[] x = floats(srcRows * hidden, 3);
+                short[] gain = bf16s(hidden, 1.5);
+                int[] idx = {8, 0, 3, 3, 7};
+                CUdeviceptr o = alloc(2L * rows * hidden);
+                ops.rmsnorm(upload(x), gather ? upload(idx) : null, upload(gain), o, rows, hidden, 1e-5f);
+                float[] got = downloadBf16(o, rows * hidden);
+                double[] want = new double[got.length];
+                for (int r = 0; r < rows; r++) {
+                    int s = gather ? idx[r] : r;
+                    double ss = 0;
+                    for (int i = 0; i < hidden; i++) {
+                        ss += (double) x[s * hidden + i] * x[s * hidden + i];
+                    }
+                    double inv = 1 / Math.sqrt(ss / hidden + 1e-5);
+                    for (int i = 0; i < hidden; i++) {
+                        want[r * hidden + i] = x[s * hidden + i] * inv * f(gain[i]);
+                    }
+                }
+                out.accept(compare("rmsnorm_bf16", rows + " rows x " + hidden + (gather ? ", gathered rows" : ""),
+                        got, want, BF16_ATOL, BF16_RTOL, ""));
+            }
+        }
+    }
+
+    private void gemm(Consumer<Check> out) {
+        int[][] shapes = {{1, 256, 128}, {2, 200, 64}, {3, 1000, 512}, {5, 77, 96}, {8, 4096, 256}, {9, 200, 128},
+            {33, 1000, 512}, {64, 520, 2048}, {100, 96, 64}, {130, 300, 256}, {257, 1000, 512}, {512, 1024, 1024}, {16, 16448, 128}, {300, 200, 4096}};
+        for (int[] s : shapes) {
+            for (CudaOps.Out mode : CudaOps.Out.values()) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                short[] a = bf16s(m * k, 1);
+                short[] w = bf16s(n * k, Math.sqrt(3.0 / k));
+                float[] c0 = mode == CudaOps.Out.ADD ? floats(m * n, 2) : new float[m * n];
+                CUdeviceptr c = upload(c0);
+                ops.gemm(upload(a), upload(w), c, m, n, k, mode);
+                float[] got = downloadF(c, m * n);
+                double[] want = new double[m * n];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double acc = 0;
+                        for (int p = 0; p < k; p++) {
+                            acc += (double) f(a[i * k + p]) * f(w[j * k + p]);
+                        }
+                        want[i * n + j] = c0[i * n + j] + acc;
+                    }
+                }
+                CudaOps.GemmPlan plan = ops.plan(m, n, k);
+                out.accept(compare("gemm " + mode.name().toLowerCase(Locale.ROOT), m + "x" + n + "x" + k, got, want,
+                        F32_ATOL, F32_RTOL, plan.kernel().symbol() + (plan.splits() > 1 ? ", split K " + plan.splits()
+                        : "")));
+            }
+        }
+    }
+
+    private void rope(Consumer<Check> out) {
+        for (String preset : new String[] {"tiny", "llama-3.1-8b"}) {
+            ModelConfig c = ModelPresets.get(preset);
+            int maxContext = 300;
+            int slots = 3;
+            int[] pos = {0, 1, 299, 150, 7};
+            int[] slot = {0, 2, 1, 2, 0};
+            int t = pos.length;
+            int qkvDim = c.qDim() + 2 * c.kvDim();
+            float[] qkv = floats(t * qkvDim, 2);
+            float[][] tab = RopeTables.of(c, maxContext);
+            CUdeviceptr q = alloc(2L * t * c.qDim());
+            long cacheElems = (long) slots * maxContext * c.kvDim();
+            CUdeviceptr kc = alloc(2 * cacheElems);
+            CUdeviceptr vc = alloc(2 * cacheElems);
+            ops.rope(upload(qkv), upload(pos), upload(slot), upload(tab[0]), upload(tab[1]), q, kc, vc, t, c.heads(),
+                    c.kvHeads(), c.headDim(), maxContext);
+            float[] gotQ = downloadBf16(q, t * c.qDim());
+            int kvDim = c.kvDim();
+            float[] gotKv = new float[2 * t * kvDim];
+            double[] wantQ = new double[t * c.qDim()];
+            double[] wantKv = new double[2 * t * kvDim];
+            float[] kAll = downloadBf16(kc, (int) cacheElems);
+            float[] vAll = downloadBf16(vc, (int) cacheElems);
+            int half = c.headDim() / 2;
+            for (int i = 0; i < t; i++) {
+                int row = i * qkvDim;
+                for (int h = 0; h < c.heads() + c.kvHeads(); h++) {
+                    for (int e = 0; e < half; e++) {
+                        double co = tab[0][pos[i] * half + e];
+                        double si = tab[1][pos[i] * half + e];
+                        double x1 = qkv[row + h * c.headDim() + e];
+                        double x2 = qkv[row + h * c.headDim() + e + half];
+                        double r1 = x1 * co - x2 * si;
+                        double r2 = x2 * co + x1 * si;
+                        if (h < c.heads()) {
+                            wantQ[i * c.qDim() + h * c.headDim() + e] = r1;
+                            wantQ[i * c.qDim() + h * c.headDim() + e + half] = r2;
+                        } else {
+                            int o = i * kvDim + (h - c.heads()) * c.headDim();
+                            wantKv[o + e] = r1;
+                            wantKv[o + e + half] = r2;
+                        }
+                    }
+                }
+                long cacheRow = ((long) slot[i] * maxContext + pos[i]) * kvDim;
+                for (int e = 0; e < kvDim; e++) {
+                    gotKv[i * kvDim + e] = kAll[(int) cacheRow + e];
+                    gotKv[t * kvDim + i * kvDim + e] = vAll[(int) cacheRow + e];
+                    wantKv[t * kvDim + i * kvDim + e] = qkv[row + c.qDim() + kvDim + e];
+                }
+            }
+            out.accept(compare("rope q", preset + ", " + t + " tokens", gotQ, wantQ, BF16_ATOL, BF16_RTOL, ""));
+            out.accept(compare("rope kv append", preset + ", " + t + " tokens, 3 slots", gotKv, wantKv, BF16_ATOL,
+                    BF16_RTOL, ""));
+        }
+    }
+
+    /** Reference attention of one query row against a slot's cache positions [0, ctx). */
+    private static void attendRef(float[] q, int qo, float[] k, float[] v, long slotBase, int kvDim, int kvo, int d,
+            int ctx, double[] out, int oo) {
+        double[] s = new double[ctx];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < ctx; j++) {
+            double acc = 0;
+            for (int e = 0; e < d; e++) {
+                acc += (double) q[qo + e] * k[(int) (slotBase + (long) j * kvDim) + kvo + e];
+            }
+            s[j] = acc / Math.sqrt(d);
+            max = Math.max(max, s[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < ctx; j++) {
+            s[j] = Math.exp(s[j] - max);
+            sum += s[j];
+        }
+        for (int e = 0; e < d; e++) {
+            double acc = 0;
+            for (int j = 0; j < ctx; j++) {
+                acc += s[j] * v[(int) (slotBase + (long) j * kvDim) + kvo + e];
+            }
+            out[oo + e] = acc / sum;
+        }
+    }
+
+    private void attention(Consumer<Check> out) {
+        // (heads, kvHeads, headDim): tiny, llama-3.2-1b-like, llama-3.1-8b-like.
+        int[][] shapes = {{4, 2, 32}, {8, 2, 64}, {32, 8, 128}};
+        for (int[] sh : shapes) {
+            int heads = sh[0];
+            int kvHeads = sh[1];
+            int d = sh[2];
+            int qDim = heads * d;
+            int kvDim = kvHeads * d;
+            int maxContext = 400;
+            int slots = 4;
+            short[] kc = bf16s(slots * maxContext * kvDim, 1.5);
+            short[] vc = bf16s(slots * maxContext * kvDim, 1);
+            float[] kf = new float[kc.length];
+            float[] vf = new float[vc.length];
+            for (int i = 0; i < kc.length; i++) {
+                kf[i] = f(kc[i]);
+                vf[i] = f(vc[i]);
+            }
+            CUdeviceptr kDev = upload(kc);
+            CUdeviceptr vDev = upload(vc);
+            // Prefill: ragged chunks, some continuing earlier context (chunked prefill), one of a single token.
+            int[] len = {70, 1, 130, 5};
+            int[] start = {0, 222, 199, 395};
+            int[] slot = {2, 0, 3, 1};
+            int tokens = 0;
+            int longest = 0;
+            int[] seqStart = new int[len.length];
+            for (int s = 0; s < len.length; s++) {
+                seqStart[s] = tokens;
+                tokens += len[s];
+                longest = Math.max(longest, len[s]);
+            }
+            short[] q = bf16s(tokens * qDim, 1.5);
+            float[] qf = new float[q.length];
+            for (int i = 0; i < q.length; i++) {
+                qf[i] = f(q[i]);
+            }
+            CUdeviceptr qDev = upload(q);
+            CUdeviceptr o = alloc(2L * tokens * qDim);
+            ops.attentionPrefill(qDev, kDev, vDev, upload(seqStart), upload(len), upload(start), upload(slot), o,
+                    len.length, longest, heads, kvHeads, d, maxContext);
+            float[] got = downloadBf16(o, tokens * qDim);
+            double[] want = new double[tokens * qDim];
+            for (int s = 0; s < len.length; s++) {
+                long base = (long) slot[s] * maxContext * kvDim;
+                for (int i = 0; i < len[s]; i++) {
+                    int t = seqStart[s] + i;
+                    for (int h = 0; h < heads; h++) {
+                        attendRef(qf, t * qDim + h * d, kf, vf, base, kvDim, (h / (heads / kvHeads)) * d, d,
+                                start[s] + i + 1, want, t * qDim + h * d);
+                    }
+                }
+            }
+            String shape = heads + "/" + kvHeads + " heads x " + d;
+            out.accept(compare("attention prefill", shape + ", chunks 70,1,130,5", got, want, BF16_ATOL, BF16_RTOL,
+                    ""));
+            // Decode: one token per sequence at ragged context lengths, for two batch sizes (two split counts).
+            for (int batch : new int[] {1, 4}) {
+                int[] ctx = {400, 1, 257, 64};
+                int[] dslot = {3, 1, 0, 2};
+                int splits = ops.decodeSplits(batch, kvHeads, maxContext);
+                long partials = (long) batch * heads * splits;
+                CUdeviceptr pO = alloc(partials * d * 4);
+                CUdeviceptr pML = alloc(partials * 2 * 4);
+                CUdeviceptr od = alloc(2L * batch * qDim);
+                ops.attentionDecode(qDev, kDev, vDev, upload(dslot), upload(ctx), pO, pML, od, batch, heads,
+                        kvHeads, d, maxContext, splits);
+                float[] gotD = downloadBf16(od, batch * qDim);
+                double[] wantD = new double[batch * qDim];
+                for (int b = 0; b < batch; b++) {
+                    long base = (long) dslot[b] * maxContext * kvDim;
+                    for (int h = 0; h < heads; h++) {
+                        attendRef(qf, b * qDim + h * d, kf, vf, base, kvDim, (h / (heads / kvHeads)) * d, d, ctx[b],
+                                wantD, b * qDim + h * d);
+                    }
+                }
+                out.accept(compare("attention decode", shape + ", batch " + batch + ", " + splits + " splits", gotD,
+                        wantD, BF16_ATOL, BF16_RTOL, ""));
+            }
+        }
+    }
+
+    private void siluMul(Consumer<Check> out) {
+        int tokens = 7;
+        int ffn = 384;
+        float[] gu = floats(tokens * 2 * ffn, 6);
+        CUdeviceptr act = alloc(2L * tokens * ffn);
+        ops.siluMul(upload(gu), act, tokens, ffn);
+        float[] got = downloadBf16(act, tokens * ffn);
+        double[] want = new double[got.length];
+        for (int t = 0; t < tokens; t++) {
+            for (int j = 0; j < ffn; j++) {
+                double g = gu[t * 2 * ffn + j];
+                want[t * ffn + j] = g / (1 + Math.exp(-g)) * gu[t * 2 * ffn + ffn + j];
+            }
+        }
+        out.accept(compare("silu_mul", tokens + " x " + ffn, got, want, BF16_ATOL, BF16_RTOL, ""));
+    }
+
+    private void argmax(Consumer<Check> out) {
+        int rows = 5;
+        int vocab = 128256;
+        float[] l = floats(rows * vocab, 10);
+        // Ties: the lowest index must win; a NaN must never win.
+        l[1 * vocab + 5] = 50;
+        l[1 * vocab + 100000] = 50;
+        l[2 * vocab + 7] = Float.NaN;
+        l[2 * vocab + 8] = 60;
+        l[3 * vocab + vocab - 1] = 70;
+        CUdeviceptr o = alloc(4L * rows);
+        ops.argmax(upload(l), o, rows, vocab);
+        int[] got = downloadI(o, rows);
+        float[] g = new float[rows];
+        double[] w = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            int best = 0;
+            float bv = l[r * vocab];
+            for (int i = 1; i < vocab; i++) {
+                float x = l[r * vocab + i];
+                if (x > bv || (Float.isNaN(bv) && !Float.isNaN(x))) {
+                    best = i;
+                    bv = x;
+                }
+            }
+            g[r] = got[r];
+            w[r] = best;
+        }
+        out.accept(compare("argmax_rows", rows + " x " + vocab + ", ties and NaN", g, w, 0, 0, "exact"));
+    }
+
+    /**
+     * The whole forward on both backends: three prompts of ragged lengths prefilled together (the longest cut into
+     * passes when it exceeds the engine's), then decode steps; last-token logits compared at every step.
+     */
+    static void forward(CudaBackend cuda, String preset, int promptMax, int passLimit, Consumer<Check> out) {
+        ModelConfig model = ModelPresets.get(preset);
+        int[] lengths = {promptMax, 1, promptMax / 3};
+        int steps = 4;
+        EngineOptions options = EngineOptions.of(42, lengths.length, promptMax + steps + 1);
+        try (CpuBackend cpuBackend = new CpuBackend(0); Engine cpu = cpuBackend.load(model, options);
+                Engine gpu = cuda.load(model, options, passLimit)) {
+            List<SequenceChunk> chunks = new ArrayList<>();
+            for (int r = 0; r < lengths.length; r++) {
+                chunks.add(new SequenceChunk(r, 0, SyntheticPrompts.prompt(42, r, lengths[r], model.vocab())));
+            }
+            StepResult c = cpu.step(new StepBatch(chunks, true));
+            StepResult g = gpu.step(new StepBatch(chunks, true));
+            String passes = passLimit < CudaEngine.PASS_TOKENS ? ", passes of " + passLimit : "";
+            out.accept(compareLogits(preset, "prefill of " + lengths[0] + "," + lengths[1] + "," + lengths[2]
+                    + " tokens" + passes, g, c));
+            int[] pos = lengths.clone();
+            int[] next = c.nextTokens();
+            for (int s = 0; s < steps; s++) {
+                List<SequenceChunk> d = new ArrayList<>();
+                for (int r = 0; r < lengths.length; r++) {
+                    // Both engines continue with the CPU's token, so that one differing argmax cannot fork them.
+                    d.add(new SequenceChunk(r, pos[r], new int[] {next[r]}));
+                    pos[r]++;
+                }
+                c = cpu.step(new StepBatch(d, true));
+                g = gpu.step(new StepBatch(d, true));
+                out.accept(compareLogits(preset, "decode step " + (s + 1) + " (graph), batch 3" + passes, g, c));
+                next = c.nextTokens();
+            }
+        }
+    }
+
+    private static Check compareLogits(String preset, String what, StepResult gpu, StepResult cpu) {
+        int n = cpu.logits().length;
+        int vocab = cpu.logits()[0].length;
+        float[] g = new float[n * vocab];
+        double[] c = new double[n * vocab];
+        double ss = 0;
+        int agree = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < vocab; j++) {
+                g[i * vocab + j] = gpu.logits()[i][j];
+                c[i * vocab + j] = cpu.logits()[i][j];
+                ss += c[i * vocab + j] * c[i * vocab + j];
+            }
+            if (gpu.nextTokens()[i] == cpu.nextTokens()[i]) {
+                agree++;
+            }
+        }
+        double rms = Math.sqrt(ss / c.length);
+        return compare("forward " + preset, what, g, c, FORWARD_ATOL_RMS * rms, FORWARD_RTOL,
+                String.format(Locale.ROOT, "logit RMS %.3g; argmax agrees for %d of %d", rms, agree, n));
+    }
+}
