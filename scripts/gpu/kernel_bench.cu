@@ -18,6 +18,12 @@ __global__ void __launch_bounds__((BM / WM) * (BN / WN) * 32) tc(const bf16_t* A
     gemm_tc<BM, BN, BK, WM, WN, ST>(A, W, C, M, N, K, mode, kps);
 }
 
+template <int WGS>
+__global__ void __launch_bounds__(128 * WGS) wgk(const bf16_t* A, const bf16_t* W, float* C, int M, int N, int K,
+        int mode, int kps) {
+    gemm_wg<WGS, 4>(A, W, C, M, N, K, mode, kps);
+}
+
 struct Variant {
     const char* name;
     void (*kernel)(const bf16_t*, const bf16_t*, float*, int, int, int, int, int);
@@ -29,7 +35,7 @@ struct Variant {
 static int sms;
 
 float run(const Variant& v, const bf16_t* A, const bf16_t* W, float* C, int M, int N, int K, bool time, int* splitsOut) {
-    int smem = v.stages * (v.bm + v.bn) * v.bk * 2;
+    int smem = v.stages * (v.bm + v.bn) * v.bk * 2 + (v.name[0] == 'w' ? 1024 : 0);
     CK(cudaFuncSetAttribute(v.kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     int kTiles = K / v.bk;
     int blocks = ((N + v.bn - 1) / v.bn) * ((M + v.bm - 1) / v.bm);
@@ -41,6 +47,9 @@ float run(const Variant& v, const bf16_t* A, const bf16_t* W, float* C, int M, i
     splits = (kTiles + per - 1) / per;
     *splitsOut = splits;
     dim3 grid((N + v.bn - 1) / v.bn, (M + v.bm - 1) / v.bm, splits);
+    if (v.name[0] == 'w') {
+        grid = dim3(((N + v.bn - 1) / v.bn) * ((M + v.bm - 1) / v.bm), 1, splits);
+    }
     auto once = [&]() {
         if (splits > 1) {
             CK(cudaMemsetAsync(C, 0, (size_t) M * N * 4));
@@ -81,6 +90,8 @@ __global__ void fill(bf16_t* p, size_t n, uint32_t seed, float amp) {
 int main() {
     CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
     std::vector<Variant> vs = {
+        {"wgmma 128x256x64 s4", wgk<2>, 128, 256, 64, 256, 4},
+        {"wgmma 64x256x64 s4", wgk<1>, 64, 256, 64, 128, 4},
         V(128, 128, 32, 64, 32, 4),
         V(128, 128, 64, 64, 32, 3),
         V(128, 256, 64, 64, 64, 3),
@@ -91,7 +102,8 @@ int main() {
     };
     int shapes[][3] = {{8192, 8192, 8192}, {8192, 6144, 4096}, {8192, 4096, 4096}, {8192, 28672, 4096},
         {8192, 4096, 14336}, {64, 6144, 4096}, {64, 4096, 4096}, {64, 28672, 4096}, {64, 4096, 14336},
-        {64, 128256, 4096}, {32, 6144, 4096}, {32, 28672, 4096}, {16, 28672, 4096}};
+        {64, 128256, 4096}, {32, 6144, 4096}, {32, 28672, 4096}, {16, 28672, 4096}, {8, 6144, 4096},
+        {8, 28672, 4096}, {8, 4096, 14336}, {4, 28672, 4096}, {2, 28672, 4096}, {1, 28672, 4096}};
     size_t maxA = 8192ull * 14336, maxW = 128256ull * 4096, maxC = 8192ull * 28672;
     bf16_t *A, *W;
     float *C, *R;
@@ -106,9 +118,28 @@ int main() {
     for (auto& s : shapes) {
         int M = s[0], N = s[1], K = s[2];
         bool skinny = M <= 128;
+        if (M <= 8) {
+            auto g = M == 1 ? gemv_bf16_1 : M == 2 ? gemv_bf16_2 : M <= 4 ? gemv_bf16_4 : gemv_bf16_8;
+            cudaEvent_t a, b;
+            cudaEventCreate(&a);
+            cudaEventCreate(&b);
+            std::vector<float> ms;
+            for (int i = 0; i < 23; i++) {
+                cudaEventRecord(a);
+                g<<<(N + 3) / 4, 256>>>(A, W, C, M, N, K, 0);
+                cudaEventRecord(b);
+                CK(cudaEventSynchronize(b));
+                float t;
+                cudaEventElapsedTime(&t, a, b);
+                if (i >= 3) ms.push_back(t);
+            }
+            std::sort(ms.begin(), ms.end());
+            printf("%5dx%5dx%5d %-24s %6d %9.4f %9.1f %9.0f\n", M, N, K, "gemv", 1, ms[10],
+                    2.0 * M * N * (double) K / (ms[10] / 1e3) / 1e12, (double) N * K * 2 / (ms[10] / 1e3) / 1e9);
+        }
         int sp;
         // reference: the first variant of the kind
-        const Variant& ref = skinny ? vs[4] : vs[0];
+        const Variant& ref = skinny ? vs[6] : vs[2];
         run(ref, A, W, R, M, N, K, false, &sp);
         std::vector<float> r((size_t) M * N), c((size_t) M * N);
         CK(cudaMemcpy(r.data(), R, r.size() * 4, cudaMemcpyDeviceToHost));

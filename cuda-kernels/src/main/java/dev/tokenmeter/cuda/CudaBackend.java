@@ -60,7 +60,8 @@ public final class CudaBackend implements Backend {
         this.stream = s;
         this.launcher = l;
         // 97: CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN (99 KiB on sm_86/sm_89, 227 KiB on sm_90).
-        this.ops = new CudaOps(l, d.multiprocessors(), attribute(d.ordinal(), 97));
+        // wgmma is in the sm_90a machine code only, which the driver runs on compute capability 9.0 exactly.
+        this.ops = new CudaOps(l, d.multiprocessors(), attribute(d.ordinal(), 97), d.computeCapability() == 90);
         this.synthetic = new Synthetic(l.module(CudaKernels.Image.SYNTHETIC), d.multiprocessors());
         this.owner = Thread.currentThread();
     }

@@ -95,6 +95,10 @@ public final class CudaKernels {
         GEMM_TC_64X64(Image.GEMM, "gemm_tc_64x64"),
         /** As GEMM_TC_128X128 with 64 x 256 tiles; 128 threads, 120 KiB dynamic smem. */
         GEMM_TC_64X256(Image.GEMM, "gemm_tc_64x256"),
+        /** sm_90a only (traps elsewhere): wgmma, 128 x 256 tiles, 256 threads, 193 KiB; grid (tiles, 1, splits). */
+        GEMM_WG_128X256(Image.GEMM, "gemm_wg_128x256"),
+        /** sm_90a only: wgmma, 64 x 256 tiles, 128 threads, 161 KiB; grid (tiles, 1, splits). */
+        GEMM_WG_64X256(Image.GEMM, "gemm_wg_64x256"),
         /** (A, W, float* C, int M, int N, int K, int mode), M = 1; 256 threads, 4 rows per block. */
         GEMV_BF16_1(Image.GEMM, "gemv_bf16_1"),
         /** As GEMV_BF16_1 for M <= 2. */

@@ -22,8 +22,11 @@ final class CudaOps {
     private static final int MODE_STORE = 0;
     private static final int MODE_ADD = 1;
     private static final int MODE_ATOMIC = 2;
-    /** Largest activation count the GEMV kernels take; more go to tensor cores. */
-    static final int GEMV_MAX_ROWS = 8;
+    /**
+     * Largest activation count the GEMV kernels take; more go to tensor cores (on an H100, from 5 rows the tensor
+     * cores stream the weights faster: scripts/gpu/kernel_bench.cu).
+     */
+    static final int GEMV_MAX_ROWS = 4;
     static final int DECODE_THREADS = 128;
 
     /** Hopper's opt-in shared memory per block, for planning without a device. */
@@ -32,16 +35,31 @@ final class CudaOps {
     private final Launcher launcher;
     private final int multiprocessors;
     private final int sharedPerBlock;
+    private final boolean wgmma;
 
     CudaOps(Launcher launcher, int multiprocessors) {
-        this(launcher, multiprocessors, HOPPER_SHARED_PER_BLOCK);
+        this(launcher, multiprocessors, HOPPER_SHARED_PER_BLOCK, false);
     }
 
-    /** @param sharedPerBlock the device's opt-in shared memory per block: larger tiles are used only where they fit */
-    CudaOps(Launcher launcher, int multiprocessors, int sharedPerBlock) {
+    /**
+     * @param sharedPerBlock the device's opt-in shared memory per block: larger tiles are used only where they fit
+     * @param wgmma          whether the device runs the sm_90a image (compute capability 9.0): Hopper's wgmma
+     *                       products are used then
+     */
+    CudaOps(Launcher launcher, int multiprocessors, int sharedPerBlock, boolean wgmma) {
         this.launcher = launcher;
         this.multiprocessors = multiprocessors;
         this.sharedPerBlock = sharedPerBlock;
+        this.wgmma = wgmma;
+    }
+
+    /** The same device planned without Hopper's products: the checks run both families there. */
+    CudaOps withoutWgmma() {
+        return new CudaOps(launcher, multiprocessors, sharedPerBlock, false);
+    }
+
+    boolean wgmma() {
+        return wgmma;
     }
 
     Launcher launcher() {
@@ -67,7 +85,7 @@ final class CudaOps {
     }
 
     GemmPlan plan(int m, int n, int k) {
-        if (m <= GEMV_MAX_ROWS && k % 8 == 0) {
+        if ((m <= GEMV_MAX_ROWS || (m <= 8 && k % 64 != 0)) && k % 8 == 0) {
             Kernel kernel = m == 1 ? Kernel.GEMV_BF16_1 : m == 2 ? Kernel.GEMV_BF16_2 : m <= 4 ? Kernel.GEMV_BF16_4
                     : Kernel.GEMV_BF16_8;
             return new GemmPlan(kernel, (n + 3) / 4, 1, 1, 0, 256, 0);
@@ -80,7 +98,14 @@ final class CudaOps {
         int bm;
         int bn;
         int stages;
-        if (m > 128) {
+        boolean oneDimGrid = false;
+        if (wgmma) {
+            kernel = m > 64 ? Kernel.GEMM_WG_128X256 : Kernel.GEMM_WG_64X256;
+            bm = m > 64 ? 128 : 64;
+            bn = 256;
+            stages = 4;
+            oneDimGrid = true;
+        } else if (m > 128) {
             kernel = Kernel.GEMM_TC_128X128;
             bm = 128;
             bn = 128;
@@ -105,8 +130,12 @@ final class CudaOps {
         }
         int perSplit = (kTiles + splits - 1) / splits;
         splits = (kTiles + perSplit - 1) / perSplit;
-        int shared = stages * (bm + bn) * 64 * 2;
-        return new GemmPlan(kernel, (n + bn - 1) / bn, (m + bm - 1) / bm, splits, perSplit, 128, shared);
+        int shared = stages * (bm + bn) * 64 * 2 + (oneDimGrid ? 1024 : 0);  // wgmma: room to align stages to 1 KiB
+        int mTiles = (m + bm - 1) / bm;
+        int nTiles = (n + bn - 1) / bn;
+        int threads = oneDimGrid && bm == 128 ? 256 : 128;
+        return oneDimGrid ? new GemmPlan(kernel, mTiles * nTiles, 1, splits, perSplit, threads, shared)
+                : new GemmPlan(kernel, nTiles, mTiles, splits, perSplit, threads, shared);
     }
 
     /** C[m][n] (fp32) = or += A[m][k] (bf16) . W[n][k]^T (bf16). */

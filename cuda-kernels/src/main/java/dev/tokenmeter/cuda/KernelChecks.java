@@ -292,6 +292,14 @@ public final class KernelChecks {
     }
 
     private void gemm(Consumer<Check> out) {
+        gemm(out, ops);
+        if (ops.wgmma()) {
+            // The mma.sync family serves every GPU but Hopper: check it here too.
+            gemm(out, ops.withoutWgmma());
+        }
+    }
+
+    private void gemm(Consumer<Check> out, CudaOps ops) {
         int[][] shapes = {{1, 256, 128}, {2, 200, 64}, {3, 1000, 512}, {5, 77, 96}, {8, 4096, 256}, {9, 200, 128},
             {33, 1000, 512}, {64, 520, 2048}, {100, 96, 64}, {130, 300, 256}, {257, 1000, 512}, {512, 1024, 1024}, {16, 16448, 128}, {300, 200, 4096}};
         for (int[] s : shapes) {

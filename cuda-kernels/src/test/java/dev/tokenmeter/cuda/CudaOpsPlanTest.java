@@ -41,16 +41,18 @@ class CudaOpsPlanTest {
     }
 
     @Test
-    void gemvUpToEightRows() {
+    void gemvUpToFourRowsAndUpToEightWhereKIsRagged() {
         assertEquals(Kernel.GEMV_BF16_1, H100.plan(1, 4096, 4096).kernel());
         assertEquals(Kernel.GEMV_BF16_2, H100.plan(2, 4096, 4096).kernel());
         assertEquals(Kernel.GEMV_BF16_4, H100.plan(3, 4096, 4096).kernel());
         assertEquals(Kernel.GEMV_BF16_4, H100.plan(4, 4096, 4096).kernel());
-        for (int m = 5; m <= CudaOps.GEMV_MAX_ROWS; m++) {
-            assertEquals(Kernel.GEMV_BF16_8, H100.plan(m, 4096, 4096).kernel(), "m=" + m);
+        for (int m = CudaOps.GEMV_MAX_ROWS + 1; m <= 8; m++) {
+            assertTrue(H100.plan(m, 4096, 4096).kernel().name().startsWith("GEMM_TC"), "m=" + m);
+            // K not a multiple of the tensor cores' 64: the GEMV of 8 rows still takes it.
+            assertEquals(Kernel.GEMV_BF16_8, H100.plan(m, 4096, 96).kernel(), "m=" + m);
         }
         // Four weight rows per block of 256 threads, never split; K only a multiple of 8.
-        assertEquals(new GemmPlan(Kernel.GEMV_BF16_8, 1537, 1, 1, 0, 256, 0), H100.plan(8, 6147, 4096));
+        assertEquals(new GemmPlan(Kernel.GEMV_BF16_8, 1537, 1, 1, 0, 256, 0), H100.plan(8, 6147, 96));
         assertEquals(new GemmPlan(Kernel.GEMV_BF16_1, 32064, 1, 1, 0, 256, 0), H100.plan(1, 128256, 4096));
         assertEquals(new GemmPlan(Kernel.GEMV_BF16_2, 25, 1, 1, 0, 256, 0), H100.plan(2, 100, 24));
     }
@@ -69,6 +71,22 @@ class CudaOpsPlanTest {
             GemmPlan p = H100.plan(m, 4096, 4096);
             assertTrue(p.threads() > 0 && p.threads() % 32 == 0 && p.shared() > 0, p.toString());
         }
+    }
+
+    @Test
+    void hopperUsesWgmmaWithOneGridDimensionOverTheTiles() {
+        CudaOps hopper = new CudaOps(null, 132, CudaOps.HOPPER_SHARED_PER_BLOCK, true);
+        assertEquals(Kernel.GEMV_BF16_1, hopper.plan(1, 4096, 4096).kernel());
+        GemmPlan decode = hopper.plan(64, 28672, 4096);
+        assertEquals(Kernel.GEMM_WG_64X256, decode.kernel());
+        assertEquals(112, decode.gridX(), "one block per 64 x 256 tile");
+        assertEquals(128, decode.threads());
+        GemmPlan prefill = hopper.plan(8192, 4096, 4096);
+        assertEquals(new GemmPlan(Kernel.GEMM_WG_128X256, 64 * 16, 1, 1, 64, 256, 4 * (128 + 256) * 128 + 1024),
+                prefill);
+        assertTrue(prefill.shared() <= CudaOps.HOPPER_SHARED_PER_BLOCK);
+        assertEquals(Kernel.GEMM_WG_128X256, hopper.plan(65, 4096, 4096).kernel());
+        assertEquals(Kernel.GEMM_TC_64X64, hopper.withoutWgmma().plan(64, 4096, 4096).kernel());
     }
 
     @Test
