@@ -204,7 +204,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         for (CudaEngine e : new ArrayList<>(engines)) {
-            e.close();
+            e.close();  // frees quietly: after a kernel fault the frees fail, and nothing more can be done
         }
         closed = true;
         try {
@@ -213,6 +213,10 @@ public final class CudaBackend implements Backend {
             // a faulted context fails to unload; the primary context's release below ends it anyway
         }
         cuStreamDestroy(stream);
-        context.close();
+        try {
+            context.close();
+        } catch (RuntimeException e) {
+            // After a kernel fault every call on the context fails; the process's exit ends it.
+        }
     }
 }

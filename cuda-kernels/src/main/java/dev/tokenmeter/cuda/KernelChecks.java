@@ -95,6 +95,8 @@ public final class KernelChecks {
         // Passes of 64 tokens: the longest prompt is prefilled in three pieces (chunked prefill through the cache).
         forward(b, "tiny", 150, 64, sink);
         forward(b, "llama-110m", 160, CudaEngine.PASS_TOKENS, sink);
+        // Mid-size, with Llama-3 RoPE scaling, tied embeddings, 4 query heads per kv head and a 128256 vocabulary.
+        forward(b, "llama-3.2-1b", 100, CudaEngine.PASS_TOKENS, sink);
         return all;
     }
 
