@@ -13,7 +13,7 @@
 
 #include "common.cuh"
 
-namespace {
+namespace tm_attention {
 
 constexpr float LOG2E = 1.4426950408889634f;
 constexpr int MAX_GROUP = 8;  // query heads per kv head the decode kernel holds in registers
@@ -389,7 +389,9 @@ __device__ __forceinline__ void attn_prefill(const bf16_t* __restrict__ q, const
     }
 }
 
-}  // namespace
+}  // namespace tm_attention
+
+using namespace tm_attention;
 
 #define TM_ATTN(D)                                                                                               \
     extern "C" __global__ void __launch_bounds__(128) attn_decode_##D(const bf16_t* __restrict__ q,             \

@@ -13,7 +13,7 @@
 
 #include "common.cuh"
 
-namespace {
+namespace tm_gemm {
 
 // Physical 16-byte chunk of logical chunk c of tile row r, for rows of CPR chunks (BK / 8): 8 consecutive rows at
 // the same logical chunk land in 8 distinct bank groups, so ldmatrix reads them without conflicts.
@@ -247,7 +247,9 @@ __device__ __forceinline__ void gemv(const bf16_t* __restrict__ A, const bf16_t*
     }
 }
 
-}  // namespace
+}  // namespace tm_gemm
+
+using namespace tm_gemm;
 
 // Tile shapes picked by timing variants on an H100 (scripts/gpu/kernel_bench.cu; docs/performance.md): 64-deep k
 // stages, 64 x 64 warp tiles (more mma per ldmatrix and per barrier than 64 x 32), 3 stages.
@@ -284,7 +286,7 @@ extern "C" __global__ void __launch_bounds__(128) gemm_tc_64x256(const bf16_t* _
 #define TM_WGMMA 1
 #endif
 
-namespace {
+namespace tm_gemm {
 
 #ifdef TM_WGMMA
 __device__ __forceinline__ uint64_t wg_desc(uint32_t smemAddr) {
@@ -454,7 +456,9 @@ __device__ __forceinline__ void gemm_wg(const bf16_t* __restrict__ A, const bf16
 #endif
 }
 
-}  // namespace
+}  // namespace tm_gemm
+
+using namespace tm_gemm;
 
 // Grid: (row tiles x column tiles, 1, splits of K).
 // sm_90a: 128 x 256 tiles, 2 warpgroups, 4 stages of 64 (193 KiB of dynamic shared memory): prefill.

@@ -174,6 +174,19 @@ class KernelImagesTest {
     }
 
     @Test
+    void noSourceUsesAnAnonymousNamespace() throws IOException {
+        // nvcc names an anonymous namespace after the source's full path: the images would then differ with the
+        // folder the repository is cloned into, and the kernels-check profile would call a fresh clone stale.
+        try (Stream<Path> files = Files.list(SOURCES)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".cu") || f.toString().endsWith(".cuh")).toList()) {
+                String text = Files.readString(f, StandardCharsets.UTF_8);
+                assertFalse(Pattern.compile("namespace\\s*\\{").matcher(text).find(),
+                        f.getFileName() + " opens an anonymous namespace; name it");
+            }
+        }
+    }
+
+    @Test
     void theSyntheticGeneratorIsNeverContractedIntoAnFma() {
         // A fused multiply-add rounds once where Java rounds twice: the weights would differ from the CPU's.
         String ptx = FatbinImage.parse(CudaKernels.Image.SYNTHETIC.bytes()).entries().get(0).text();
