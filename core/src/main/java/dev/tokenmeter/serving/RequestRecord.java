@@ -1,0 +1,63 @@
+package dev.tokenmeter.serving;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What happened to one request of a serving run, in host time (System.nanoTime, nanoseconds since the run's
+ * start): when it was scheduled to arrive, and when each of its output tokens was available on the host. Every
+ * serving metric of DESIGN is computed from these records alone.
+ *
+ * @param arrival     the request as the workload defined it
+ * @param arrivalNanos its scheduled arrival (the clock starts here, not when the engine first saw it)
+ * @param tokenNanos  when output token i was available, non-decreasing, {@code arrival.outputLength()} entries
+ *                    for a completed request, fewer when the run ended first
+ * @param preemptions how many times the scheduler evicted it and recomputed its context
+ */
+public record RequestRecord(Arrival arrival, long arrivalNanos, long[] tokenNanos, int preemptions) {
+    public RequestRecord {
+        Objects.requireNonNull(arrival, "arrival");
+        Objects.requireNonNull(tokenNanos, "tokenNanos");
+        tokenNanos = tokenNanos.clone();
+        for (int i = 1; i < tokenNanos.length; i++) {
+            if (tokenNanos[i] < tokenNanos[i - 1]) {
+                throw new IllegalArgumentException("token times must not decrease: token " + i + " at "
+                        + tokenNanos[i] + " ns after token " + (i - 1) + " at " + tokenNanos[i - 1] + " ns");
+            }
+        }
+        if (tokenNanos.length > arrival.outputLength()) {
+            throw new IllegalArgumentException(tokenNanos.length + " token times for a request of "
+                    + arrival.outputLength() + " output tokens");
+        }
+        if (preemptions < 0) {
+            throw new IllegalArgumentException("preemptions must be >= 0, got " + preemptions);
+        }
+    }
+
+    /** Whether every output token was produced. */
+    public boolean completed() {
+        return tokenNanos.length == arrival.outputLength();
+    }
+
+    @Override
+    public long[] tokenNanos() {
+        return tokenNanos.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RequestRecord r && arrival.equals(r.arrival) && arrivalNanos == r.arrivalNanos
+                && Arrays.equals(tokenNanos, r.tokenNanos) && preemptions == r.preemptions;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(arrival, arrivalNanos, Arrays.hashCode(tokenNanos), preemptions);
+    }
+
+    @Override
+    public String toString() {
+        return "RequestRecord[" + arrival + ", arrivalNanos=" + arrivalNanos + ", tokens=" + tokenNanos.length
+                + ", preemptions=" + preemptions + "]";
+    }
+}
