@@ -1,4 +1,5 @@
-// Causal grouped-query attention over the bf16 KV cache ([slot][position][kvHeads * headDim] per layer), fp32
+// Causal grouped-query attention over the paged bf16 KV cache (per layer [block][position in block][kvHeads *
+// headDim]; position p of the sequence in slot s is in block blockTables[s * maxBlocksPerSeq + p / blockSize]), fp32
 // softmax and accumulation, softmax(q.k / sqrt(headDim)) . v, written as bf16 [token][heads * headDim].
 //
 //  - attn_decode_<D> + attn_combine: one query token per sequence (decode). The context is cut into splits so
@@ -15,6 +16,11 @@
 
 namespace tm_attention {
 
+// Row of the cache holding position p of the sequence whose block table starts at `table`.
+__device__ __forceinline__ size_t cache_row(const int32_t* __restrict__ table, int p, int blockSize) {
+    return (size_t) table[p / blockSize] * blockSize + p % blockSize;
+}
+
 constexpr float LOG2E = 1.4426950408889634f;
 constexpr int MAX_GROUP = 8;  // query heads per kv head the decode kernel holds in registers
 
@@ -26,8 +32,8 @@ constexpr int MAX_GROUP = 8;  // query heads per kv head the decode kernel holds
 template <int D>
 __device__ __forceinline__ void attn_decode(const bf16_t* __restrict__ q, const bf16_t* __restrict__ kCache,
         const bf16_t* __restrict__ vCache, const int32_t* __restrict__ slots, const int32_t* __restrict__ ctxLens,
-        float* __restrict__ partO, float* __restrict__ partML, int heads, int kvHeads, int maxContext,
-        int splitSize, float scale) {
+        float* __restrict__ partO, float* __restrict__ partML, int heads, int kvHeads,
+        const int32_t* __restrict__ blockTables, int blockSize, int maxBlocksPerSeq, int splitSize, float scale) {
     constexpr int THREADS = 128;
     constexpr int TILE = 64;
     constexpr int CPR = D / 8;          // 16-byte chunks per row
@@ -62,7 +68,8 @@ __device__ __forceinline__ void attn_decode(const bf16_t* __restrict__ q, const 
         smM[tid] = -INFINITY;
         smL[tid] = 0.0f;
     }
-    const size_t base = (size_t) slots[b] * maxContext * kvDim + (size_t) kvh * D;
+    const int32_t* table = blockTables + (size_t) slots[b] * maxBlocksPerSeq;
+    const size_t headOffset = (size_t) kvh * D;
     const int d = tid % D;
     const int grp = tid / D;
     float acc[MAX_GROUP];
@@ -77,7 +84,7 @@ __device__ __forceinline__ void attn_decode(const bf16_t* __restrict__ q, const 
         for (int i = tid; i < TILE * CPR; i += THREADS) {
             const int r = i / CPR;
             const int c = i - r * CPR;
-            const size_t off = base + (size_t) (t0 + min(r, rows - 1)) * kvDim + c * 8;
+            const size_t off = cache_row(table, t0 + min(r, rows - 1), blockSize) * kvDim + headOffset + c * 8;
             const int bytes = r < rows ? 16 : 0;
             cp_async16(smem_u32(Ks + r * STRIDE + c * 8), kCache + off, bytes);
             cp_async16(smem_u32(Vs + r * STRIDE + c * 8), vCache + off, bytes);
@@ -211,7 +218,8 @@ template <int D>
 __device__ __forceinline__ void attn_prefill(const bf16_t* __restrict__ q, const bf16_t* __restrict__ kCache,
         const bf16_t* __restrict__ vCache, const int32_t* __restrict__ seqStart, const int32_t* __restrict__ seqLen,
         const int32_t* __restrict__ seqPos, const int32_t* __restrict__ seqSlot, bf16_t* __restrict__ out,
-        int heads, int kvHeads, int maxContext, float scale) {
+        int heads, int kvHeads, const int32_t* __restrict__ blockTables, int blockSize, int maxBlocksPerSeq,
+        float scale) {
     constexpr int BQ = 64;
     constexpr int BKV = 64;
     constexpr int CPR = D / 8;  // 16-byte chunks per row
@@ -236,7 +244,8 @@ __device__ __forceinline__ void attn_prefill(const bf16_t* __restrict__ q, const
     const int rowStart = seqStart[b];
     const int lastValid = min(qLen, q0 + BQ) - 1;
     const int kvEnd = p0 + lastValid + 1;
-    const size_t cacheBase = (size_t) seqSlot[b] * maxContext * kvDim + (size_t) kvh * D;
+    const int32_t* table = blockTables + (size_t) seqSlot[b] * maxBlocksPerSeq;
+    const size_t headOffset = (size_t) kvh * D;
 
     for (int i = tid; i < BQ * CPR; i += 128) {
         const int r = i / CPR;
@@ -281,7 +290,7 @@ __device__ __forceinline__ void attn_prefill(const bf16_t* __restrict__ q, const
             const int r = i / CPR;
             const int c = i - r * CPR;
             const int kp = j0 + r;
-            const size_t off = cacheBase + (size_t) min(kp, kvEnd - 1) * kvDim + c * 8;
+            const size_t off = cache_row(table, min(kp, kvEnd - 1), blockSize) * kvDim + headOffset + c * 8;
             const int bytes = kp < kvEnd ? 16 : 0;
             cp_async16(smem_u32(Ks + r * D + swz<D>(r, c) * 8), kCache + off, bytes);
             cp_async16(smem_u32(Vs + r * D + swz<D>(r, c) * 8), vCache + off, bytes);
@@ -397,17 +406,19 @@ using namespace tm_attention;
     extern "C" __global__ void __launch_bounds__(128) attn_decode_##D(const bf16_t* __restrict__ q,             \
             const bf16_t* __restrict__ kCache, const bf16_t* __restrict__ vCache,                                \
             const int32_t* __restrict__ slots, const int32_t* __restrict__ ctxLens, float* __restrict__ partO,   \
-            float* __restrict__ partML, int heads, int kvHeads, int maxContext, int splitSize, float scale) {   \
-        attn_decode<D>(q, kCache, vCache, slots, ctxLens, partO, partML, heads, kvHeads, maxContext, splitSize, \
-                scale);                                                                                          \
+            float* __restrict__ partML, int heads, int kvHeads, const int32_t* __restrict__ blockTables,         \
+            int blockSize, int maxBlocksPerSeq, int splitSize, float scale) {                                    \
+        attn_decode<D>(q, kCache, vCache, slots, ctxLens, partO, partML, heads, kvHeads, blockTables, blockSize, \
+                maxBlocksPerSeq, splitSize, scale);                                                              \
     }                                                                                                            \
     extern "C" __global__ void __launch_bounds__(128) attn_prefill_##D(const bf16_t* __restrict__ q,            \
             const bf16_t* __restrict__ kCache, const bf16_t* __restrict__ vCache,                                \
             const int32_t* __restrict__ seqStart, const int32_t* __restrict__ seqLen,                            \
             const int32_t* __restrict__ seqPos, const int32_t* __restrict__ seqSlot, bf16_t* __restrict__ out,  \
-            int heads, int kvHeads, int maxContext, float scale) {                                               \
-        attn_prefill<D>(q, kCache, vCache, seqStart, seqLen, seqPos, seqSlot, out, heads, kvHeads, maxContext,  \
-                scale);                                                                                          \
+            int heads, int kvHeads, const int32_t* __restrict__ blockTables, int blockSize, int maxBlocksPerSeq, \
+            float scale) {                                                                                       \
+        attn_prefill<D>(q, kCache, vCache, seqStart, seqLen, seqPos, seqSlot, out, heads, kvHeads, blockTables, \
+                blockSize, maxBlocksPerSeq, scale);                                                              \
     }
 
 TM_ATTN(32)

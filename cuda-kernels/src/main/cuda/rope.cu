@@ -2,7 +2,8 @@
 // angles' cosines and sines from a table built on the host (Llama-3 frequency scaling included there, in double,
 // as the CPU engine builds it), then:
 //   q        -> bf16 [T][heads * headDim], the attention's input;
-//   k and v  -> bf16 into the layer's KV cache, [slot][position][kvHeads * headDim].
+//   k and v  -> bf16 into the layer's paged KV cache: [block][position in block][kvHeads * headDim], the block of
+//               position p of the token's sequence being blockTables[slot * maxBlocksPerSeq + p / blockSize].
 
 #include "common.cuh"
 
@@ -10,7 +11,7 @@
 extern "C" __global__ void rope_kv_append(const float* __restrict__ qkv, const int32_t* __restrict__ positions,
         const int32_t* __restrict__ slots, const float* __restrict__ cosTable, const float* __restrict__ sinTable,
         bf16_t* __restrict__ q, bf16_t* __restrict__ kCache, bf16_t* __restrict__ vCache, int heads, int kvHeads,
-        int headDim, int maxContext) {
+        int headDim, const int32_t* __restrict__ blockTables, int blockSize, int maxBlocksPerSeq) {
     const int t = blockIdx.x;
     const int half = headDim >> 1;
     const int qDim = heads * headDim;
@@ -19,7 +20,8 @@ extern "C" __global__ void rope_kv_append(const float* __restrict__ qkv, const i
     const float* row = qkv + (size_t) t * (qDim + 2 * kvDim);
     const float* c = cosTable + (size_t) pos * half;
     const float* s = sinTable + (size_t) pos * half;
-    const size_t cacheRow = ((size_t) slots[t] * maxContext + pos) * kvDim;
+    const int block = blockTables[(size_t) slots[t] * maxBlocksPerSeq + pos / blockSize];
+    const size_t cacheRow = ((size_t) block * blockSize + pos % blockSize) * kvDim;
     // Rotated pairs of q heads, then of k heads.
     const int pairs = (heads + kvHeads) * half;
     for (int p = threadIdx.x; p < pairs; p += blockDim.x) {

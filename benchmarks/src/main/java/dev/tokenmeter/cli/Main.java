@@ -23,7 +23,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Measures batched LLM inference: tokens per second, latency percentiles, roofline"
                 + " utilization and cost.",
         subcommands = {RunCommand.class, GenerateCommand.class, ModelsCommand.class, DevicesCommand.class,
-                VerifyCommand.class,
+                VerifyCommand.class, PlanCommand.class, ServeCommand.class,
                 CompareCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;

@@ -18,6 +18,20 @@ record CliRun(int exitCode, String out, String err) {
         return new CliRun(code, out.toString(), err.toString());
     }
 
+    /** Runs the command and asserts its exit code, showing both streams when it differs. */
+    static CliRun expect(int code, String... args) {
+        CliRun r = cli(args);
+        org.junit.jupiter.api.Assertions.assertEquals(code, r.exitCode(), () -> String.join(" ", args)
+                + "\nstdout:\n" + r.out() + "\nstderr:\n" + r.err());
+        return r;
+    }
+
+    /** Asserts that {@code text} contains {@code part}, showing the text when not. */
+    static void assertContains(String text, String part) {
+        org.junit.jupiter.api.Assertions.assertTrue(text.contains(part), () -> "expected '" + part + "' in:\n"
+                + text);
+    }
+
     /** The last line of stdout, or "" when there is none. */
     String lastLine() {
         java.util.List<String> lines = out.lines().toList();

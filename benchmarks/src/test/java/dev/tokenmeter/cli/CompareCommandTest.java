@@ -1,6 +1,8 @@
 package dev.tokenmeter.cli;
 
+import static dev.tokenmeter.cli.CliRun.assertContains;
 import static dev.tokenmeter.cli.CliRun.cli;
+import static dev.tokenmeter.cli.CliRun.expect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,17 +39,6 @@ class CompareCommandTest {
 
     @TempDir
     Path dir;
-
-    private static CliRun expect(int code, String... args) {
-        CliRun r = cli(args);
-        assertEquals(code, r.exitCode(), () -> String.join(" ", args) + "\nstdout:\n" + r.out() + "\nstderr:\n"
-                + r.err());
-        return r;
-    }
-
-    private static void assertContains(String text, String part) {
-        assertTrue(text.contains(part), () -> "expected '" + part + "' in:\n" + text);
-    }
 
     /** A result of the tiny model on a CPU, every time scaled by {@code timeScale}, written to {@code name}. */
     private String write(String name, long seed, double timeScale) {

@@ -58,8 +58,7 @@ public final class CpuBackend implements Backend {
     @Override
     public MemoryPlan plan(ModelConfig model, EngineOptions options) {
         long weights = CpuWeights.bytes(model);
-        long kv = model.accounting().kvBytesPerToken(CpuEngine.KV_BYTES) * options.maxSequences()
-                * options.maxContext();
+        long kv = model.accounting().kvBytesPerToken(CpuEngine.KV_BYTES) * options.kvPositions();
         long tokens = (long) options.maxSequences() * options.maxContext();
         long workspace = CpuEngine.workspaceFloats(model, tokens) * Float.BYTES
                 + (long) options.maxSequences() * model.vocab() * Float.BYTES * 2;

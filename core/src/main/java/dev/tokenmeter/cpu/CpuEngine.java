@@ -22,7 +22,7 @@ final class CpuEngine implements Engine {
     private final Parallel parallel;
     private final MatMul matmul;
     private final CpuWeights w;
-    /** keys[slot][layer] and values[slot][layer]: [position][kvDim]. */
+    /** keys[layer][block] and values[layer][block]: [position in block][kvDim] (the paged cache). */
     private final float[][][] keys;
     private final float[][][] values;
     private final float[] ropeCos;
@@ -42,7 +42,8 @@ final class CpuEngine implements Engine {
     private float[] gateUp;
     private float[] act;
     private int[] tokenPos;
-    private int[] tokenSlot;
+    /** Each token's block table (its chunk's, or its slot's own run of blocks). */
+    private int[][] tokenTable;
     /** Last-token logits of a step, [chunk][vocab]; grown to the largest batch seen. */
     private float[] logits;
     private boolean closed;
@@ -53,12 +54,12 @@ final class CpuEngine implements Engine {
         this.parallel = parallel;
         this.matmul = matmul;
         this.w = CpuWeights.generate(new SyntheticCheckpoint(model, options.seed()), parallel);
-        this.keys = new float[options.maxSequences()][model.layers()][];
-        this.values = new float[options.maxSequences()][model.layers()][];
-        for (int s = 0; s < options.maxSequences(); s++) {
-            for (int l = 0; l < model.layers(); l++) {
-                keys[s][l] = new float[options.maxContext() * model.kvDim()];
-                values[s][l] = new float[options.maxContext() * model.kvDim()];
+        this.keys = new float[model.layers()][options.kvBlocks()][];
+        this.values = new float[model.layers()][options.kvBlocks()][];
+        for (int l = 0; l < model.layers(); l++) {
+            for (int b = 0; b < options.kvBlocks(); b++) {
+                keys[l][b] = new float[options.kvBlockSize() * model.kvDim()];
+                values[l][b] = new float[options.kvBlockSize() * model.kvDim()];
             }
         }
         float[][] rope = CpuOps.ropeTables(model, options.maxContext());
@@ -97,7 +98,7 @@ final class CpuEngine implements Engine {
         if (closed) {
             throw new IllegalStateException("engine is closed");
         }
-        batch.validate(c.vocab(), options.maxSequences(), options.maxContext());
+        batch.validate(c.vocab(), options);
         long start = System.nanoTime();
         List<SequenceChunk> chunks = batch.chunks();
         int tokens = batch.tokenCount();
@@ -105,9 +106,10 @@ final class CpuEngine implements Engine {
         int hidden = c.hidden();
         int t = 0;
         for (SequenceChunk chunk : chunks) {
+            int[] table = chunk.blockTable() != null ? chunk.blockTable() : ownBlocks(chunk.slot());
             for (int i = 0; i < chunk.length(); i++, t++) {
                 tokenPos[t] = chunk.startPosition() + i;
-                tokenSlot[t] = chunk.slot();
+                tokenTable[t] = table;
                 int row = chunk.tokens()[i] * hidden;
                 for (int j = 0; j < hidden; j++) {
                     x[t * hidden + j] = Float.intBitsToFloat((w.embedding[row + j] & 0xFFFF) << 16);
@@ -142,8 +144,10 @@ final class CpuEngine implements Engine {
             int pos = tokenPos[t];
             CpuOps.rope(qkv, o, c.heads(), c.headDim(), ropeCos, ropeSin, pos);
             CpuOps.rope(qkv, o + c.qDim(), c.kvHeads(), c.headDim(), ropeCos, ropeSin, pos);
-            System.arraycopy(qkv, o + c.qDim(), keys[tokenSlot[t]][l], pos * kvDim, kvDim);
-            System.arraycopy(qkv, o + c.qDim() + kvDim, values[tokenSlot[t]][l], pos * kvDim, kvDim);
+            int block = tokenTable[t][pos / options.kvBlockSize()];
+            int row = (pos % options.kvBlockSize()) * kvDim;
+            System.arraycopy(qkv, o + c.qDim(), keys[l][block], row, kvDim);
+            System.arraycopy(qkv, o + c.qDim() + kvDim, values[l][block], row, kvDim);
         }
     }
 
@@ -154,13 +158,14 @@ final class CpuEngine implements Engine {
         for (int item = from; item < to; item++) {
             int t = item / c.heads();
             int head = item % c.heads();
-            int slot = tokenSlot[t];
+            int[] table = tokenTable[t];
+            int bs = options.kvBlockSize();
             int kvHead = head / c.groupSize();
             if (vectorAttention) {
-                VectorAttention.attendHead(qkv, t * qkvDim + head * d, keys[slot][l], values[slot][l], c.kvDim(),
+                VectorAttention.attendHead(qkv, t * qkvDim + head * d, keys[l], values[l], table, bs, c.kvDim(),
                         kvHead * d, d, tokenPos[t] + 1, scores, attn, t * c.qDim() + head * d);
             } else {
-                CpuOps.attendHead(qkv, t * qkvDim + head * d, keys[slot][l], values[slot][l], c.kvDim(),
+                CpuOps.attendHead(qkv, t * qkvDim + head * d, keys[l], values[l], table, bs, c.kvDim(),
                         kvHead * d, d, tokenPos[t] + 1, scores, attn, t * c.qDim() + head * d);
             }
         }
@@ -199,6 +204,16 @@ final class CpuEngine implements Engine {
                 weights, outDim, out, accumulate, a, b, matmulScratch.get()));
     }
 
+    /** A slot's own run of blocks, {@code slot · blocksPerSequence() ..}. */
+    private int[] ownBlocks(int slot) {
+        int n = options.blocksPerSequence();
+        int[] table = new int[n];
+        for (int i = 0; i < n; i++) {
+            table[i] = slot * n + i;
+        }
+        return table;
+    }
+
     private void ensureCapacity(int tokens) {
         if (tokens <= capacity) {
             return;
@@ -210,7 +225,7 @@ final class CpuEngine implements Engine {
         gateUp = new float[tokens * 2 * c.ffn()];
         act = new float[tokens * c.ffn()];
         tokenPos = new int[tokens];
-        tokenSlot = new int[tokens];
+        tokenTable = new int[tokens][];
         capacity = tokens;
     }
 

@@ -79,10 +79,24 @@ final class CpuOps {
      */
     static void attendHead(float[] q, int qo, float[] keys, float[] values, int kvDim, int kvo, int d, int context,
             float[] scores, float[] out, int oo) {
+        attendHead(q, qo, new float[][] {keys}, new float[][] {values}, ONE_BLOCK, Integer.MAX_VALUE, kvDim, kvo, d,
+                context, scores, out, oo);
+    }
+
+    /** The block table of a cache that is one contiguous block. */
+    static final int[] ONE_BLOCK = {0};
+
+    /**
+     * {@link #attendHead(float[], int, float[], float[], int, int, int, int, float[], float[], int)} over a paged
+     * cache: position j's key row is {@code keyBlocks[table[j / blockSize]]} at {@code (j % blockSize) · kvDim}.
+     */
+    static void attendHead(float[] q, int qo, float[][] keyBlocks, float[][] valueBlocks, int[] table, int blockSize,
+            int kvDim, int kvo, int d, int context, float[] scores, float[] out, int oo) {
         float scale = (float) (1.0 / Math.sqrt(d));
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < context; j++) {
-            int k = j * kvDim + kvo;
+            float[] keys = keyBlocks[table[j / blockSize]];
+            int k = (j % blockSize) * kvDim + kvo;
             float s0 = 0;
             float s1 = 0;
             int i = 0;
@@ -108,7 +122,8 @@ final class CpuOps {
         }
         for (int j = 0; j < context; j++) {
             float p = scores[j];
-            int v = j * kvDim + kvo;
+            float[] values = valueBlocks[table[j / blockSize]];
+            int v = (j % blockSize) * kvDim + kvo;
             for (int i = 0; i < d; i++) {
                 out[oo + i] += p * values[v + i];
             }

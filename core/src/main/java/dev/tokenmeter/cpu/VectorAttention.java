@@ -17,11 +17,20 @@ final class VectorAttention {
 
     static void attendHead(float[] q, int qo, float[] keys, float[] values, int kvDim, int kvo, int d, int context,
             float[] scores, float[] out, int oo) {
+        attendHead(q, qo, new float[][] {keys}, new float[][] {values}, CpuOps.ONE_BLOCK, Integer.MAX_VALUE, kvDim,
+                kvo, d, context, scores, out, oo);
+    }
+
+    /** {@link CpuOps#attendHead(float[], int, float[][], float[][], int[], int, int, int, int, int, float[],
+     * float[], int)} on the Vector API. */
+    static void attendHead(float[] q, int qo, float[][] keyBlocks, float[][] valueBlocks, int[] table, int blockSize,
+            int kvDim, int kvo, int d, int context, float[] scores, float[] out, int oo) {
         float scale = (float) (1.0 / Math.sqrt(d));
         int bound = F.loopBound(d);
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < context; j++) {
-            int k = j * kvDim + kvo;
+            float[] keys = keyBlocks[table[j / blockSize]];
+            int k = (j % blockSize) * kvDim + kvo;
             FloatVector acc = FloatVector.zero(F);
             int i = 0;
             for (; i < bound; i += F.length()) {
@@ -44,7 +53,8 @@ final class VectorAttention {
         java.util.Arrays.fill(out, oo, oo + d, 0f);
         for (int j = 0; j < context; j++) {
             float p = scores[j];
-            int v = j * kvDim + kvo;
+            float[] values = valueBlocks[table[j / blockSize]];
+            int v = (j % blockSize) * kvDim + kvo;
             FloatVector pv = FloatVector.broadcast(F, p);
             int i = 0;
             for (; i < bound; i += F.length()) {

@@ -7,11 +7,19 @@ import java.util.Objects;
  * {@code startPosition ..}. The engine writes their keys and values into the slot's KV cache there and attends
  * over positions {@code [0, startPosition + tokens.length)} of that slot.
  *
- * @param slot           the sequence's KV-cache slot, in {@code [0, maxSequences)}
+ * @param slot           the sequence's slot, in {@code [0, maxSequences)}, at most once per step
  * @param startPosition  position of the first new token
  * @param tokens         the new token ids (not copied; do not change them during the step)
+ * @param blockTable     the KV-cache blocks of the sequence, position p in block {@code blockTable[p / blockSize]},
+ *                       covering at least positions {@code [0, endPosition())}; or null for the slot's own run of
+ *                       blocks (see {@link EngineOptions}). Not copied.
  */
-public record SequenceChunk(int slot, int startPosition, int[] tokens) {
+public record SequenceChunk(int slot, int startPosition, int[] tokens, int[] blockTable) {
+    /** A chunk in its slot's own run of KV blocks. */
+    public SequenceChunk(int slot, int startPosition, int[] tokens) {
+        this(slot, startPosition, tokens, null);
+    }
+
     public SequenceChunk {
         Objects.requireNonNull(tokens, "tokens");
         if (tokens.length == 0) {

@@ -43,6 +43,33 @@ public record StepBatch(List<SequenceChunk> chunks, boolean returnLogits) {
         return chunks.size();
     }
 
+    /** Checks every chunk against an engine's limits, block tables included; names the chunk and the field. */
+    public void validate(int vocab, EngineOptions options) {
+        validate(vocab, options.maxSequences(), options.maxContext());
+        for (int i = 0; i < chunks.size(); i++) {
+            SequenceChunk c = chunks.get(i);
+            int[] table = c.blockTable();
+            if (table == null) {
+                if ((long) (c.slot() + 1) * options.blocksPerSequence() > options.kvBlocks()) {
+                    throw new IllegalArgumentException("chunk " + i + ": slot " + c.slot() + " has no blocks of its"
+                            + " own in a cache of " + options.kvBlocks() + " blocks; give it a block table");
+                }
+                continue;
+            }
+            long needed = (c.endPosition() + options.kvBlockSize() - 1) / options.kvBlockSize();
+            if (table.length < needed) {
+                throw new IllegalArgumentException("chunk " + i + ": its block table has " + table.length
+                        + " blocks but positions up to " + (c.endPosition() - 1) + " need " + needed);
+            }
+            for (int b = 0; b < needed; b++) {
+                if (table[b] < 0 || table[b] >= options.kvBlocks()) {
+                    throw new IllegalArgumentException("chunk " + i + ": block table entry " + b + " must be in [0, "
+                            + options.kvBlocks() + "), got " + table[b]);
+                }
+            }
+        }
+    }
+
     /** Checks every chunk against an engine's limits; names the offending chunk and field. */
     public void validate(int vocab, int maxSequences, int maxContext) {
         for (int i = 0; i < chunks.size(); i++) {

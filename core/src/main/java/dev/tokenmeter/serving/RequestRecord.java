@@ -13,12 +13,26 @@ import java.util.Objects;
  * @param tokenNanos  when output token i was available, non-decreasing, {@code arrival.outputLength()} entries
  *                    for a completed request, fewer when the run ended first
  * @param preemptions how many times the scheduler evicted it and recomputed its context
+ * @param outputTokens the generated token ids, as many as {@code tokenNanos} (token counts are these ids, never a
+ *                    re-tokenization)
  */
-public record RequestRecord(Arrival arrival, long arrivalNanos, long[] tokenNanos, int preemptions) {
+public record RequestRecord(Arrival arrival, long arrivalNanos, long[] tokenNanos, int preemptions,
+        int[] outputTokens) {
+    /** A record without the token ids (metrics need only the times). */
+    public RequestRecord(Arrival arrival, long arrivalNanos, long[] tokenNanos, int preemptions) {
+        this(arrival, arrivalNanos, tokenNanos, preemptions, new int[tokenNanos.length]);
+    }
+
     public RequestRecord {
         Objects.requireNonNull(arrival, "arrival");
         Objects.requireNonNull(tokenNanos, "tokenNanos");
+        Objects.requireNonNull(outputTokens, "outputTokens");
+        if (outputTokens.length != tokenNanos.length) {
+            throw new IllegalArgumentException(outputTokens.length + " output tokens for " + tokenNanos.length
+                    + " token times");
+        }
         tokenNanos = tokenNanos.clone();
+        outputTokens = outputTokens.clone();
         for (int i = 1; i < tokenNanos.length; i++) {
             if (tokenNanos[i] < tokenNanos[i - 1]) {
                 throw new IllegalArgumentException("token times must not decrease: token " + i + " at "
@@ -45,14 +59,21 @@ public record RequestRecord(Arrival arrival, long arrivalNanos, long[] tokenNano
     }
 
     @Override
+    public int[] outputTokens() {
+        return outputTokens.clone();
+    }
+
+    @Override
     public boolean equals(Object o) {
         return o instanceof RequestRecord r && arrival.equals(r.arrival) && arrivalNanos == r.arrivalNanos
-                && Arrays.equals(tokenNanos, r.tokenNanos) && preemptions == r.preemptions;
+                && Arrays.equals(tokenNanos, r.tokenNanos) && preemptions == r.preemptions
+                && Arrays.equals(outputTokens, r.outputTokens);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(arrival, arrivalNanos, Arrays.hashCode(tokenNanos), preemptions);
+        return Objects.hash(arrival, arrivalNanos, Arrays.hashCode(tokenNanos), preemptions,
+                Arrays.hashCode(outputTokens));
     }
 
     @Override

@@ -68,7 +68,7 @@ final class CudaEngine implements Engine {
     private final CUdeviceptr[] ffnNorm;
     private final CUdeviceptr[] wgu;
     private final CUdeviceptr[] wdown;
-    // KV cache, per layer [slot][position][kvDim].
+    // Paged KV cache, per layer [block][position in block][kvDim].
     private final CUdeviceptr[] kCache;
     private final CUdeviceptr[] vCache;
     private final CUdeviceptr ropeCos;
@@ -97,8 +97,13 @@ final class CudaEngine implements Engine {
 
     /** Where each per-pass int array lives in the metadata block. */
     record Meta(int tokens, int positions, int slots, int seqStart, int seqLen, int seqPos, int seqSlot, int ctxLen,
-            int lastRows, int ints) {
+            int lastRows, int blockTables, int ints) {
         static Meta of(int passTokens, int maxSequences) {
+            return of(passTokens, maxSequences, 1);
+        }
+
+        /** With room for every slot's block table, {@code blocksPerSequence} entries each. */
+        static Meta of(int passTokens, int maxSequences, int blocksPerSequence) {
             int o = 0;
             int tokens = o;
             o += passTokens;
@@ -118,7 +123,10 @@ final class CudaEngine implements Engine {
             o += maxSequences;
             int lastRows = o;
             o += maxSequences;
-            return new Meta(tokens, positions, slots, seqStart, seqLen, seqPos, seqSlot, ctxLen, lastRows, o);
+            int blockTables = o;
+            o += maxSequences * blocksPerSequence;
+            return new Meta(tokens, positions, slots, seqStart, seqLen, seqPos, seqSlot, ctxLen, lastRows, blockTables,
+                    o);
         }
     }
 
@@ -144,7 +152,7 @@ final class CudaEngine implements Engine {
     static long[] regionBytes(ModelConfig c, EngineOptions o, CudaOps ops, int passLimit) {
         int p = passTokens(o, passLimit);
         int s = o.maxSequences();
-        long kvPerLayer = (long) s * o.maxContext() * c.kvDim() * KV_BYTES;
+        long kvPerLayer = o.kvPositions() * c.kvDim() * KV_BYTES;
         long weights = 0;
         weights += Arena.aligned((long) c.vocab() * c.hidden() * 2);
         if (!c.tiedEmbeddings()) {
@@ -172,7 +180,7 @@ final class CudaEngine implements Engine {
                 + Arena.aligned((long) s * c.hidden() * 2)
                 + Arena.aligned((long) s * c.vocab() * 4)
                 + Arena.aligned((long) s * 4)
-                + Arena.aligned((long) Meta.of(p, s).ints() * 4);
+                + Arena.aligned((long) Meta.of(p, s, o.blocksPerSequence()).ints() * 4);
         return new long[] {weights, kv, work};
     }
 
@@ -228,7 +236,7 @@ final class CudaEngine implements Engine {
                 wdown[l] = arena.take((long) hidden * model.ffn() * 2, "w_down");
                 fill(synthetic, wdown[l], TensorKind.W_DOWN, l, 0);
             }
-            long kvPerLayer = (long) options.maxSequences() * options.maxContext() * model.kvDim() * KV_BYTES;
+            long kvPerLayer = options.kvPositions() * model.kvDim() * KV_BYTES;
             kCache = new CUdeviceptr[layers];
             vCache = new CUdeviceptr[layers];
             for (int l = 0; l < layers; l++) {
@@ -255,7 +263,7 @@ final class CudaEngine implements Engine {
             headIn = arena.take((long) s * hidden * 2, "lm head input");
             logits = arena.take((long) s * model.vocab() * 4, "logits");
             ids = arena.take((long) s * 4, "next tokens");
-            meta = Meta.of(p, s);
+            meta = Meta.of(p, s, options.blocksPerSequence());
             metaDevice = arena.take((long) meta.ints() * 4, "step metadata");
             mh = PinnedBuffer.allocate((long) meta.ints() * 4);
             ih = PinnedBuffer.allocate((long) s * 4);
@@ -302,7 +310,8 @@ final class CudaEngine implements Engine {
     }
 
     /** One pass: pieces of chunks, each with its rows, and the chunks whose last token is in it. */
-    private record Piece(int chunk, int slot, int startPosition, int[] tokens, int from, int to, boolean last) {
+    private record Piece(int chunk, SequenceChunk chunkRef, int slot, int startPosition, int[] tokens, int from,
+            int to, boolean last) {
         int length() {
             return to - from;
         }
@@ -313,7 +322,7 @@ final class CudaEngine implements Engine {
         if (closed) {
             throw new IllegalStateException("engine is closed");
         }
-        batch.validate(c.vocab(), options.maxSequences(), options.maxContext());
+        batch.validate(c.vocab(), options);
         List<SequenceChunk> chunks = batch.chunks();
         int n = chunks.size();
         int[] next = new int[n];
@@ -351,7 +360,8 @@ final class CudaEngine implements Engine {
                     room = passTokens;
                 }
                 int to = Math.min(ch.length(), from + room);
-                current.add(new Piece(i, ch.slot(), ch.startPosition(), ch.tokens(), from, to, to == ch.length()));
+                current.add(new Piece(i, ch, ch.slot(), ch.startPosition(), ch.tokens(), from, to,
+                        to == ch.length()));
                 room -= to - from;
                 from = to;
             }
@@ -371,6 +381,7 @@ final class CudaEngine implements Engine {
             m[meta.seqLen() + s] = p.length();
             m[meta.seqPos() + s] = p.startPosition() + p.from();
             m[meta.seqSlot() + s] = p.slot();
+            putBlockTable(m, p.slot(), p.chunkRef());
             longest = Math.max(longest, p.length());
             for (int i = p.from(); i < p.to(); i++, t++) {
                 m[meta.tokens() + t] = p.tokens()[i];
@@ -401,6 +412,7 @@ final class CudaEngine implements Engine {
             m[meta.positions() + i] = ch.startPosition();
             m[meta.slots() + i] = ch.slot();
             m[meta.ctxLen() + i] = ch.startPosition() + 1;
+            putBlockTable(m, ch.slot(), ch);
             order.add(i);
         }
         upload(m);
@@ -437,6 +449,16 @@ final class CudaEngine implements Engine {
         return new Graph(graph, exec);
     }
 
+    /** Writes the chunk's block table (its own, or its slot's run) into the slot's row of the metadata. */
+    private void putBlockTable(int[] m, int slot, SequenceChunk chunk) {
+        int n = options.blocksPerSequence();
+        int row = meta.blockTables() + slot * n;
+        int used = (int) ((chunk.endPosition() + options.kvBlockSize() - 1) / options.kvBlockSize());
+        for (int i = 0; i < used; i++) {
+            m[row + i] = options.block(chunk, i * options.kvBlockSize());
+        }
+    }
+
     private void upload(int[] m) {
         metaHost.buffer().asIntBuffer().put(0, m);
         check(cuMemcpyHtoDAsync(metaDevice, metaHost.pointer(), 4L * m.length, ops.launcher().stream()),
@@ -450,15 +472,16 @@ final class CudaEngine implements Engine {
         for (int l = 0; l < c.layers(); l++) {
             ops.rmsnorm(x, null, attnNorm[l], h, tokens, hidden, eps);
             ops.gemm(h, wqkv[l], qkv, tokens, qkvDim, hidden, CudaOps.Out.STORE);
-            ops.rope(qkv, metaPtr(meta.positions()), metaPtr(meta.slots()), ropeCos, ropeSin, q, kCache[l],
-                    vCache[l], tokens, c.heads(), c.kvHeads(), c.headDim(), options.maxContext());
+            CudaOps.KvLayout kv = new CudaOps.KvLayout(kCache[l], vCache[l], metaPtr(meta.blockTables()),
+                    options.kvBlockSize(), options.blocksPerSequence());
+            ops.rope(qkv, metaPtr(meta.positions()), metaPtr(meta.slots()), ropeCos, ropeSin, q, kv, tokens,
+                    c.heads(), c.kvHeads(), c.headDim());
             if (decode) {
-                ops.attentionDecode(q, kCache[l], vCache[l], metaPtr(meta.slots()), metaPtr(meta.ctxLen()), partO,
-                        partML, attn, sequences, c.heads(), c.kvHeads(), c.headDim(), options.maxContext(), splits);
+                ops.attentionDecode(q, kv, metaPtr(meta.slots()), metaPtr(meta.ctxLen()), partO, partML, attn,
+                        sequences, c.heads(), c.kvHeads(), c.headDim(), options.maxContext(), splits);
             } else {
-                ops.attentionPrefill(q, kCache[l], vCache[l], metaPtr(meta.seqStart()), metaPtr(meta.seqLen()),
-                        metaPtr(meta.seqPos()), metaPtr(meta.seqSlot()), attn, sequences, longest, c.heads(),
-                        c.kvHeads(), c.headDim(), options.maxContext());
+                ops.attentionPrefill(q, kv, metaPtr(meta.seqStart()), metaPtr(meta.seqLen()), metaPtr(meta.seqPos()),
+                        metaPtr(meta.seqSlot()), attn, sequences, longest, c.heads(), c.kvHeads(), c.headDim());
             }
             ops.gemm(attn, wo[l], x, tokens, hidden, c.qDim(), CudaOps.Out.ADD);
             ops.rmsnorm(x, null, ffnNorm[l], h, tokens, hidden, eps);

@@ -160,12 +160,17 @@ final class CudaOps {
                 p.kTilesPerSplit());
     }
 
+    /** Where a layer's paged KV cache is: its two regions and the block tables, [slot][maxBlocksPerSeq]. */
+    record KvLayout(CUdeviceptr kCache, CUdeviceptr vCache, CUdeviceptr blockTables, int blockSize,
+            int maxBlocksPerSeq) {
+    }
+
     void rope(CUdeviceptr qkv, CUdeviceptr positions, CUdeviceptr slots, CUdeviceptr cos, CUdeviceptr sin,
-            CUdeviceptr q, CUdeviceptr kCache, CUdeviceptr vCache, int tokens, int heads, int kvHeads, int headDim,
-            int maxContext) {
+            CUdeviceptr q, KvLayout kv, int tokens, int heads, int kvHeads, int headDim) {
         int threads = Math.min(512, Math.max(64, ((heads + kvHeads) * headDim / 2 + 31) / 32 * 32));
-        launcher.launch(Kernel.ROPE_KV_APPEND, tokens, 1, 1, threads, 0, qkv, positions, slots, cos, sin, q, kCache,
-                vCache, heads, kvHeads, headDim, maxContext);
+        launcher.launch(Kernel.ROPE_KV_APPEND, tokens, 1, 1, threads, 0, qkv, positions, slots, cos, sin, q,
+                kv.kCache(), kv.vCache(), heads, kvHeads, headDim, kv.blockTables(), kv.blockSize(),
+                kv.maxBlocksPerSeq());
     }
 
     /** Splits of the context a decode step at this batch uses: enough blocks to fill the device twice. */
@@ -204,9 +209,9 @@ final class CudaOps {
      * One query token per sequence: q [batch][heads·d], out [batch][heads·d]; partO and partML hold
      * batch · heads · splits · (d + 2) floats.
      */
-    void attentionDecode(CUdeviceptr q, CUdeviceptr kCache, CUdeviceptr vCache, CUdeviceptr slots,
-            CUdeviceptr ctxLens, CUdeviceptr partO, CUdeviceptr partML, CUdeviceptr out, int batch, int heads,
-            int kvHeads, int headDim, int maxContext, int splits) {
+    void attentionDecode(CUdeviceptr q, KvLayout kv, CUdeviceptr slots, CUdeviceptr ctxLens, CUdeviceptr partO,
+            CUdeviceptr partML, CUdeviceptr out, int batch, int heads, int kvHeads, int headDim, int maxContext,
+            int splits) {
         if (heads % kvHeads != 0 || heads / kvHeads > 8) {
             throw new IllegalArgumentException("decode attention takes up to 8 query heads per kv head, got "
                     + heads + "/" + kvHeads);
@@ -216,19 +221,20 @@ final class CudaOps {
             throw new IllegalArgumentException(splits + " splits of " + splitSize + " do not cover " + maxContext);
         }
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        launcher.launch(decodeKernel(headDim), splits, kvHeads, batch, DECODE_THREADS, 0, q, kCache, vCache, slots,
-                ctxLens, partO, partML, heads, kvHeads, maxContext, splitSize, scale);
+        launcher.launch(decodeKernel(headDim), splits, kvHeads, batch, DECODE_THREADS, 0, q, kv.kCache(),
+                kv.vCache(), slots, ctxLens, partO, partML, heads, kvHeads, kv.blockTables(), kv.blockSize(),
+                kv.maxBlocksPerSeq(), splitSize, scale);
         launcher.launch(Kernel.ATTN_COMBINE, heads, batch, 1, Math.max(32, headDim), 0, partO, partML, out, heads,
                 headDim, splits);
     }
 
     /** Chunks of any length: sequence s's queries are rows [seqStart[s], + seqLen[s]) of q, at seqPos[s]... */
-    void attentionPrefill(CUdeviceptr q, CUdeviceptr kCache, CUdeviceptr vCache, CUdeviceptr seqStart,
-            CUdeviceptr seqLen, CUdeviceptr seqPos, CUdeviceptr seqSlot, CUdeviceptr out, int sequences,
-            int longest, int heads, int kvHeads, int headDim, int maxContext) {
+    void attentionPrefill(CUdeviceptr q, KvLayout kv, CUdeviceptr seqStart, CUdeviceptr seqLen, CUdeviceptr seqPos,
+            CUdeviceptr seqSlot, CUdeviceptr out, int sequences, int longest, int heads, int kvHeads, int headDim) {
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        launcher.launch(prefillKernel(headDim), (longest + 63) / 64, heads, sequences, 128, 0, q, kCache, vCache,
-                seqStart, seqLen, seqPos, seqSlot, out, heads, kvHeads, maxContext, scale);
+        launcher.launch(prefillKernel(headDim), (longest + 63) / 64, heads, sequences, 128, 0, q, kv.kCache(),
+                kv.vCache(), seqStart, seqLen, seqPos, seqSlot, out, heads, kvHeads, kv.blockTables(),
+                kv.blockSize(), kv.maxBlocksPerSeq(), scale);
     }
 
     void siluMul(CUdeviceptr gu, CUdeviceptr act, int tokens, int ffn) {

@@ -216,6 +216,30 @@ public final class KernelChecks {
         return new Check(name, shape, ok, worstErr, worstAllowed, at, gpu.length, note);
     }
 
+    /**
+     * Block tables [slot][blocksPerSeq] over a cache of slots × blocksPerSeq blocks, every block used once, in an
+     * order scrambled by the checks' seed: the kernels must follow the table, not assume slot-major runs.
+     */
+    private int[] scrambledTables(int slots, int blocksPerSeq) {
+        int n = slots * blocksPerSeq;
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        return perm;
+    }
+
+    /** Physical cache row of position p of slot s under {@code tables}. */
+    private static int row(int[] tables, int blocksPerSeq, int blockSize, int s, int p) {
+        return tables[s * blocksPerSeq + p / blockSize] * blockSize + p % blockSize;
+    }
+
     // ---- the checks ----
 
     private void synthetic(Consumer<Check> out) {
@@ -345,11 +369,14 @@ public final class KernelChecks {
             float[] qkv = floats(t * qkvDim, 2);
             float[][] tab = RopeTables.of(c, maxContext);
             CUdeviceptr q = alloc(2L * t * c.qDim());
-            long cacheElems = (long) slots * maxContext * c.kvDim();
+            int bs = 16;
+            int perSeq = (maxContext + bs - 1) / bs;
+            int[] tables = scrambledTables(slots, perSeq);
+            long cacheElems = (long) slots * perSeq * bs * c.kvDim();
             CUdeviceptr kc = alloc(2 * cacheElems);
             CUdeviceptr vc = alloc(2 * cacheElems);
-            ops.rope(upload(qkv), upload(pos), upload(slot), upload(tab[0]), upload(tab[1]), q, kc, vc, t, c.heads(),
-                    c.kvHeads(), c.headDim(), maxContext);
+            ops.rope(upload(qkv), upload(pos), upload(slot), upload(tab[0]), upload(tab[1]), q,
+                    new CudaOps.KvLayout(kc, vc, upload(tables), bs, perSeq), t, c.heads(), c.kvHeads(), c.headDim());
             float[] gotQ = downloadBf16(q, t * c.qDim());
             int kvDim = c.kvDim();
             float[] gotKv = new float[2 * t * kvDim];
@@ -378,7 +405,7 @@ public final class KernelChecks {
                         }
                     }
                 }
-                long cacheRow = ((long) slot[i] * maxContext + pos[i]) * kvDim;
+                long cacheRow = (long) row(tables, perSeq, bs, slot[i], pos[i]) * kvDim;
                 for (int e = 0; e < kvDim; e++) {
                     gotKv[i * kvDim + e] = kAll[(int) cacheRow + e];
                     gotKv[t * kvDim + i * kvDim + e] = vAll[(int) cacheRow + e];
@@ -386,20 +413,20 @@ public final class KernelChecks {
                 }
             }
             out.accept(compare("rope q", preset + ", " + t + " tokens", gotQ, wantQ, BF16_ATOL, BF16_RTOL, ""));
-            out.accept(compare("rope kv append", preset + ", " + t + " tokens, 3 slots", gotKv, wantKv, BF16_ATOL,
-                    BF16_RTOL, ""));
+            out.accept(compare("rope kv append", preset + ", " + t + " tokens, 3 slots, paged", gotKv, wantKv,
+                    BF16_ATOL, BF16_RTOL, "scrambled block tables"));
         }
     }
 
-    /** Reference attention of one query row against a slot's cache positions [0, ctx). */
-    private static void attendRef(float[] q, int qo, float[] k, float[] v, long slotBase, int kvDim, int kvo, int d,
+    /** Reference attention of one query row against positions [0, ctx) of a slot, rows[p] its cache rows. */
+    private static void attendRef(float[] q, int qo, float[] k, float[] v, int[] rows, int kvDim, int kvo, int d,
             int ctx, double[] out, int oo) {
         double[] s = new double[ctx];
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < ctx; j++) {
             double acc = 0;
             for (int e = 0; e < d; e++) {
-                acc += (double) q[qo + e] * k[(int) (slotBase + (long) j * kvDim) + kvo + e];
+                acc += (double) q[qo + e] * k[rows[j] * kvDim + kvo + e];
             }
             s[j] = acc / Math.sqrt(d);
             max = Math.max(max, s[j]);
@@ -412,7 +439,7 @@ public final class KernelChecks {
         for (int e = 0; e < d; e++) {
             double acc = 0;
             for (int j = 0; j < ctx; j++) {
-                acc += s[j] * v[(int) (slotBase + (long) j * kvDim) + kvo + e];
+                acc += s[j] * v[rows[j] * kvDim + kvo + e];
             }
             out[oo + e] = acc / sum;
         }
@@ -429,8 +456,18 @@ public final class KernelChecks {
             int kvDim = kvHeads * d;
             int maxContext = 400;
             int slots = 4;
-            short[] kc = bf16s(slots * maxContext * kvDim, 1.5);
-            short[] vc = bf16s(slots * maxContext * kvDim, 1);
+            int bs = 16;
+            int perSeq = (maxContext + bs - 1) / bs;
+            int[] tables = scrambledTables(slots, perSeq);
+            int[][] rows = new int[slots][maxContext];
+            for (int s = 0; s < slots; s++) {
+                for (int p = 0; p < maxContext; p++) {
+                    rows[s][p] = row(tables, perSeq, bs, s, p);
+                }
+            }
+            CUdeviceptr tablesDev = upload(tables);
+            short[] kc = bf16s(slots * perSeq * bs * kvDim, 1.5);
+            short[] vc = bf16s(slots * perSeq * bs * kvDim, 1);
             float[] kf = new float[kc.length];
             float[] vf = new float[vc.length];
             for (int i = 0; i < kc.length; i++) {
@@ -458,23 +495,23 @@ public final class KernelChecks {
             }
             CUdeviceptr qDev = upload(q);
             CUdeviceptr o = alloc(2L * tokens * qDim);
-            ops.attentionPrefill(qDev, kDev, vDev, upload(seqStart), upload(len), upload(start), upload(slot), o,
-                    len.length, longest, heads, kvHeads, d, maxContext);
+            CudaOps.KvLayout kv = new CudaOps.KvLayout(kDev, vDev, tablesDev, bs, perSeq);
+            ops.attentionPrefill(qDev, kv, upload(seqStart), upload(len), upload(start), upload(slot), o, len.length,
+                    longest, heads, kvHeads, d);
             float[] got = downloadBf16(o, tokens * qDim);
             double[] want = new double[tokens * qDim];
             for (int s = 0; s < len.length; s++) {
-                long base = (long) slot[s] * maxContext * kvDim;
                 for (int i = 0; i < len[s]; i++) {
                     int t = seqStart[s] + i;
                     for (int h = 0; h < heads; h++) {
-                        attendRef(qf, t * qDim + h * d, kf, vf, base, kvDim, (h / (heads / kvHeads)) * d, d,
+                        attendRef(qf, t * qDim + h * d, kf, vf, rows[slot[s]], kvDim, (h / (heads / kvHeads)) * d, d,
                                 start[s] + i + 1, want, t * qDim + h * d);
                     }
                 }
             }
             String shape = heads + "/" + kvHeads + " heads x " + d;
             out.accept(compare("attention prefill", shape + ", chunks 70,1,130,5", got, want, BF16_ATOL, BF16_RTOL,
-                    ""));
+                    "paged, scrambled block tables"));
             // Decode: one token per sequence at ragged context lengths, for two batch sizes (two split counts).
             for (int batch : new int[] {1, 4}) {
                 int[] ctx = {400, 1, 257, 64};
@@ -484,19 +521,18 @@ public final class KernelChecks {
                 CUdeviceptr pO = alloc(partials * d * 4);
                 CUdeviceptr pML = alloc(partials * 2 * 4);
                 CUdeviceptr od = alloc(2L * batch * qDim);
-                ops.attentionDecode(qDev, kDev, vDev, upload(dslot), upload(ctx), pO, pML, od, batch, heads,
-                        kvHeads, d, maxContext, splits);
+                ops.attentionDecode(qDev, kv, upload(dslot), upload(ctx), pO, pML, od, batch, heads, kvHeads, d,
+                        maxContext, splits);
                 float[] gotD = downloadBf16(od, batch * qDim);
                 double[] wantD = new double[batch * qDim];
                 for (int b = 0; b < batch; b++) {
-                    long base = (long) dslot[b] * maxContext * kvDim;
                     for (int h = 0; h < heads; h++) {
-                        attendRef(qf, b * qDim + h * d, kf, vf, base, kvDim, (h / (heads / kvHeads)) * d, d, ctx[b],
+                        attendRef(qf, b * qDim + h * d, kf, vf, rows[dslot[b]], kvDim, (h / (heads / kvHeads)) * d, d, ctx[b],
                                 wantD, b * qDim + h * d);
                     }
                 }
                 out.accept(compare("attention decode", shape + ", batch " + batch + ", " + splits + " splits", gotD,
-                        wantD, BF16_ATOL, BF16_RTOL, ""));
+                        wantD, BF16_ATOL, BF16_RTOL, "paged, scrambled block tables"));
             }
         }
     }

@@ -94,6 +94,38 @@ class CudaEngineGpuTest {
     }
 
     @Test
+    void aSequenceInScatteredBlocksGivesTheLogitsOfItsOwnRun() {
+        ModelConfig m = ModelPresets.get("tiny");
+        int[] prompt = SyntheticPrompts.prompt(42, 0, 21, m.vocab());
+        int[] table = {31, 4, 22, 1, 7, 39, 13, 2, 0, 10, 16, 19};
+        try (Engine own = backend.load(m, EngineOptions.of(42, 2, 48));
+                Engine paged = backend.load(m, EngineOptions.paged(42, 2, 48, 4, 40))) {
+            // Slot 1 first writes blocks that slot 0 then reuses: stale rows must never be read.
+            int[] other = SyntheticPrompts.prompt(42, 9, 40, m.vocab());
+            int[] otherTable = new int[10];
+            for (int i = 0; i < 10; i++) {
+                otherTable[i] = 3 * i + 1;
+            }
+            paged.step(StepBatch.of(List.of(new SequenceChunk(1, 0, other, otherTable))));
+            StepResult a = own.step(new StepBatch(List.of(new SequenceChunk(0, 0, prompt)), true));
+            StepResult b = paged.step(new StepBatch(List.of(new SequenceChunk(0, 0, prompt, table)), true));
+            int pos = prompt.length;
+            for (int s = 0; s < 6; s++) {
+                float[] la = a.logits()[0];
+                float[] lb = b.logits()[0];
+                for (int i = 0; i < la.length; i++) {
+                    assertTrue(Math.abs(la[i] - lb[i]) <= 1e-6f * Math.max(1f, Math.abs(la[i])), "step " + s
+                            + " logit " + i + ": " + la[i] + " vs " + lb[i]);
+                }
+                int next = a.nextTokens()[0];
+                a = own.step(new StepBatch(List.of(new SequenceChunk(0, pos, new int[] {next})), true));
+                b = paged.step(new StepBatch(List.of(new SequenceChunk(0, pos, new int[] {next}, table)), true));
+                pos++;
+            }
+        }
+    }
+
+    @Test
     void aModelTooLargeIsRefusedBeforeAllocatingWithTheFigures() {
         ModelConfig m = ModelPresets.get("llama-3.1-70b");
         EngineOptions o = EngineOptions.of(42, 64, 8192);

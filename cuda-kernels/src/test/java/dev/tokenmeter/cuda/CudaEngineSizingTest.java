@@ -33,13 +33,15 @@ class CudaEngineSizingTest {
     void metaLaysTheArraysEndToEnd() {
         int p = 8192;
         int s = 64;
-        CudaEngine.Meta m = CudaEngine.Meta.of(p, s);
+        int perSeq = 72;
+        CudaEngine.Meta m = CudaEngine.Meta.of(p, s, perSeq);
         assertEquals(new CudaEngine.Meta(0, p, 2 * p, 3 * p, 3 * p + s, 3 * p + 2 * s, 3 * p + 3 * s, 3 * p + 4 * s,
-                3 * p + 5 * s, 3 * p + 6 * s), m);
-        // Per-token arrays are passTokens long, per-sequence arrays maxSequences long, none overlapping.
+                3 * p + 5 * s, 3 * p + 6 * s, 3 * p + 6 * s + s * perSeq), m);
+        // Per-token arrays are passTokens long, per-sequence arrays maxSequences long, then a block table per slot;
+        // none overlapping.
         int[] starts = {m.tokens(), m.positions(), m.slots(), m.seqStart(), m.seqLen(), m.seqPos(), m.seqSlot(),
-            m.ctxLen(), m.lastRows()};
-        int[] lengths = {p, p, p, s, s, s, s, s, s};
+            m.ctxLen(), m.lastRows(), m.blockTables()};
+        int[] lengths = {p, p, p, s, s, s, s, s, s, s * perSeq};
         int end = 0;
         for (int i = 0; i < starts.length; i++) {
             assertEquals(end, starts[i], "array " + i);
@@ -73,9 +75,13 @@ class CudaEngineSizingTest {
     @Test
     void kvRegionsAreAlignedPerLayer() {
         ModelConfig tiny = ModelPresets.get("tiny");
-        // 3 slots x 5 positions x 64 (2 kv heads x 32) x 2 bytes = 1920, rounded to 2048, for each of 2 x 2 caches.
-        long[] r = CudaEngine.regionBytes(tiny, EngineOptions.of(1, 3, 5), H100, CudaEngine.PASS_TOKENS);
+        // A paged cache of 5 blocks of 3 positions: 15 positions x 64 (2 kv heads x 32) x 2 bytes = 1920, rounded
+        // to 2048, for each of 2 layers x 2 caches.
+        long[] r = CudaEngine.regionBytes(tiny, EngineOptions.paged(1, 3, 5, 3, 5), H100, CudaEngine.PASS_TOKENS);
         assertEquals(2 * 2 * 2048, r[1]);
+        // The default cache gives each of the 3 slots its 5 positions in one block of 16: 48 positions, 6144 bytes.
+        assertEquals(2 * 2 * 6144, CudaEngine.regionBytes(tiny, EngineOptions.of(1, 3, 5), H100,
+                CudaEngine.PASS_TOKENS)[1]);
         assertTrue(r[0] >= tiny.accounting().weightBytes());
         for (long region : r) {
             assertEquals(0, region % Arena.ALIGN, Arrays.toString(r));

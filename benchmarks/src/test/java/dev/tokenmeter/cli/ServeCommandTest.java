@@ -1,0 +1,84 @@
+package dev.tokenmeter.cli;
+
+import static dev.tokenmeter.cli.CliRun.assertContains;
+import static dev.tokenmeter.cli.CliRun.cli;
+import static dev.tokenmeter.cli.CliRun.expect;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenmeter.result.ResultJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tokenmeter serve} on the CPU with the tiny model: a rate sweep, a closed loop, a trace, the SLO search,
+ * and bad input named by option. Speed is not asserted: only that each mode runs and reports what it should.
+ */
+class ServeCommandTest {
+    @TempDir
+    Path dir;
+
+    private static final String[] TINY = {"serve", "--backend", "cpu", "--threads", "2", "--model", "tiny",
+        "--prompt-len", "8:24", "--gen", "4:8", "--requests", "24", "--warmup-requests", "2"};
+
+    private static String[] with(String... more) {
+        String[] all = new String[TINY.length + more.length];
+        System.arraycopy(TINY, 0, all, 0, TINY.length);
+        System.arraycopy(more, 0, all, TINY.length, more.length);
+        return all;
+    }
+
+    @Test
+    void aRateSweepReportsEachPointAndWritesJson() throws IOException {
+        Path json = dir.resolve("serve.json");
+        CliRun r = expect(0, with("--rate", "50,200", "--slo", "ttft=10s,tpot=1s", "--json", json.toString()));
+        assertContains(r.out(), "tokenmeter serve: tiny on cpu");
+        assertContains(r.out(), "rate 50.0");
+        assertContains(r.out(), "rate 200");
+        assertContains(r.out(), "SLO met");
+        JsonNode root = ResultJson.mapper().readTree(Files.readString(json));
+        assertEquals(2, root.get("points").size());
+        JsonNode p = root.get("points").get(0);
+        assertEquals(50.0, p.get("offeredRate").asDouble());
+        assertEquals(24, p.get("metrics").get("completed").asInt());
+        assertTrue(p.get("metrics").get("ttftMs").get("p99").asDouble() > 0);
+        assertTrue(p.get("goodFraction").asDouble() > 0.99, "generous SLOs: every request is good");
+    }
+
+    @Test
+    void aClosedLoopAndATraceRun() throws IOException {
+        CliRun closed = expect(0, with("--concurrency", "4"));
+        assertContains(closed.out(), "concurrency 4");
+        Path trace = dir.resolve("t.jsonl");
+        Files.writeString(trace, "{\"at\": 0.0, \"prompt\": 10, \"output\": 5}\n{\"at\": 0.01, \"prompt\": 20,"
+                + " \"output\": 3}\n\n{\"at\": 0.02, \"prompt\": 5, \"output\": 6}\n");
+        CliRun traced = expect(0, "serve", "--backend", "cpu", "--threads", "2", "--model", "tiny", "--trace",
+                trace.toString(), "--warmup-requests", "0");
+        assertContains(traced.out(), "trace t.jsonl");
+    }
+
+    @Test
+    void theSearchReportsABracket() {
+        CliRun r = expect(0, with("--search", "5:40", "--slo", "ttft=10s,tpot=1s"));
+        assertContains(r.out(), "highest rate meeting ttft:p99=10000ms,tpot:p99=1000ms:");
+        assertContains(r.out(), "stopped: CAP_PASSES");
+    }
+
+    @Test
+    void badInputIsNamedByOption() {
+        assertContains(expect(2, with("--rate", "0")).err(), "--rate");
+        assertContains(expect(2, with("--rate", "5", "--concurrency", "2")).err(),
+                "give exactly one of --rate, --concurrency, --trace and --search");
+        assertContains(expect(2, with("--search", "5:4", "--slo", "ttft=1s")).err(), "--search must be LO:HI");
+        assertContains(expect(2, with("--search", "1:4")).err(), "--search needs --slo");
+        assertContains(expect(2, with("--rate", "5", "--slo", "ttft=fast")).err(), "--slo");
+        assertContains(expect(2, "serve", "--backend", "cpu", "--model", "tiny", "--prompt-len", "0", "--rate", "5").err(),
+                "--prompt-len");
+        assertContains(expect(2, "serve", "--backend", "cpu", "--model", "tiny", "--trace", dir.resolve("none.jsonl")
+                .toString()).err(), "none.jsonl");
+    }
+}

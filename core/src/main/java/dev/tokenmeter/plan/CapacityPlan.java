@@ -1,0 +1,358 @@
+package dev.tokenmeter.plan;
+
+import dev.tokenmeter.TokenmeterException;
+import dev.tokenmeter.backend.DeviceCeilings;
+import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.cost.Price;
+import dev.tokenmeter.cost.PricePresets;
+import dev.tokenmeter.result.Notice;
+import dev.tokenmeter.result.PointResult;
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.TextTable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A capacity plan: how many GPUs serve a target request rate within latency limits, and what they cost, from a
+ * measured offline result, with projections of the same to other GPUs.
+ *
+ * <p>The arithmetic, per GPU kind:
+ * <ol>
+ * <li>operating point: of the measured batch sizes, the one of largest requests/s whose TTFT p99 and TPOT p99
+ *     meet the constraints ({@link #choose});</li>
+ * <li>GPUs = ceil(rate / (requests/s per GPU × target utilization)) ({@link #gpusNeeded});</li>
+ * <li>expected utilization = rate / (GPUs × requests/s per GPU), at most the target;</li>
+ * <li>cost per month = {@value #HOURS_PER_MONTH} h × GPUs × price per GPU-hour; per query and per 1M tokens by
+ *     DESIGN's formulas at the per-GPU rates, divided by the expected utilization ({@link PlanCost}).</li>
+ * </ol>
+ *
+ * @param tool                 always "tokenmeter"
+ * @param kind                 always "capacity-plan"
+ * @param planVersion          version of this structure ({@value #PLAN_VERSION})
+ * @param source               the result it was planned from (a file name)
+ * @param model                the result's model
+ * @param device               the device the result was measured on
+ * @param deviceKind           its kind, "gpu" or "cpu" ("unknown" where the result records no device)
+ * @param backend              the backend that measured it
+ * @param price                the measured device's price per device-hour, or null where none applies
+ * @param rate                 target traffic, requests per second
+ * @param targetUtilization    the utilization GPUs were provisioned for
+ * @param promptLength         the workload's prompt tokens per request
+ * @param outputLength         the workload's output tokens per request
+ * @param measuredPromptLength the prompt length of the measured points used
+ * @param measuredOutputLength the output length of the measured points used
+ * @param mixApproximated      true when the workload's lengths differ from the measured ones and the points were
+ *                             rescaled ({@link PointEstimate#withMix}): an APPROXIMATION
+ * @param constraints          the latency limits
+ * @param points               every usable measured point, for the workload's mix, with what it breaks
+ * @param deployments          the measured device's plan first, then one projection per other GPU
+ * @param feasible             whether some measured point meets the constraints
+ * @param notes                what a reader must know, in order of importance
+ */
+public record CapacityPlan(String tool, String kind, int planVersion, String source, String model, String device,
+        String deviceKind, String backend, Price price, double rate, double targetUtilization, int promptLength, int outputLength,
+        int measuredPromptLength, int measuredOutputLength, boolean mixApproximated, Constraints constraints,
+        List<Candidate> points, List<Deployment> deployments, boolean feasible, List<String> notes) {
+    public static final int PLAN_VERSION = 1;
+    public static final String KIND = "capacity-plan";
+    /** Hours in a month as cloud price lists count them (8760 / 12). */
+    public static final double HOURS_PER_MONTH = 730;
+    /**
+     * How far (as a ratio of prompt or output lengths) the workload's mix may be from the measured one before the
+     * plan refuses to estimate it: beyond, the ignored effects (attention's growth with context) are too large.
+     */
+    public static final double MAX_MIX_FACTOR = 4;
+    /** Relative slack of {@link #gpusNeeded}'s ceiling, for quotients that rounding pushed a hair above an integer. */
+    private static final double CEIL_SLACK = 1e-12;
+
+    public CapacityPlan {
+        points = List.copyOf(points);
+        deployments = List.copyOf(deployments);
+        notes = List.copyOf(notes);
+    }
+
+    /** The plan on the measured device (the first deployment). */
+    public Deployment measuredDeployment() {
+        return deployments.get(0);
+    }
+
+    // ---- the arithmetic ----
+
+    /**
+     * GPUs needed to serve {@code rate} requests/s when each does {@code perGpu} at full load and may be loaded to
+     * {@code utilization}: ceil(rate / (perGpu × utilization)), at least 1. A quotient that is a whole number in
+     * exact arithmetic but came out a hair above it (90 / (3 × 0.3) = 100.00000000000001) costs no extra GPU.
+     */
+    public static int gpusNeeded(double rate, double perGpu, double utilization) {
+        if (!(perGpu > 0) || !Double.isFinite(perGpu)) {
+            throw new IllegalArgumentException("requests/s per GPU must be a finite number > 0, got " + perGpu);
+        }
+        double exact = rate / (perGpu * utilization);
+        double n = Math.ceil(exact * (1 - CEIL_SLACK));
+        if (!(n <= Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%.4g GPUs would be needed", exact));
+        }
+        return Math.max(1, (int) n);
+    }
+
+    /** Share of capacity in use when {@code gpus} GPUs of {@code perGpu} requests/s each serve {@code rate}. */
+    public static double expectedUtilization(double rate, int gpus, double perGpu) {
+        return rate / (gpus * perGpu);
+    }
+
+    /** {@value #HOURS_PER_MONTH} hours × GPUs × price per GPU-hour. */
+    public static double usdPerMonth(int gpus, double usdPerGpuHour) {
+        return HOURS_PER_MONTH * gpus * usdPerGpuHour;
+    }
+
+    /** An operating point and whether it meets the constraints. */
+    public record Choice(PointEstimate point, boolean feasible) {
+    }
+
+    /** {@link #choose} by requests/s. */
+    public static Choice choose(List<PointEstimate> points, Constraints c) {
+        return choose(points, c, PointEstimate::requestsPerSecond);
+    }
+
+    /**
+     * The point of largest {@code throughput} that meets {@code c} (the smaller batch on a tie); where none
+     * does, the closest to meeting them (smallest {@link Constraints#worstRatio}, then the larger throughput),
+     * marked not feasible. Null only for an empty list.
+     */
+    public static Choice choose(List<PointEstimate> points, Constraints c, ToDoubleFunction<PointEstimate> throughput) {
+        PointEstimate best = null;
+        for (PointEstimate p : points) {
+            if (c.violations(p).isEmpty()
+                    && (best == null || throughput.applyAsDouble(p) > throughput.applyAsDouble(best))) {
+                best = p;
+            }
+        }
+        if (best != null) {
+            return new Choice(best, true);
+        }
+        PointEstimate closest = points.stream()
+                .min(Comparator.comparingDouble(c::worstRatio)
+                        .thenComparing(Comparator.comparingDouble(throughput).reversed()))
+                .orElse(null);
+        return closest == null ? null : new Choice(closest, false);
+    }
+
+    // ---- building a plan ----
+
+    /**
+     * The plan for {@code in} from {@code result}, an offline result; {@code source} names it in messages. Refuses
+     * (IllegalArgumentException) a result that is not offline or has no points, a length mix the result cannot
+     * answer, and (TokenmeterException) a result whose every point is a measurement error.
+     */
+    public static CapacityPlan of(Result result, String source, PlanInputs in) {
+        Objects.requireNonNull(result, "result");
+        Objects.requireNonNull(in, "in");
+        if (!"offline".equals(result.scenario())) {
+            throw new IllegalArgumentException(source + ": plan reads offline results; this one's scenario is '"
+                    + result.scenario() + "'");
+        }
+        if (result.points().isEmpty()) {
+            throw new IllegalArgumentException(source + ": the result has no measured point");
+        }
+        List<String> notes = new ArrayList<>();
+        List<PointResult> usable = usablePoints(result, notes);
+        if (usable.isEmpty()) {
+            throw new TokenmeterException(source + ": every point is a measurement error; nothing to plan from");
+        }
+        int prompt = length(usable, in.promptLength(), true, source);
+        int output = length(usable, in.outputLength(), false, source);
+        int[] mix = nearestMix(usable, prompt, output, source);
+        boolean approximated = mix[0] != prompt || mix[1] != output;
+        if (approximated) {
+            notes.add(0, String.format(Locale.ROOT, "APPROXIMATION: the result measured prompt %d / output %d"
+                    + " tokens, not the asked %d / %d; each point was rescaled: prefill time (TTFT) in proportion to"
+                    + " prompt tokens, decode as %d steps at the measured TPOT (attention's growth with context is"
+                    + " ignored); measure this mix for real figures", mix[0], mix[1], prompt, output, output - 1));
+        }
+        if (!result.complete()) {
+            notes.add("the result is INCOMPLETE: only the points it measured are used");
+        }
+
+        List<PointEstimate> estimates = new ArrayList<>();
+        for (PointResult p : usable) {
+            if (p.promptLength() == mix[0] && p.outputLength() == mix[1]) {
+                estimates.add(PointEstimate.measured(p).withMix(prompt, output));
+            }
+        }
+        estimates.sort(Comparator.comparingInt(PointEstimate::batch));
+        List<Candidate> candidates = estimates.stream().map(e -> Candidate.of(e, in.constraints())).toList();
+
+        DeviceInfo device = result.environment() == null ? null : result.environment().device();
+        List<Deployment> deployments = new ArrayList<>();
+        Price price = in.price() != null || device == null ? in.price() : PricePresets.forDevice(device);
+        Deployment measured = measuredDeployment(device, estimates, in, price);
+        deployments.add(measured);
+        if (measured.feasible() && measured.gpus() != null) {
+            PointEstimate op = measured.operatingPoint();
+            double perGpu = in.rate() / measured.gpus();
+            notes.add(String.format(Locale.ROOT, "from offline static batches: TTFT is a whole batch's prefill"
+                    + " from a standing start, without queueing or waiting for a batch to fill (at %s req/s per GPU"
+                    + " a batch of %d fills in about %s s); a continuous-batching server's latencies differ",
+                    TextTable.significant(perGpu, 4), op.batch(), TextTable.significant(op.batch() / perGpu, 3)));
+        }
+        projections(device, estimates, in, deployments, notes);
+        String model = result.spec() == null ? "unknown model" : result.spec().model().name();
+        return new CapacityPlan("tokenmeter", KIND, PLAN_VERSION, source, model,
+                device == null ? "unknown device" : device.name(), device == null ? "unknown" : device.kind(),
+                device == null ? "unknown" : device.backend(), price, in.rate(), in.utilization(), prompt, output, mix[0], mix[1], approximated, in.constraints(),
+                candidates, deployments, measured.feasible(), notes);
+    }
+
+    /** Points with metrics and without a roofline violation; each one left out is noted. */
+    private static List<PointResult> usablePoints(Result result, List<String> notes) {
+        List<PointResult> out = new ArrayList<>();
+        for (PointResult p : result.points()) {
+            String violation = p.roofline() == null ? null : p.roofline().violation();
+            if (p.metrics() == null) {
+                notes.add(Notice.pointLabel(p) + ": left out, no metrics");
+            } else if (violation != null) {
+                notes.add(Notice.pointLabel(p) + ": left out, MEASUREMENT ERROR: " + violation);
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** The asked prompt (or output) length, or the result's own when it measured only one. */
+    private static int length(List<PointResult> points, Integer asked, boolean prompt, String source) {
+        if (asked != null) {
+            return asked;
+        }
+        TreeSet<Integer> measured = new TreeSet<>();
+        for (PointResult p : points) {
+            measured.add(prompt ? p.promptLength() : p.outputLength());
+        }
+        if (measured.size() > 1) {
+            throw new IllegalArgumentException(source + ": the result measured " + (prompt ? "prompt" : "output")
+                    + " lengths " + measured + "; choose the workload's " + (prompt ? "prompt" : "output")
+                    + " length");
+        }
+        return measured.first();
+    }
+
+    /**
+     * The measured (prompt, output) closest to the asked one on a log scale, refused beyond
+     * {@link #MAX_MIX_FACTOR} in either length.
+     */
+    private static int[] nearestMix(List<PointResult> points, int prompt, int output, String source) {
+        int[] best = null;
+        double bestDistance = Double.POSITIVE_INFINITY;
+        TreeSet<String> seen = new TreeSet<>();
+        for (PointResult p : points) {
+            seen.add(p.promptLength() + "/" + p.outputLength());
+            double d = Math.abs(Math.log((double) prompt / p.promptLength()))
+                    + Math.abs(Math.log((double) output / p.outputLength()));
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = new int[] {p.promptLength(), p.outputLength()};
+            }
+        }
+        double promptFactor = Math.max((double) prompt / best[0], (double) best[0] / prompt);
+        double outputFactor = Math.max((double) output / best[1], (double) best[1] / output);
+        if (promptFactor > MAX_MIX_FACTOR || outputFactor > MAX_MIX_FACTOR) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: prompt %d / output %d tokens is more"
+                    + " than %.0f times away from every measured mix (prompt/output: %s); too far to estimate:"
+                    + " measure it (tokenmeter run --prompt-len %d --gen %d)", source, prompt, output,
+                    MAX_MIX_FACTOR, String.join(", ", seen), prompt, output));
+        }
+        return best;
+    }
+
+    private static Deployment measuredDeployment(DeviceInfo device, List<PointEstimate> estimates, PlanInputs in,
+            Price price) {
+        if (device == null) {
+            return deploy("unknown device", Basis.MEASURED, "the result records no device", Double.NaN, null,
+                    estimates, in, price, "no price: the result records no device; give a price");
+        }
+        DeviceCeilings basis = basis(device);
+        GpuSpec same = GpuCatalog.sameAs(device);
+        return deploy(device.name() + (same == null ? "" : " (" + same.name() + ")"), Basis.MEASURED,
+                basis.source(), basis.memoryBandwidth(), basis.flops(), estimates, in, price,
+                "no price: no price preset matches '" + device.name() + "'; give one");
+    }
+
+    /** The figures projections scale from: the device's datasheet where known, else its measured ceilings. */
+    private static DeviceCeilings basis(DeviceInfo device) {
+        return device.datasheet() != null ? device.datasheet() : device.measured();
+    }
+
+    private static void projections(DeviceInfo device, List<PointEstimate> estimates, PlanInputs in,
+            List<Deployment> out, List<String> notes) {
+        if (device == null) {
+            notes.add("no projection to other GPUs: the result records no device");
+            return;
+        }
+        if (!"gpu".equals(device.kind())) {
+            notes.add("no projection to GPUs: the result was measured on a " + device.kind() + " ("
+                    + device.name() + "), whose efficiency says nothing about a GPU's; measure on one");
+            return;
+        }
+        DeviceCeilings basis = basis(device);
+        GpuSpec same = GpuCatalog.sameAs(device);
+        for (GpuSpec g : GpuCatalog.all()) {
+            if (g == same) {
+                continue;
+            }
+            // Time ratios, target over measured: a GPU with twice the bandwidth decodes in half the time.
+            double decodeFactor = basis.memoryBandwidth() / g.memoryBandwidth();
+            double prefillFactor = g.bf16Known() ? basis.flops() / g.bf16Flops() : Double.NaN;
+            List<PointEstimate> projected = estimates.stream()
+                    .map(e -> e.projected(prefillFactor, decodeFactor)).toList();
+            Price price = g.pricePreset() == null ? null : PricePresets.get(g.pricePreset());
+            out.add(deploy(g.name(), g.bf16Known() ? Basis.PROJECTION : Basis.PROJECTION_DECODE_ONLY, g.source(),
+                    g.memoryBandwidth(), g.bf16Flops(), projected, in, price,
+                    "no price: no price preset covers the " + g.name()));
+        }
+        notes.add("PROJECTION rows are estimates, not measurements: each measured point's prefill time (TTFT) is"
+                + " scaled by the ratio of dense bf16 FLOP/s and its decode time (TPOT x (output - 1)) by the ratio of"
+                + " memory bandwidth, from the measured device's figures to the target's, so the measured"
+                + " efficiency is assumed to carry over; memory capacity, interconnect and software are not modelled");
+        if (device.datasheet() == null) {
+            notes.add("the measured device has no datasheet figures: projections scale from its measured ceilings ("
+                    + basis.source() + "), which are below its peak, so they overstate the other GPUs' advantage");
+        }
+    }
+
+    /** The plan on one GPU kind from its (measured or projected) points. */
+    private static Deployment deploy(String gpu, Basis basis, String figuresSource, double bandwidth, Double flops,
+            List<PointEstimate> points, PlanInputs in, Price price, String noPrice) {
+        List<String> notes = new ArrayList<>();
+        boolean decodeOnly = basis == Basis.PROJECTION_DECODE_ONLY;
+        Choice choice = choose(points, in.constraints(),
+                decodeOnly ? PointEstimate::decodeTokensPerSecond : PointEstimate::requestsPerSecond);
+        PointEstimate op = choice.point();
+        List<String> unchecked = in.constraints().unchecked(op);
+        if (!unchecked.isEmpty()) {
+            notes.add(String.join(" and ", unchecked) + " limit not checked: not projected");
+        }
+        if (decodeOnly) {
+            notes.add("decode only: no dense bf16 FLOP/s figure is published, so prefill is not projected and"
+                    + " TTFT, requests/s, GPU count and cost are unknown; the point is chosen by decode tok/s");
+            return new Deployment(gpu, basis, figuresSource, bandwidth, flops, op, choice.feasible(), null,
+                    Double.NaN, null, notes);
+        }
+        if (!choice.feasible()) {
+            notes.add("no point meets the constraints; the closest is shown, with no GPU count or cost");
+            return new Deployment(gpu, basis, figuresSource, bandwidth, flops, op, false, null, Double.NaN, null,
+                    notes);
+        }
+        int gpus = gpusNeeded(in.rate(), op.requestsPerSecond(), in.utilization());
+        double u = expectedUtilization(in.rate(), gpus, op.requestsPerSecond());
+        if (price == null) {
+            notes.add(noPrice);
+        }
+        return new Deployment(gpu, basis, figuresSource, bandwidth, flops, op, true, gpus, u,
+                price == null ? null : PlanCost.of(price, gpus, u, op), notes);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.tokenmeter.plan;
+
+import dev.tokenmeter.metrics.PointMetrics;
+import dev.tokenmeter.result.PointResult;
+
+/**
+ * What one GPU does at one batch size: measured (medians and p99s of a result's point), or derived from a
+ * measured point for another length mix or another GPU. Rates are per GPU; latencies in milliseconds. NaN marks a
+ * figure that is unknown (a decode-only projection's TTFT and rates) or undefined (TPOT of one-token outputs).
+ *
+ * <p>The derivations use one model of a static batch's time: a prefill of the whole batch (TTFT) followed by
+ * {@code output − 1} decode steps of TPOT each, so a trial lasts TTFT + TPOT × (output − 1) and requests/s is
+ * batch over that. Deriving a point rescales the two parts and scales the measured rates by the ratio of the old
+ * total to the new one, which leaves the measured figures untouched where nothing changes.
+ *
+ * @param decodeTokensPerSecond tokens per second while decoding, batch / TPOT (median)
+ */
+public record PointEstimate(int batch, int promptLength, int outputLength, double ttftP50Ms, double ttftP99Ms,
+        double tpotP50Ms, double tpotP99Ms, double requestsPerSecond, double inputTokensPerSecond,
+        double outputTokensPerSecond, double decodeTokensPerSecond) {
+
+    /** A measured point's figures (medians of rates, p50 and p99 of latencies). */
+    public static PointEstimate measured(PointResult p) {
+        PointMetrics m = p.metrics();
+        if (m == null) {
+            throw new IllegalArgumentException("point batch " + p.batch() + " has no metrics");
+        }
+        boolean decodes = p.outputLength() > 1 && m.tpotMs() != null;
+        double tpot50 = decodes ? m.tpotMs().p50() : Double.NaN;
+        return new PointEstimate(p.batch(), p.promptLength(), p.outputLength(), m.ttftMs().p50(), m.ttftMs().p99(),
+                tpot50, decodes ? m.tpotMs().p99() : Double.NaN, m.requestsPerSecond().p50(),
+                m.inputTokensPerSecond().p50(), m.outputTokensPerSecond().p50(),
+                decodes ? p.batch() * 1e3 / tpot50 : Double.NaN);
+    }
+
+    /** Time of the prefill step, ms: the median TTFT (every request of a static batch arrives at once). */
+    public double prefillMs() {
+        return ttftP50Ms;
+    }
+
+    /** Time of all decode steps, ms: TPOT × (output − 1); 0 for one-token outputs. */
+    public double decodeMs() {
+        return outputLength > 1 ? tpotP50Ms * (outputLength - 1) : 0;
+    }
+
+    /** Share of a trial's time spent in prefill, in [0, 1]. */
+    public double prefillShare() {
+        return prefillMs() / (prefillMs() + decodeMs());
+    }
+
+    /**
+     * APPROXIMATION: this point for another length mix, from its own times. The prefill time (TTFT) is scaled by
+     * the prompt lengths' ratio (prefill is compute-bound, its FLOPs nearly proportional to prompt tokens; the
+     * attention's quadratic part is ignored); decode takes {@code output − 1} steps at the measured TPOT (the
+     * growth of KV reads with a longer context is ignored). Requests/s follows from the new trial time.
+     */
+    public PointEstimate withMix(int prompt, int output) {
+        if (prompt < 1 || output < 1) {
+            throw new IllegalArgumentException("prompt and output lengths must be >= 1, got " + prompt + " and "
+                    + output);
+        }
+        if (prompt == promptLength && output == outputLength) {
+            return this;
+        }
+        if (output > 1 && outputLength <= 1) {
+            throw new IllegalArgumentException("the result's outputs are one token long, so it measured no decode"
+                    + " step to estimate " + output + "-token outputs from");
+        }
+        double k = (double) prompt / promptLength;
+        double prefill = prefillMs() * k;
+        double decode = output > 1 ? tpotP50Ms * (output - 1) : 0;
+        double requests = requestsPerSecond * (prefillMs() + decodeMs()) / (prefill + decode);
+        return new PointEstimate(batch, prompt, output, prefill, ttftP99Ms * k,
+                output > 1 ? tpotP50Ms : Double.NaN, output > 1 ? tpotP99Ms : Double.NaN, requests,
+                requests * prompt, requests * output, output > 1 ? decodeTokensPerSecond : Double.NaN);
+    }
+
+    /**
+     * PROJECTION: this point on another device, scaling the prefill time by {@code prefillFactor} and the decode
+     * time by {@code decodeFactor} (each a time ratio, new over old: below 1 is faster). With a NaN
+     * {@code prefillFactor} (no FLOP/s figure) only decode is projected: TPOT and decode tok/s; TTFT and every
+     * rate that depends on the prefill are NaN.
+     */
+    public PointEstimate projected(double prefillFactor, double decodeFactor) {
+        if (!(decodeFactor > 0) || !Double.isFinite(decodeFactor)) {
+            throw new IllegalArgumentException("decodeFactor must be a finite ratio > 0, got " + decodeFactor);
+        }
+        if (!Double.isNaN(prefillFactor) && (!(prefillFactor > 0) || !Double.isFinite(prefillFactor))) {
+            throw new IllegalArgumentException("prefillFactor must be NaN (unknown) or a finite ratio > 0, got "
+                    + prefillFactor);
+        }
+        double tpot50 = tpotP50Ms * decodeFactor;
+        double tpot99 = tpotP99Ms * decodeFactor;
+        double decodeRate = decodeTokensPerSecond / decodeFactor;
+        if (Double.isNaN(prefillFactor)) {
+            return new PointEstimate(batch, promptLength, outputLength, Double.NaN, Double.NaN, tpot50, tpot99,
+                    Double.NaN, Double.NaN, Double.NaN, decodeRate);
+        }
+        double speedup = (prefillMs() + decodeMs()) / (prefillMs() * prefillFactor + decodeMs() * decodeFactor);
+        return new PointEstimate(batch, promptLength, outputLength, ttftP50Ms * prefillFactor,
+                ttftP99Ms * prefillFactor, tpot50, tpot99, requestsPerSecond * speedup,
+                inputTokensPerSecond * speedup, outputTokensPerSecond * speedup, decodeRate);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.tokenmeter.serving.metrics;
+
+import dev.tokenmeter.serving.RequestRecord;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Whether an open-loop run's engine kept up with the load offered to it. If it did not, its queue grew for the
+ * whole run, and its latencies describe how long this particular run was, not a steady state at that rate.
+ *
+ * <p>The load counts as {@link Status#OVERLOADED} when either rule fires (both are deliberately coarse: they
+ * catch a queue that keeps growing, not a slight excess):
+ * <ol>
+ *   <li><b>Completions fell behind arrivals.</b> With arrivals and completion times each sorted, the middle half
+ *       of the completions (from the ⌊n/4⌋-th to the ⌊3n/4⌋-th) took longer than the middle half of the
+ *       arrivals by more than 1 / {@value #MIN_COMPLETION_RATIO}, i.e. the completion rate was below
+ *       {@value #MIN_COMPLETION_RATIO} × the arrival rate. The middle half is used because the first
+ *       completions lag the first arrivals by one latency and the last ones drain after arrivals stop; whole-run
+ *       rates would call a short healthy run overloaded. When fewer than ⌊3n/4⌋ + 1 requests completed this rule
+ *       is not applied (rule 2 still is).</li>
+ *   <li><b>Queueing grew.</b> The median TTFT of the last quarter of arrivals is more than
+ *       {@value #TTFT_GROWTH_RATIO}× that of the first quarter <em>and</em> more than {@value #TTFT_GROWTH_MS} ms
+ *       above it (so that a 2 ms → 5 ms drift on a tiny model is not a verdict). A request that got no first token
+ *       before the run ended counts as an infinite TTFT: it waited longer than any measured one.</li>
+ * </ol>
+ * The arrival rate is the one the records show, not the nominal offered rate, so the random spread of a short
+ * Poisson workload's arrivals is not mistaken for an overload; the nominal rate is quoted in the message.
+ *
+ * <p>Not judged ({@link Status#NOT_JUDGED}): a closed loop (offered rate NaN), whose next request waits for a
+ * completion, so its load always matches what the engine sustains; and runs of fewer than {@value #MIN_REQUESTS}
+ * requests, whose quarters are too small to compare.
+ *
+ * @param status              the verdict
+ * @param offeredRate         the nominal offered rate, requests per second (NaN for a closed loop)
+ * @param arrivalRate         arrivals per second over the middle half of the arrivals; NaN where not computed
+ * @param completionRate      completions per second over the middle half of the completions; NaN where not
+ *                            computed
+ * @param firstQuarterTtftMs  median TTFT of the first quarter of arrivals, ms; NaN where not computed
+ * @param lastQuarterTtftMs   median TTFT of the last quarter of arrivals, ms (infinite when most of them got no
+ *                            first token); NaN where not computed
+ * @param reason              a sentence saying why: for {@link Status#OVERLOADED}, the warning to show
+ */
+public record SustainedLoad(Status status, double offeredRate, double arrivalRate, double completionRate,
+        double firstQuarterTtftMs, double lastQuarterTtftMs, String reason) {
+    /** Rule 1: completions at less than this fraction of the arrival rate are an overload. */
+    public static final double MIN_COMPLETION_RATIO = 0.9;
+    /** Rule 2: the last quarter's median TTFT over the first quarter's, above which queueing grew... */
+    public static final double TTFT_GROWTH_RATIO = 2.0;
+    /** ...when it also grew by more than this many milliseconds. */
+    public static final double TTFT_GROWTH_MS = 100.0;
+    /** The fewest requests judged. */
+    public static final int MIN_REQUESTS = 8;
+
+    /** The verdict of a check. */
+    public enum Status {
+        /** Neither rule fired: the engine kept up. */
+        STEADY,
+        /** A rule fired: the queue kept growing and latencies are not steady-state. */
+        OVERLOADED,
+        /** A closed loop, or too few requests. */
+        NOT_JUDGED
+    }
+
+    public SustainedLoad {
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(reason, "reason");
+    }
+
+    /**
+     * Checks a run at {@code offeredRate} requests per second (NaN for a closed loop; infinite when every request
+     * was offered at once).
+     *
+     * @throws IllegalArgumentException when the rate is 0 or negative, or there are no records
+     */
+    public static SustainedLoad check(double offeredRate, List<RequestRecord> records) {
+        if (offeredRate <= 0) {
+            throw new IllegalArgumentException("offeredRate must be > 0 requests per second, or NaN for a closed"
+                    + " loop, got " + offeredRate);
+        }
+        Objects.requireNonNull(records, "records");
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException("no request records: nothing to judge");
+        }
+        int n = records.size();
+        if (Double.isNaN(offeredRate)) {
+            return notJudged(offeredRate, "closed loop: each request waits for a completion, so the load always"
+                    + " matches what the engine sustains");
+        }
+        if (n < MIN_REQUESTS) {
+            return notJudged(offeredRate, "only " + n + " requests: at least " + MIN_REQUESTS
+                    + " are needed to judge whether the load was sustained");
+        }
+        List<RequestRecord> byArrival = records.stream()
+                .sorted(Comparator.comparingLong(RequestRecord::arrivalNanos)
+                        .thenComparingInt(r -> r.arrival().id()))
+                .toList();
+        int lo = n / 4;
+        int hi = 3 * n / 4;
+        long[] arrivals = byArrival.stream().mapToLong(RequestRecord::arrivalNanos).toArray();
+        long[] completions = records.stream().filter(RequestRecord::completed)
+                .mapToLong(r -> r.tokenNanos()[r.arrival().outputLength() - 1]).sorted().toArray();
+        double arrivalRate = rate(hi - lo, arrivals[hi] - arrivals[lo]);
+        double completionRate = completions.length > hi
+                ? rate(hi - lo, completions[hi] - completions[lo]) : Double.NaN;
+        double firstTtft = medianTtftMs(byArrival.subList(0, lo));
+        double lastTtft = medianTtftMs(byArrival.subList(n - lo, n));
+
+        boolean fellBehind = completionRate < MIN_COMPLETION_RATIO * arrivalRate;
+        boolean queueGrew = lastTtft > TTFT_GROWTH_RATIO * firstTtft && lastTtft - firstTtft > TTFT_GROWTH_MS;
+        String offered = Double.isInfinite(offeredRate) ? "offered every request at once"
+                : String.format(Locale.ROOT, "offered %.1f req/s", offeredRate);
+        String rates = String.format(Locale.ROOT, "arrived at %.1f req/s, completed %.1f req/s",
+                arrivalRate, completionRate);
+        String ttfts = "median TTFT " + ms(firstTtft) + " in the first quarter of arrivals, " + ms(lastTtft)
+                + " in the last";
+        if (fellBehind || queueGrew) {
+            String why = fellBehind && queueGrew ? rates + "; " + ttfts : fellBehind ? rates : ttfts;
+            return new SustainedLoad(Status.OVERLOADED, offeredRate, arrivalRate, completionRate, firstTtft,
+                    lastTtft, offered + " (" + why + "): the queue kept growing; latencies at this rate are not"
+                            + " steady-state");
+        }
+        return new SustainedLoad(Status.STEADY, offeredRate, arrivalRate, completionRate, firstTtft, lastTtft,
+                offered + " (" + (Double.isNaN(completionRate) ? "" : rates + "; ") + ttfts
+                        + "): no sign of a growing queue");
+    }
+
+    /** The warning to show, for an overload only. */
+    public Optional<String> warning() {
+        return status == Status.OVERLOADED ? Optional.of(reason) : Optional.empty();
+    }
+
+    private static SustainedLoad notJudged(double offeredRate, String reason) {
+        return new SustainedLoad(Status.NOT_JUDGED, offeredRate, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                reason);
+    }
+
+    /** Events per second for {@code events} intervals over {@code nanos}; infinite for a zero span. */
+    private static double rate(int events, long nanos) {
+        return nanos == 0 ? Double.POSITIVE_INFINITY : events / (nanos / 1e9);
+    }
+
+    /** Median TTFT, ms, a request with no first token counting as infinite; type-7 (mean of the middle two). */
+    private static double medianTtftMs(List<RequestRecord> rs) {
+        double[] v = new double[rs.size()];
+        for (int i = 0; i < v.length; i++) {
+            long[] t = rs.get(i).tokenNanos();
+            v[i] = t.length == 0 ? Double.POSITIVE_INFINITY : (t[0] - rs.get(i).arrivalNanos()) / 1e6;
+        }
+        Arrays.sort(v);
+        int m = v.length / 2;
+        return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+    }
+
+    private static String ms(double ms) {
+        return Double.isInfinite(ms) ? "unbounded (most got no first token before the run ended)"
+                : String.format(Locale.ROOT, "%.0f ms", ms);
+    }
+}

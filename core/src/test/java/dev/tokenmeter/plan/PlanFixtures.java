@@ -1,0 +1,77 @@
+package dev.tokenmeter.plan;
+
+import dev.tokenmeter.backend.DeviceCeilings;
+import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.measure.MeasurementPolicy;
+import dev.tokenmeter.metrics.PointMetrics;
+import dev.tokenmeter.metrics.Roofline;
+import dev.tokenmeter.model.ModelPresets;
+import dev.tokenmeter.result.Environment;
+import dev.tokenmeter.result.PointResult;
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.RunSpec;
+import dev.tokenmeter.scenario.OfflineSpec;
+import dev.tokenmeter.scenario.TrialRecord;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hand-built offline results with round timings, so that every figure a plan derives can be worked out by hand.
+ * A point's trials each have one TTFT (given per trial) followed by output − 1 decode steps of one length, so a
+ * trial lasts TTFT + step × (output − 1) ms and TPOT is the step.
+ */
+final class PlanFixtures {
+    /** An H100 SXM as the CUDA backend records one: the datasheet figures the catalog has. */
+    static final DeviceInfo H100 = new DeviceInfo("cuda", "NVIDIA H100 80GB HBM3", "gpu", 132, 85_000_000_000L,
+            50L << 20, new DeviceCeilings(3.0e12, 556e12, "measured: test"),
+            new DeviceCeilings(3.35e12, 989.4e12, "datasheet: NVIDIA H100 SXM5, test"), Map.of());
+    /** A GPU no datasheet is known for: projections scale from its measured ceilings. */
+    static final DeviceInfo UNKNOWN_GPU = new DeviceInfo("cuda", "NVIDIA Test GPU", "gpu", 80, 40_000_000_000L,
+            40L << 20, new DeviceCeilings(2.0e12, 500e12, "measured: test"), null, Map.of());
+    static final DeviceInfo CPU = new DeviceInfo("cpu", "Test CPU 9000", "cpu", 2, 8_000_000_000L, 32L << 20,
+            new DeviceCeilings(20e9, 100e9, "measured: test"), null, Map.of());
+
+    private PlanFixtures() {
+    }
+
+    /**
+     * A point of {@code batch} requests, prompt {@code prompt}, output {@code output}, one trial per TTFT given,
+     * each decode step {@code stepMs}.
+     */
+    static PointResult point(int batch, int prompt, int output, double stepMs, double... ttftMs) {
+        return point(batch, prompt, output, stepMs, null, ttftMs);
+    }
+
+    /** The same with a roofline violation: a measurement error. */
+    static PointResult violating(int batch, int prompt, int output, double stepMs, double... ttftMs) {
+        return point(batch, prompt, output, stepMs, "trial 0: decode below the roofline floor (test)", ttftMs);
+    }
+
+    private static PointResult point(int batch, int prompt, int output, double stepMs, String violation,
+            double... ttftMs) {
+        List<TrialRecord> trials = new ArrayList<>();
+        for (double t : ttftMs) {
+            double[] steps = new double[output - 1];
+            Arrays.fill(steps, stepMs);
+            trials.add(new TrialRecord(t, steps, t, stepMs * (output - 1)));
+        }
+        Roofline roofline = violation == null ? null
+                : new Roofline(1, 1, 1, 1, 1, 1, null, null, false, violation);
+        return new PointResult(batch, prompt, output, 0, trials,
+                PointMetrics.offline(batch, prompt, output, trials), roofline, null, null, List.of());
+    }
+
+    static Result result(DeviceInfo device, PointResult... points) {
+        List<Integer> batches = Arrays.stream(points).map(PointResult::batch).distinct().toList();
+        List<Integer> prompts = Arrays.stream(points).map(PointResult::promptLength).distinct().toList();
+        List<Integer> outputs = Arrays.stream(points).map(PointResult::outputLength).distinct().toList();
+        RunSpec spec = new RunSpec(ModelPresets.get("tiny"), device.backend(), 42,
+                new OfflineSpec(batches, prompts, outputs), new MeasurementPolicy(0, 3, 3, 10.0), null, 0);
+        Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM", "Test OS", "Test CPU", 2, 4L << 30,
+                device);
+        return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
+                "2025-01-01T00:01:00Z", true, spec, env, List.of(points), List.of());
+    }
+}
