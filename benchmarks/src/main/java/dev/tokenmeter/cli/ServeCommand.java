@@ -109,8 +109,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Sequences running at once (default: ${DEFAULT-VALUE}).")
     int maxSeqs;
 
-    @Option(names = "--max-batch-tokens", defaultValue = "2048", paramLabel = "N",
-            description = "Token budget of one step, decodes and prompt chunks (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-batch-tokens", defaultValue = "0", paramLabel = "N",
+            description = "Token budget of one step, decodes and prompt chunks (0, the default: 2048 on a GPU, 256"
+                    + " on the CPU, whose prompt chunks would otherwise stall every decode for seconds).")
     int maxBatchTokens;
 
     @Option(names = "--kv-block-size", defaultValue = "16", paramLabel = "N",
@@ -146,7 +147,7 @@ final class ServeCommand implements Callable<Integer> {
         LengthDistribution gen = LengthDistribution.parse("--gen", genLen);
         Args.positive("--requests", requests);
         Args.positive("--max-seqs", maxSeqs);
-        Args.positive("--max-batch-tokens", maxBatchTokens);
+        Args.atLeastZero("--max-batch-tokens", maxBatchTokens, "2048 on a GPU, 256 on the CPU");
         Args.positive("--kv-block-size", blockSize);
         Args.atLeastZero("--kv-blocks", kvBlocks, "every running sequence at full length");
         Args.atLeastZero("--warmup-requests", warmupRequests, "none");
@@ -180,13 +181,14 @@ final class ServeCommand implements Callable<Integer> {
         int perSeq = (maxContext + blockSize - 1) / blockSize;
         int blocks = kvBlocks > 0 ? kvBlocks : maxSeqs * perSeq;
         EngineOptions options = EngineOptions.paged(seed, maxSeqs, maxContext, blockSize, blocks);
-        ContinuousBatcher.Config config = new ContinuousBatcher.Config(maxBatchTokens, options);
 
         BackendProvider provider = Backends.select(backend);
+        int budget = maxBatchTokens > 0 ? maxBatchTokens : provider.name().equals("cpu") ? 256 : 2048;
+        ContinuousBatcher.Config config = new ContinuousBatcher.Config(budget, options);
         List<ObjectNode> points = new ArrayList<>();
         try (Backend opened = provider.open(threads); Engine engine = opened.load(m, options)) {
             out.println("tokenmeter serve: " + m.name() + " on " + opened.name() + " (" + opened.device().name()
-                    + "), " + maxSeqs + " sequences, step budget " + maxBatchTokens + " tokens, KV " + blocks
+                    + "), " + maxSeqs + " sequences, step budget " + budget + " tokens, KV " + blocks
                     + " blocks of " + blockSize + (slos == null ? "" : ", SLO " + slos.describe()));
             out.println(header());
             out.flush();

@@ -26,6 +26,13 @@ import java.util.Optional;
  *       {@value #TTFT_GROWTH_RATIO}× that of the first quarter <em>and</em> more than {@value #TTFT_GROWTH_MS} ms
  *       above it (so that a 2 ms → 5 ms drift on a tiny model is not a verdict). A request that got no first token
  *       before the run ended counts as an infinite TTFT: it waited longer than any measured one.</li>
+ *   <li><b>The run was mostly drain.</b> Three quarters of the requests had completed only after more than twice
+ *       the time over which all of them arrived (and more than {@value #TTFT_GROWTH_MS} ms after the last
+ *       arrival), or fewer than three quarters completed at all. This catches what rules 1 and 2 miss when the
+ *       engine admits every request at once and serves them in one slow batch: completions then cluster and the
+ *       first and last TTFTs look alike, yet the engine served far fewer requests per second than arrived. On a
+ *       run too short for its own latency it fires too, and rightly says that the latencies are not
+ *       steady-state.</li>
  * </ol>
  * The arrival rate is the one the records show, not the nominal offered rate, so the random spread of a short
  * Poisson workload's arrivals is not mistaken for an overload; the nominal rate is quoted in the message.
@@ -110,6 +117,12 @@ public record SustainedLoad(Status status, double offeredRate, double arrivalRat
         double lastTtft = medianTtftMs(byArrival.subList(n - lo, n));
 
         boolean fellBehind = completionRate < MIN_COMPLETION_RATIO * arrivalRate;
+        int threeQuarters = (3 * n + 3) / 4;
+        long span = arrivals[n - 1] - arrivals[0];
+        long tillThreeQuarters = completions.length >= threeQuarters ? completions[threeQuarters - 1] - arrivals[0]
+                : Long.MAX_VALUE;
+        boolean mostlyDrain = tillThreeQuarters > 2 * span
+                && tillThreeQuarters - span > TTFT_GROWTH_MS * 1e6;
         boolean queueGrew = lastTtft > TTFT_GROWTH_RATIO * firstTtft && lastTtft - firstTtft > TTFT_GROWTH_MS;
         String offered = Double.isInfinite(offeredRate) ? "offered every request at once"
                 : String.format(Locale.ROOT, "offered %.1f req/s", offeredRate);
@@ -117,8 +130,20 @@ public record SustainedLoad(Status status, double offeredRate, double arrivalRat
                 arrivalRate, completionRate);
         String ttfts = "median TTFT " + ms(firstTtft) + " in the first quarter of arrivals, " + ms(lastTtft)
                 + " in the last";
-        if (fellBehind || queueGrew) {
-            String why = fellBehind && queueGrew ? rates + "; " + ttfts : fellBehind ? rates : ttfts;
+        if (fellBehind || queueGrew || mostlyDrain) {
+            List<String> whys = new java.util.ArrayList<>();
+            if (fellBehind) {
+                whys.add(rates);
+            }
+            if (queueGrew) {
+                whys.add(ttfts);
+            }
+            if (mostlyDrain && !fellBehind && !queueGrew) {
+                whys.add(tillThreeQuarters == Long.MAX_VALUE ? "fewer than three quarters of the requests completed"
+                        : String.format(Locale.ROOT, "all arrived within %.2f s, three quarters completed only after"
+                                + " %.2f s", span / 1e9, tillThreeQuarters / 1e9));
+            }
+            String why = String.join("; ", whys);
             return new SustainedLoad(Status.OVERLOADED, offeredRate, arrivalRate, completionRate, firstTtft,
                     lastTtft, offered + " (" + why + "): the queue kept growing; latencies at this rate are not"
                             + " steady-state");

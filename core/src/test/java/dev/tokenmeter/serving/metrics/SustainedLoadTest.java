@@ -109,6 +109,31 @@ class SustainedLoadTest {
     }
 
     @Test
+    void aRunThatIsMostlyDrainIsAnOverloadEvenWhenCompletionsCluster() {
+        // 40 requests every 62.5 ms (16 req/s, arrivals over 2.4375 s), all admitted at once and served in one slow
+        // batch: first tokens at 5.0 to 5.39 s after the start, so the TTFTs do not grow (median 4764 ms in the
+        // first quarter, 3189 ms in the last), and all complete within 12.0 to 12.39 s, so the middle half of the
+        // completions runs faster than the arrivals (100 req/s). But three quarters completed only after 12.29 s, more than
+        // twice the 2.44 s of arrivals: the engine served about 3 requests per second of the 16 offered.
+        List<RequestRecord> records = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            double at = 62.5 * i;
+            records.add(done(i, at, 16, 5000 + 10 * i, 12000 + 10 * i));
+        }
+        SustainedLoad s = SustainedLoad.check(16, records);
+        assertEquals(Status.OVERLOADED, s.status());
+        assertTrue(s.reason().contains("all arrived within 2.44 s, three quarters completed only after 12.29 s"),
+                s.reason());
+        // The same requests arriving over 10 s (4 req/s), each served in 400 ms: steady.
+        List<RequestRecord> steady = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            double at = 250.0 * i;
+            steady.add(done(i, at, 16, at + 100, at + 400));
+        }
+        assertEquals(Status.STEADY, SustainedLoad.check(4, steady).status());
+    }
+
+    @Test
     void oneLongRequestAtTheEndIsNotAnOverload() {
         // 20 requests every 100 ms (10 req/s), each done 50 ms after arriving, except the last, which takes 5 s.
         // First to last completion is 6.85 s for 19 intervals (2.8 req/s): whole-run rates would call this an
