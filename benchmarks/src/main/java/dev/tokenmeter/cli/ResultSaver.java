@@ -88,7 +88,7 @@ final class ResultSaver implements ProgressListener, AutoCloseable {
             }
             saved = true;
             Result partial = new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", startedAt,
-                    Instant.now().toString(), false, spec, Environment.capture(device), points,
+                    Instant.now().toString(), false, spec, Environment.capture(device), points, List.of(),
                     List.of("interrupted after " + points.size() + " of " + totalPoints + " points"));
             try {
                 ResultJson.write(partial, file);

@@ -206,6 +206,10 @@ final class RunCommand implements Callable<Integer> {
         if (r.spec() == null) {
             throw new IllegalArgumentException("--spec: " + specFile + " records no run spec");
         }
+        if (r.spec().offline() == null) {
+            throw new IllegalArgumentException("--spec: " + specFile + " is a serving result; 'run' repeats offline"
+                    + " runs (serve takes the same options again)");
+        }
         return r;
     }
 
@@ -310,18 +314,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** Where the report goes, in which format; decided before the run so that a bad format costs nothing. */
     private Reports reports() {
-        Args.outputFile("--output", output);
-        if (output != null && json != null && output.toAbsolutePath().normalize()
-                .equals(json.toAbsolutePath().normalize())) {
-            throw new IllegalArgumentException("--output and --json name the same file, " + output);
-        }
-        OutputFormat chosen = format == null ? null : Args.format("--format", format);
-        if (output == null) {
-            return new Reports(chosen == null ? OutputFormat.TABLE : chosen, null, null);
-        }
-        OutputFormat byName = Args.formatOf(output);
-        OutputFormat inFile = chosen != null ? chosen : byName != null ? byName : OutputFormat.TABLE;
-        return new Reports(OutputFormat.TABLE, output, inFile);
+        return Reports.of(format, output, json);
     }
 
     /**
@@ -331,6 +324,22 @@ final class RunCommand implements Callable<Integer> {
      * @param fileFormat the file's format, null for no file
      */
     record Reports(OutputFormat stdout, Path file, OutputFormat fileFormat) {
+        /** From --format, --output and --json (checked here, before anything runs). */
+        static Reports of(String format, Path output, Path json) {
+            Args.outputFile("--output", output);
+            if (output != null && json != null && output.toAbsolutePath().normalize()
+                    .equals(json.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("--output and --json name the same file, " + output);
+            }
+            OutputFormat chosen = format == null ? null : Args.format("--format", format);
+            if (output == null) {
+                return new Reports(chosen == null ? OutputFormat.TABLE : chosen, null, null);
+            }
+            OutputFormat byName = Args.formatOf(output);
+            OutputFormat inFile = chosen != null ? chosen : byName != null ? byName : OutputFormat.TABLE;
+            return new Reports(OutputFormat.TABLE, output, inFile);
+        }
+
         void write(Result result, PrintWriter out, PrintWriter err) {
             out.print(stdout.render(result));
             out.flush();

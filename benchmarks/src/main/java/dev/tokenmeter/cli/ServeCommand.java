@@ -1,16 +1,19 @@
 package dev.tokenmeter.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.BackendProvider;
 import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
-import dev.tokenmeter.measure.Summary;
+import dev.tokenmeter.cost.Price;
+import dev.tokenmeter.cost.PricePresets;
 import dev.tokenmeter.model.ModelConfig;
-import dev.tokenmeter.result.AtomicFiles;
+import dev.tokenmeter.result.Environment;
+import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
+import dev.tokenmeter.result.RunSpec;
+import dev.tokenmeter.result.ServingPointResult;
+import dev.tokenmeter.result.ServingSpec;
 import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.ContinuousBatcher;
 import dev.tokenmeter.serving.RequestRecord;
@@ -28,6 +31,7 @@ import dev.tokenmeter.serving.metrics.SloSet;
 import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -134,7 +138,20 @@ final class ServeCommand implements Callable<Integer> {
             description = "Time limit of one point; requests left are reported unfinished.")
     double maxDuration;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write every point as JSON (atomically).")
+    @Option(names = "--price", defaultValue = "auto", paramLabel = "auto|PRESET|USD",
+            description = "Price per device-hour for the cost columns (as for run; default: the device's preset).")
+    String price;
+
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "stdout format: table, json, csv, markdown or html (default: table).")
+    String format;
+
+    @Option(names = "--output", paramLabel = "FILE",
+            description = "Also write the report to FILE, in the format its extension names (or --format).")
+    Path output;
+
+    @Option(names = "--json", paramLabel = "FILE",
+            description = "Write the result (schema v1, scenario serving) as JSON, atomically; kept if a point fails.")
     Path json;
 
     @Override
@@ -155,6 +172,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-duration must be a number of seconds > 0, got " + maxDuration);
         }
         SloSet slos = slo == null ? null : SloSet.parse(slo);
+        RunCommand.Reports reports = RunCommand.Reports.of(format, output, json);
+        Price asked = "auto".equals(price) ? null : Args.price(price, 1.0);
         int modes = (rates != null ? 1 : 0) + (concurrencies != null ? 1 : 0) + (trace != null ? 1 : 0)
                 + (search != null ? 1 : 0);
         if (modes != 1) {
@@ -185,57 +204,99 @@ final class ServeCommand implements Callable<Integer> {
         BackendProvider provider = Backends.select(backend);
         int budget = maxBatchTokens > 0 ? maxBatchTokens : provider.name().equals("cpu") ? 256 : 2048;
         ContinuousBatcher.Config config = new ContinuousBatcher.Config(budget, options);
-        List<ObjectNode> points = new ArrayList<>();
+        String mode = rates != null ? ServingPointResult.RATE : concurrencies != null ? ServingPointResult.CONCURRENCY
+                : traced != null ? ServingPointResult.TRACE : ServingPointResult.SEARCH;
+        ServingSpec servingSpec = new ServingSpec(mode, rates, burstiness, concurrencies,
+                trace == null ? null : trace.getFileName().toString(), traceScale, bracket == null ? 0 : bracket[0],
+                bracket == null ? 0 : bracket[1], requests, prompt.describe(), gen.describe(),
+                slos == null ? null : slos.describe(), maxSeqs, budget, blockSize, blocks, warmupRequests,
+                maxDuration);
+        String started = Instant.now().toString();
+        List<ServingPointResult> points = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        Result result;
         try (Backend opened = provider.open(threads); Engine engine = opened.load(m, options)) {
-            out.println("tokenmeter serve: " + m.name() + " on " + opened.name() + " (" + opened.device().name()
-                    + "), " + maxSeqs + " sequences, step budget " + budget + " tokens, KV " + blocks
-                    + " blocks of " + blockSize + (slos == null ? "" : ", SLO " + slos.describe()));
-            out.println(header());
-            out.flush();
-            warmUp(engine, config, prompt, gen);
-            if (rates != null) {
-                for (double r : rates) {
-                    List<Arrival> a = ArrivalProcess.gamma(r, burstiness).generate(requests, prompt, gen, seed);
-                    points.add(report(out, "rate " + trim(r), r, openLoop(engine, a, config), slos));
+            Price chosen = asked != null ? asked : PricePresets.forDevice(opened.device());
+            RunSpec spec = RunSpec.serving(m, backend, seed, asked, threads, servingSpec);
+            Environment env = Environment.capture(opened.device());
+            err.println("serve: " + m.name() + " on " + opened.name() + " (" + opened.device().name() + "), "
+                    + maxSeqs + " sequences, step budget " + budget + " tokens, KV " + blocks + " blocks of "
+                    + blockSize + (slos == null ? "" : ", SLO " + slos.describe()));
+            err.flush();
+            boolean complete = false;
+            try {
+                warmUp(engine, config, prompt, gen);
+                Point point = (label, rate, conc, o) -> {
+                    ServingPointResult p = ServingPointResult.of(label, mode, rate, conc,
+                            traced != null ? "trace" : prompt.describe(), traced != null ? "trace" : gen.describe(), o,
+                            slos, chosen);
+                    points.add(p);
+                    progress(err, p);
+                    return p;
+                };
+                if (rates != null) {
+                    for (double r : rates) {
+                        List<Arrival> a = ArrivalProcess.gamma(r, burstiness).generate(requests, prompt, gen, seed);
+                        point.add("rate " + trim(r), r, 0, openLoop(engine, a, config));
+                    }
+                } else if (concurrencies != null) {
+                    for (int c : concurrencies) {
+                        List<Arrival> a = new ClosedLoop(c, requests, prompt, gen, seed).arrivals();
+                        point.add("concurrency " + c, Double.NaN, c, ServingRun.closedLoop(engine, a, c, config,
+                                SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), seed,
+                                seconds(maxDuration), null));
+                    }
+                } else if (traced != null) {
+                    double rate = traced.size() / Math.max(1e-9, traced.get(traced.size() - 1).atSeconds());
+                    point.add("trace " + trace.getFileName(), rate, 0, openLoop(engine, traced, config));
+                } else {
+                    SloSearch.Result found = SloSearch.defaults().between(r -> {
+                        List<Arrival> a = ArrivalProcess.poisson(r).generate(requests, prompt, gen, seed);
+                        ServingRun.Outcome o = openLoop(engine, a, config);
+                        point.add("search " + trim(r), r, 0, o);
+                        return verdict(r, o, slos);
+                    }, bracket[0], bracket[1]);
+                    warnings.add(String.format(Locale.ROOT, "SLO search: highest rate meeting %s: %s req/s (lowest"
+                            + " failing: %s; stopped: %s; bracket ±%.1f%%)", slos.describe(),
+                            trim(found.highestPassing()), trim(found.lowestFailing()), found.stop(),
+                            50 * found.relativeWidth()));
+                    err.println(warnings.get(warnings.size() - 1));
                 }
-            } else if (concurrencies != null) {
-                for (int c : concurrencies) {
-                    List<Arrival> a = new ClosedLoop(c, requests, prompt, gen, seed).arrivals();
-                    ServingRun.Outcome o = ServingRun.closedLoop(engine, a, c, config,
-                            SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), seed,
-                            seconds(maxDuration), null);
-                    points.add(report(out, "concurrency " + c, Double.NaN, o, slos));
+                complete = true;
+            } finally {
+                result = new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, started,
+                        Instant.now().toString(), complete, spec, env, List.of(), points, warnings);
+                if (json != null) {
+                    ResultJson.write(result, json);
+                    err.println("wrote " + json);
                 }
-            } else if (traced != null) {
-                double rate = traced.size() / Math.max(1e-9, traced.get(traced.size() - 1).atSeconds());
-                points.add(report(out, "trace " + trace.getFileName(), rate, openLoop(engine, traced, config), slos));
-            } else {
-                SloSearch.Result found = SloSearch.defaults().between(r -> {
-                    List<Arrival> a = ArrivalProcess.poisson(r).generate(requests, prompt, gen, seed);
-                    ServingRun.Outcome o = openLoop(engine, a, config);
-                    points.add(report(out, "search " + trim(r), r, o, slos));
-                    return point(r, o, slos);
-                }, bracket[0], bracket[1]);
-                out.println(String.format(Locale.ROOT, "highest rate meeting %s: %s req/s (lowest failing: %s;"
-                        + " stopped: %s, bracket ±%.1f%%)", slos.describe(), trim(found.highestPassing()),
-                        trim(found.lowestFailing()), found.stop(), 50 * found.relativeWidth()));
             }
         }
-        out.flush();
-        if (json != null) {
-            ArrayNode arr = ResultJson.mapper().createArrayNode();
-            points.forEach(arr::add);
-            ObjectNode root = ResultJson.mapper().createObjectNode();
-            root.put("tool", "tokenmeter serve");
-            root.put("model", m.name());
-            root.put("backend", backend);
-            root.put("slo", slos == null ? null : slos.describe());
-            root.set("points", arr);
-            AtomicFiles.writeString(json, ResultJson.mapper().writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(root));
-            err.println("wrote " + json);
-        }
+        reports.write(result, out, err);
         return Main.EXIT_OK;
+    }
+
+    /** Records one measured point. */
+    @FunctionalInterface
+    private interface Point {
+        ServingPointResult add(String label, double rate, int concurrency, ServingRun.Outcome outcome);
+    }
+
+    private static void progress(PrintWriter err, ServingPointResult p) {
+        var m = p.metrics();
+        err.println(String.format(Locale.ROOT, "[%s] %.2f req/s, %.1f out tok/s, TTFT p99 %.1f ms, TPOT p99 %s ms%s%s",
+                p.label(), m.requestsPerSecond(), m.outputTokensPerSecond(), m.ttftMs().p99(),
+                m.tpotMs() == null ? "-" : String.format(Locale.ROOT, "%.2f", m.tpotMs().p99()),
+                p.slo() == null ? "" : p.slo().meetsSlo() ? ", SLO met" : ", SLO missed",
+                p.load().overloaded() ? ", OVERLOADED" : ""));
+        err.flush();
+    }
+
+    private static ServingPoint verdict(double rate, ServingRun.Outcome o, SloSet slos) {
+        List<RequestRecord> all = new ArrayList<>(o.finished());
+        all.addAll(o.unfinished());
+        ServingMetrics metrics = ServingMetrics.of(all);
+        return ServingPoint.of(rate, metrics, SloReport.of(metrics, slos), SustainedLoad.check(rate, all));
     }
 
     private ServingRun.Outcome openLoop(Engine engine, List<Arrival> arrivals, ContinuousBatcher.Config config) {
@@ -275,86 +336,10 @@ final class ServeCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--search must be LO:HI requests/s with 0 < LO < HI, got '" + text + "'");
     }
 
-    private static ServingPoint point(double rate, ServingRun.Outcome o, SloSet slos) {
-        List<RequestRecord> all = new ArrayList<>(o.finished());
-        all.addAll(o.unfinished());
-        ServingMetrics metrics = ServingMetrics.of(all);
-        return ServingPoint.of(rate, metrics, SloReport.of(metrics, slos), SustainedLoad.check(rate, all));
-    }
 
-    private static String header() {
-        return String.format(Locale.ROOT, "%-18s %8s %9s %9s %9s %9s %9s %9s %9s %8s %6s  %s", "point", "req/s",
-                "out tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "ITL p99", "E2E p50", "goodput",
-                "preempt", "notes");
-    }
 
-    private ObjectNode report(PrintWriter out, String label, double rate, ServingRun.Outcome o, SloSet slos) {
-        List<RequestRecord> all = new ArrayList<>(o.finished());
-        all.addAll(o.unfinished());
-        ServingMetrics mt = ServingMetrics.of(all);
-        SloReport sr = slos == null ? null : SloReport.of(mt, slos);
-        SustainedLoad load = SustainedLoad.check(rate, all);
-        List<String> notes = new ArrayList<>();
-        if (sr != null) {
-            notes.add(sr.meetsSlo() ? "SLO met" : "SLO missed");
-        }
-        load.warning().ifPresent(notes::add);
-        if (mt.incomplete() > 0) {
-            notes.add(mt.incomplete() + " unfinished");
-        }
-        out.println(String.format(Locale.ROOT, "%-18s %8.2f %9.1f %9.1f %9.1f %9.2f %9.2f %9.2f %9.1f %8s %6d  %s",
-                label, mt.requestsPerSecond(), mt.outputTokensPerSecond(), p(mt.ttftMs(), 50), p(mt.ttftMs(), 99),
-                p(mt.tpotMs(), 50), p(mt.tpotMs(), 99), p(mt.itlMs(), 99), p(mt.e2eMs(), 50),
-                sr == null ? "-" : String.format(Locale.ROOT, "%.2f/s", sr.goodput()), o.preemptions(),
-                String.join("; ", notes)));
-        out.flush();
-        ObjectNode n = ResultJson.mapper().createObjectNode();
-        n.put("point", label);
-        if (Double.isFinite(rate)) {
-            n.put("offeredRate", rate);
-        }
-        n.put("steps", o.steps());
-        n.put("preemptions", o.preemptions());
-        n.set("metrics", ResultJson.mapper().valueToTree(metricsOnly(mt)));
-        if (sr != null) {
-            n.put("goodput", sr.goodput());
-            n.put("goodFraction", sr.goodFraction());
-            n.put("meetsSlo", sr.meetsSlo());
-        }
-        n.put("load", load.status().name());
-        load.warning().ifPresent(w -> n.put("warning", w));
-        return n;
-    }
 
-    /** The metrics without the per-request list (which can be long). */
-    private static java.util.Map<String, Object> metricsOnly(ServingMetrics m) {
-        java.util.Map<String, Object> map = new java.util.LinkedHashMap<>();
-        map.put("completed", m.completed());
-        map.put("incomplete", m.incomplete());
-        map.put("inputTokens", m.inputTokens());
-        map.put("outputTokens", m.outputTokens());
-        map.put("durationSeconds", m.durationSeconds());
-        map.put("requestsPerSecond", m.requestsPerSecond());
-        map.put("outputTokensPerSecond", m.outputTokensPerSecond());
-        map.put("totalTokensPerSecond", m.totalTokensPerSecond());
-        map.put("ttftMs", m.ttftMs());
-        map.put("tpotMs", m.tpotMs());
-        map.put("itlMs", m.itlMs());
-        map.put("e2eMs", m.e2eMs());
-        return map;
-    }
 
-    private static double p(Summary s, int percentile) {
-        if (s == null) {
-            return Double.NaN;
-        }
-        return switch (percentile) {
-            case 50 -> s.p50();
-            case 90 -> s.p90();
-            case 95 -> s.p95();
-            default -> s.p99();
-        };
-    }
 
     private static String trim(double v) {
         return Double.isNaN(v) ? "none" : String.format(Locale.ROOT, "%.3g", v);

@@ -122,7 +122,7 @@ class MainTest {
     void partialResultIsKeptAndAnEmptyOneIsNot() throws IOException {
         Result full = ResultJson.read(smallJson);
         Result partial = new Result(full.schemaVersion(), full.tool(), full.scenario(), full.startedAt(),
-                full.finishedAt(), false, full.spec(), full.environment(), full.points().subList(0, 1),
+                full.finishedAt(), false, full.spec(), full.environment(), full.points().subList(0, 1), List.of(),
                 List.of("the run stopped after 1 of 2 points"));
         Path file = dir.resolve("partial.json");
         StringWriter err = new StringWriter();
@@ -137,7 +137,7 @@ class MainTest {
 
         Path none = dir.resolve("none.json");
         Result empty = new Result(full.schemaVersion(), full.tool(), full.scenario(), full.startedAt(),
-                full.finishedAt(), false, full.spec(), full.environment(), List.of(), List.of());
+                full.finishedAt(), false, full.spec(), full.environment(), List.of(), List.of(), List.of());
         try (ResultSaver saver = new ResultSaver(none, full.spec(), full.environment().device(),
                 new PrintWriter(new StringWriter(), true))) {
             saver.runFinished(empty);

@@ -306,7 +306,8 @@ class RunCommandTest {
         // The bar fills by trials here (3 of at most 10; the 60 s budget has hardly begun).
         assertTrue(frames.get(3).contains("[###.......]"), frames.get(3));
         // A run that stops midway ends the open line.
-        p.runFinished(new Result(1, "tokenmeter", "offline", "", "", false, null, null, List.of(), List.of()));
+        p.runFinished(new Result(1, "tokenmeter", "offline", "", "", false, null, null, List.of(), List.of(),
+                List.of()));
         assertTrue(text.toString().endsWith("\n"));
         assertNotEquals(-1, text.toString().indexOf('\r'));
     }

@@ -6,8 +6,9 @@ import static dev.tokenmeter.cli.CliRun.expect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
+import dev.tokenmeter.result.ServingPointResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,17 +37,28 @@ class ServeCommandTest {
     void aRateSweepReportsEachPointAndWritesJson() throws IOException {
         Path json = dir.resolve("serve.json");
         CliRun r = expect(0, with("--rate", "50,200", "--slo", "ttft=10s,tpot=1s", "--json", json.toString()));
-        assertContains(r.out(), "tokenmeter serve: tiny on cpu");
-        assertContains(r.out(), "rate 50.0");
+        assertContains(r.err(), "serve: tiny on cpu");
+        assertContains(r.err(), "[rate 50.0]");
+        assertContains(r.out(), "serving run, 2 points");
         assertContains(r.out(), "rate 200");
-        assertContains(r.out(), "SLO met");
-        JsonNode root = ResultJson.mapper().readTree(Files.readString(json));
-        assertEquals(2, root.get("points").size());
-        JsonNode p = root.get("points").get(0);
-        assertEquals(50.0, p.get("offeredRate").asDouble());
-        assertEquals(24, p.get("metrics").get("completed").asInt());
-        assertTrue(p.get("metrics").get("ttftMs").get("p99").asDouble() > 0);
-        assertTrue(p.get("goodFraction").asDouble() > 0.99, "generous SLOs: every request is good");
+        assertContains(r.out(), "  met  ");
+        Result result = ResultJson.read(json);
+        assertEquals(Result.SERVING, result.scenario());
+        assertTrue(result.complete());
+        assertEquals(2, result.servingPoints().size());
+        ServingPointResult p = result.servingPoints().get(0);
+        assertEquals(50.0, p.offeredRate());
+        assertEquals(24, p.metrics().completed());
+        assertTrue(p.metrics().ttftMs().p99() > 0);
+        assertTrue(p.slo().goodFraction() > 0.99, "generous SLOs: every request is good");
+        assertEquals("rate", result.spec().serving().mode());
+        assertEquals(java.util.List.of(50.0, 200.0), result.spec().serving().rates());
+        // A serving result cannot be repeated by 'run', which says so.
+        assertContains(expect(2, "run", "--spec", json.toString()).err(), "is a serving result");
+        // Nor compared yet, which compare says.
+        assertContains(expect(2, "compare", json.toString(), json.toString()).err(), "is a serving result");
+        // And the other formats render it.
+        assertContains(expect(0, with("--rate", "50", "--format", "csv")).out(), "offered_req_s");
     }
 
     @Test
@@ -64,7 +76,7 @@ class ServeCommandTest {
     @Test
     void theSearchReportsABracket() {
         CliRun r = expect(0, with("--search", "5:40", "--slo", "ttft=10s,tpot=1s"));
-        assertContains(r.out(), "highest rate meeting ttft:p99=10000ms,tpot:p99=1000ms:");
+        assertContains(r.err(), "highest rate meeting ttft:p99=10000ms,tpot:p99=1000ms:");
         assertContains(r.out(), "stopped: CAP_PASSES");
     }
 

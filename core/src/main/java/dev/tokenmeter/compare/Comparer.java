@@ -65,6 +65,13 @@ public final class Comparer {
     public Comparison compare(String baselineLabel, Result baseline, String candidateLabel, Result candidate) {
         Objects.requireNonNull(baseline, "baseline");
         Objects.requireNonNull(candidate, "candidate");
+        for (String[] side : new String[][] {{baselineLabel, baseline.scenario()}, {candidateLabel,
+                candidate.scenario()}}) {
+            if ("serving".equals(side[1])) {
+                throw new IllegalArgumentException(side[0] + " is a serving result; compare reads offline results"
+                        + " (comparing serving points is not implemented yet)");
+            }
+        }
         List<String> differences = differences(baselineLabel, baseline, candidateLabel, candidate);
         if (!differences.isEmpty() && !force) {
             throw new IncompatibleResultsException(baselineLabel, candidateLabel, differences);

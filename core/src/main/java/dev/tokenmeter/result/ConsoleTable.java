@@ -35,8 +35,14 @@ public final class ConsoleTable {
     public static String render(Result result) {
         StringBuilder sb = new StringBuilder();
         header(sb, result);
-        sb.append('\n');
-        sb.append(table(result.points()).render());
+        if (showsOfflineTable(result)) {
+            sb.append('\n');
+            sb.append(table(result.points()).render());
+        }
+        if (!result.servingPoints().isEmpty()) {
+            sb.append('\n');
+            sb.append(servingTable(result.servingPoints()).render());
+        }
         List<String> notes = new ArrayList<>();
         String imprecise = imprecisionNote(result.points());
         if (imprecise != null) {
@@ -57,8 +63,8 @@ public final class ConsoleTable {
         Environment env = r.environment();
         DeviceInfo device = env == null ? null : env.device();
         sb.append(String.format(Locale.ROOT, "tokenmeter %s: %s run, %d point%s%s%n",
-                env == null ? "?" : env.tokenmeterVersion(), r.scenario(), r.points().size(),
-                r.points().size() == 1 ? "" : "s", r.complete() ? "" : " (INCOMPLETE)"));
+                env == null ? "?" : env.tokenmeterVersion(), r.scenario(), pointCount(r),
+                pointCount(r) == 1 ? "" : "s", r.complete() ? "" : " (INCOMPLETE)"));
         if (spec != null) {
             sb.append("model     ").append(shape(spec.model())).append('\n');
             sb.append("backend   ").append(device == null ? spec.backend() : device.backend());
@@ -77,9 +83,33 @@ public final class ConsoleTable {
             }
         }
         sb.append("price     ").append(price(r)).append('\n');
-        if (spec != null && spec.measurement() != null) {
+        String slos = slos(r);
+        if (slos != null) {
+            sb.append("slo       ").append(slos).append('\n');
+        }
+        if (spec != null && spec.measurement() != null && showsOfflineTable(r)) {
             sb.append("trials    ").append(trials(spec.measurement())).append("; medians unless marked\n");
         }
+    }
+
+    /** The SLOs the serving points were held to (the first point's that has any), or null when none. */
+    static String slos(Result r) {
+        for (ServingPointResult p : r.servingPoints()) {
+            if (p.slo() != null) {
+                return p.slo().slo();
+            }
+        }
+        return null;
+    }
+
+    /** Offline and serving points together. */
+    static int pointCount(Result r) {
+        return r.points().size() + r.servingPoints().size();
+    }
+
+    /** Whether a report shows the offline table: it has offline points, or no serving points either. */
+    static boolean showsOfflineTable(Result r) {
+        return !r.points().isEmpty() || r.servingPoints().isEmpty();
     }
 
     /** The trial policy in one line, as every report's header states it. */
@@ -121,6 +151,12 @@ public final class ConsoleTable {
                     + (asked.asOf().isEmpty() ? "" : ", " + asked.asOf()));
         }
         for (PointResult p : r.points()) {
+            CostMetrics c = p.cost();
+            if (c != null) {
+                return usdPerHour(c.usdPerHour(), c.utilization(), c.priceLabel(), c.priceSource());
+            }
+        }
+        for (ServingPointResult p : r.servingPoints()) {
             CostMetrics c = p.cost();
             if (c != null) {
                 return usdPerHour(c.usdPerHour(), c.utilization(), c.priceLabel(), c.priceSource());
@@ -173,6 +209,66 @@ public final class ConsoleTable {
                 c == null ? UNDEFINED : significant(c.usdPerQuery(), 3),
                 c == null ? UNDEFINED : significant(c.usdPerMillionOutput(), 3),
                 precision(p.precision())};
+    }
+
+    /** The serving table's columns, as the console, Markdown and HTML tables show them. */
+    static final List<String> SERVING_COLUMNS = List.of("point", "offered req/s", "req/s", "out tok/s",
+            "TTFT p50 ms", "TTFT p99 ms", "TPOT p50 ms", "TPOT p99 ms", "ITL p99 ms", "E2E p50 ms", "goodput req/s",
+            "SLO", "preempt", "$/M out tok", "load");
+    /** The serving columns that hold text, left-aligned; the others are numbers. */
+    static final List<String> SERVING_TEXT_COLUMNS = List.of("point", "SLO", "load");
+
+    private static TextTable servingTable(List<ServingPointResult> points) {
+        TextTable t = new TextTable();
+        for (String h : SERVING_COLUMNS) {
+            if (SERVING_TEXT_COLUMNS.contains(h)) {
+                t.left(h);
+            } else {
+                t.right(h);
+            }
+        }
+        for (ServingPointResult p : points) {
+            t.row(servingCells(p));
+        }
+        return t;
+    }
+
+    /** One serving point's cells, formatted, one per {@link #SERVING_COLUMNS} entry. */
+    static String[] servingCells(ServingPointResult p) {
+        ServingSummary m = p.metrics();
+        ServingPointResult.SloResult slo = p.slo();
+        CostMetrics c = p.cost();
+        return new String[] {p.label(), significant(p.offeredRate(), 4),
+                m == null ? UNDEFINED : significant(m.requestsPerSecond(), 4),
+                m == null ? UNDEFINED : significant(m.outputTokensPerSecond(), 4),
+                ms(m == null ? null : m.ttftMs(), false),
+                ms(m == null ? null : m.ttftMs(), true),
+                ms(m == null ? null : m.tpotMs(), false),
+                ms(m == null ? null : m.tpotMs(), true),
+                ms(m == null ? null : m.itlMs(), true),
+                ms(m == null ? null : m.e2eMs(), false),
+                slo == null ? UNDEFINED : significant(slo.goodput(), 4),
+                sloVerdict(slo), Long.toString(p.preemptions()),
+                c == null ? UNDEFINED : significant(c.usdPerMillionOutput(), 3),
+                loadCell(p.load())};
+    }
+
+    /** "met" or "missed" (every SLO at its percentile), {@value TextTable#UNDEFINED} without SLOs. */
+    static String sloVerdict(ServingPointResult.SloResult slo) {
+        return slo == null ? UNDEFINED : slo.meetsSlo() ? "met" : "missed";
+    }
+
+    /** "steady", "OVERLOADED" (loud: latencies are not steady-state) or "not judged". */
+    static String loadCell(ServingPointResult.LoadResult load) {
+        if (load == null) {
+            return UNDEFINED;
+        }
+        return switch (load.status()) {
+            case "STEADY" -> "steady";
+            case "OVERLOADED" -> "OVERLOADED";
+            case "NOT_JUDGED" -> "not judged";
+            default -> load.status();
+        };
     }
 
     /**

@@ -17,7 +17,8 @@ import java.util.function.ToDoubleFunction;
  * quoted when it holds a comma, a double quote, CR or LF. Numbers are written in plain decimal notation with as
  * many digits as it takes to read the same double back; undefined figures (null, NaN, infinite) are empty
  * fields. Latencies in milliseconds, rates per second, utilizations as fractions (1 = the measured ceiling),
- * costs in US dollars. The columns are listed in {@link #COLUMNS} and in docs/result-schema.md.
+ * costs in US dollars. The columns are listed in {@link #COLUMNS} and in docs/result-schema.md. A serving result
+ * has a table of its own instead, one row per serving point, with the columns of {@link #SERVING_COLUMNS}.
  */
 public final class CsvRenderer {
     private static final String EOL = "\r\n";
@@ -41,10 +42,32 @@ public final class CsvRenderer {
         }
     }
 
+    /** One column of the serving table. */
+    private record ServingColumn(String name, Function<ServingRow, String> value) {
+    }
+
+    /** A serving point with the run-level figures every row repeats. */
+    private record ServingRow(String model, String backend, String device, ServingPointResult point) {
+        ServingSummary m() {
+            return point.metrics();
+        }
+
+        ServingPointResult.SloResult slo() {
+            return point.slo();
+        }
+
+        CostMetrics c() {
+            return point.cost();
+        }
+    }
+
     private static final List<Column> COLUMN_LIST = columns();
+    private static final List<ServingColumn> SERVING_COLUMN_LIST = servingColumns();
 
     /** The header row's names, in order. */
     public static final List<String> COLUMNS = COLUMN_LIST.stream().map(Column::name).toList();
+    /** The header row's names of a serving result's table, in order. */
+    public static final List<String> SERVING_COLUMNS = SERVING_COLUMN_LIST.stream().map(ServingColumn::name).toList();
 
     private CsvRenderer() {
     }
@@ -96,6 +119,68 @@ public final class CsvRenderer {
         return List.copyOf(c);
     }
 
+    private static List<ServingColumn> servingColumns() {
+        List<ServingColumn> c = new ArrayList<>();
+        c.add(new ServingColumn("model", ServingRow::model));
+        c.add(new ServingColumn("backend", ServingRow::backend));
+        c.add(new ServingColumn("device", ServingRow::device));
+        c.add(new ServingColumn("point", r -> r.point().label()));
+        c.add(new ServingColumn("mode", r -> r.point().mode()));
+        c.add(new ServingColumn("offered_req_s", r -> number(r.point().offeredRate())));
+        c.add(new ServingColumn("concurrency", r -> Integer.toString(r.point().concurrency())));
+        c.add(new ServingColumn("requests", r -> Integer.toString(r.point().requests())));
+        c.add(new ServingColumn("completed", r -> r.m() == null ? "" : Integer.toString(r.m().completed())));
+        c.add(new ServingColumn("incomplete", r -> r.m() == null ? "" : Integer.toString(r.m().incomplete())));
+        c.add(new ServingColumn("prompt_len", r -> nullToEmpty(r.point().promptLength())));
+        c.add(new ServingColumn("output_len", r -> nullToEmpty(r.point().outputLength())));
+        c.add(new ServingColumn("duration_s", r -> r.m() == null ? "" : number(r.m().durationSeconds())));
+        c.add(new ServingColumn("requests_s", r -> r.m() == null ? "" : number(r.m().requestsPerSecond())));
+        c.add(new ServingColumn("output_tok_s", r -> r.m() == null ? "" : number(r.m().outputTokensPerSecond())));
+        c.add(new ServingColumn("total_tok_s", r -> r.m() == null ? "" : number(r.m().totalTokensPerSecond())));
+        servingLatency(c, "ttft_ms", ServingSummary::ttftMs);
+        servingLatency(c, "tpot_ms", ServingSummary::tpotMs);
+        servingLatency(c, "itl_ms", ServingSummary::itlMs);
+        servingLatency(c, "e2e_ms", ServingSummary::e2eMs);
+        c.add(servingSummary("interactivity_p50", ServingSummary::interactivity, Summary::p50));
+        c.add(new ServingColumn("slo", r -> r.slo() == null ? "" : nullToEmpty(r.slo().slo())));
+        c.add(new ServingColumn("goodput_req_s", r -> r.slo() == null ? "" : number(r.slo().goodput())));
+        c.add(new ServingColumn("good_fraction", r -> r.slo() == null ? "" : number(r.slo().goodFraction())));
+        c.add(new ServingColumn("meets_slo", r -> r.slo() == null ? "" : Boolean.toString(r.slo().meetsSlo())));
+        c.add(new ServingColumn("load", r -> r.point().load() == null ? "" : nullToEmpty(r.point().load().status())));
+        c.add(new ServingColumn("steps", r -> Long.toString(r.point().steps())));
+        c.add(new ServingColumn("preemptions", r -> Long.toString(r.point().preemptions())));
+        c.add(new ServingColumn("usd_per_query", r -> r.c() == null ? "" : number(r.c().usdPerQuery())));
+        c.add(new ServingColumn("usd_per_m_output", r -> r.c() == null ? "" : number(r.c().usdPerMillionOutput())));
+        c.add(new ServingColumn("warnings", r -> {
+            List<String> w = new ArrayList<>();
+            for (Notice n : Notice.ofServingPoint(r.point())) {
+                w.add(n.text());
+            }
+            return String.join(" | ", w);
+        }));
+        return List.copyOf(c);
+    }
+
+    private static void servingLatency(List<ServingColumn> c, String prefix,
+            Function<ServingSummary, Summary> metric) {
+        c.add(servingSummary(prefix + "_p50", metric, Summary::p50));
+        c.add(servingSummary(prefix + "_p90", metric, Summary::p90));
+        c.add(servingSummary(prefix + "_p99", metric, Summary::p99));
+        c.add(servingSummary(prefix + "_mean", metric, Summary::mean));
+    }
+
+    private static ServingColumn servingSummary(String name, Function<ServingSummary, Summary> metric,
+            ToDoubleFunction<Summary> figure) {
+        return new ServingColumn(name, r -> {
+            Summary s = r.m() == null ? null : metric.apply(r.m());
+            return s == null ? "" : number(figure.applyAsDouble(s));
+        });
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
     private static void latency(List<Column> c, String prefix, Function<PointMetrics, Summary> metric) {
         c.add(summary(prefix + "_p50", metric, Summary::p50));
         c.add(summary(prefix + "_p90", metric, Summary::p90));
@@ -118,18 +203,30 @@ public final class CsvRenderer {
         String backend = device != null ? device.backend() : spec == null ? "" : spec.backend();
         String deviceName = device == null ? "" : device.name();
         StringBuilder sb = new StringBuilder();
-        List<String> header = new ArrayList<>();
-        for (Column c : COLUMN_LIST) {
-            header.add(c.name());
-        }
-        line(sb, header);
-        for (PointResult p : result.points()) {
-            Row row = new Row(model, backend, deviceName, p);
-            List<String> fields = new ArrayList<>();
-            for (Column c : COLUMN_LIST) {
-                fields.add(c.value().apply(row));
+        if (ConsoleTable.showsOfflineTable(result)) {
+            line(sb, COLUMNS);
+            for (PointResult p : result.points()) {
+                Row row = new Row(model, backend, deviceName, p);
+                List<String> fields = new ArrayList<>();
+                for (Column c : COLUMN_LIST) {
+                    fields.add(c.value().apply(row));
+                }
+                line(sb, fields);
             }
-            line(sb, fields);
+        }
+        if (!result.servingPoints().isEmpty()) {
+            if (!sb.isEmpty()) {
+                sb.append(EOL); // a result with both kinds of points: two tables, a blank line between
+            }
+            line(sb, SERVING_COLUMNS);
+            for (ServingPointResult p : result.servingPoints()) {
+                ServingRow row = new ServingRow(model, backend, deviceName, p);
+                List<String> fields = new ArrayList<>();
+                for (ServingColumn c : SERVING_COLUMN_LIST) {
+                    fields.add(c.value().apply(row));
+                }
+                line(sb, fields);
+            }
         }
         return sb.toString();
     }

@@ -25,6 +25,8 @@ public final class HtmlReport {
     public static final String LATENCY_TITLE = "Latency against throughput (TPOT p50 vs output tok/s)";
     public static final String COST_TITLE = "Cost per 1M output tokens against interactivity";
     public static final String MBU_TITLE = "Decode memory-bandwidth utilization (MBU) per point";
+    public static final String SERVING_TTFT_TITLE = "Serving: TTFT p99 against output throughput";
+    public static final String SERVING_TPOT_TITLE = "Serving: TPOT p99 against output throughput";
 
     private static final String STYLE = String.join("\n",
             "body{font-family:'DejaVu Sans','Liberation Sans',Arial,Helvetica,sans-serif;margin:24px;color:#1d1d1d;"
@@ -75,15 +77,27 @@ public final class HtmlReport {
 
         notices(sb, Notice.of(r));
 
-        sb.append("<section id=\"points\">\n<h2>Points</h2>\n");
-        table(sb, r.points());
-        String imprecise = ConsoleTable.imprecisionNote(r.points());
-        if (imprecise != null) {
-            sb.append("<p class=\"footnote\">").append(escape(imprecise)).append("</p>\n");
+        if (ConsoleTable.showsOfflineTable(r)) {
+            sb.append("<section id=\"points\">\n<h2>Points</h2>\n");
+            table(sb, r.points());
+            String imprecise = ConsoleTable.imprecisionNote(r.points());
+            if (imprecise != null) {
+                sb.append("<p class=\"footnote\">").append(escape(imprecise)).append("</p>\n");
+            }
+            sb.append("<p class=\"footnote\">Medians over trials unless marked. Undefined figures show as"
+                    + " \u201c-\u201d (TPOT, ITL and decode figures need more than one output token per request)."
+                    + "</p>\n");
+            sb.append("</section>\n");
         }
-        sb.append("<p class=\"footnote\">Medians over trials unless marked. Undefined figures show as \u201c-\u201d"
-                + " (TPOT, ITL and decode figures need more than one output token per request).</p>\n");
-        sb.append("</section>\n");
+        if (!r.servingPoints().isEmpty()) {
+            sb.append("<section id=\"serving-points\">\n<h2>Serving points</h2>\n");
+            servingTable(sb, r.servingPoints());
+            sb.append("<p class=\"footnote\">Latencies over the completed requests of each point, counted from each"
+                    + " request's scheduled arrival (queueing included); rates per second of the point's duration."
+                    + " SLO: every SLO met at its percentile; goodput: requests per second that met every limit."
+                    + " Undefined figures show as \u201c-\u201d.</p>\n");
+            sb.append("</section>\n");
+        }
 
         sb.append("<section id=\"charts\">\n<h2>Charts</h2>\n<div class=\"charts\">\n");
         for (Figure fig : figures(r)) {
@@ -107,8 +121,9 @@ public final class HtmlReport {
         Environment env = r.environment();
         DeviceInfo device = env == null ? null : env.device();
         sb.append("<dl class=\"summary\">\n");
-        entry(sb, "Run", String.format(Locale.ROOT, "%s, %d point%s, %s to %s", r.scenario(), r.points().size(),
-                r.points().size() == 1 ? "" : "s", r.startedAt(), r.finishedAt()));
+        entry(sb, "Run", String.format(Locale.ROOT, "%s, %d point%s, %s to %s", r.scenario(),
+                ConsoleTable.pointCount(r), ConsoleTable.pointCount(r) == 1 ? "" : "s", r.startedAt(),
+                r.finishedAt()));
         if (spec != null) {
             entry(sb, "Model", ConsoleTable.shape(spec.model()));
             String backend = device == null ? spec.backend() : device.backend();
@@ -125,7 +140,11 @@ public final class HtmlReport {
                     + (device.datasheet() == null ? "" : "; " + ConsoleTable.ceilings(device.datasheet())));
         }
         entry(sb, "Price", ConsoleTable.price(r));
-        if (spec != null && spec.measurement() != null) {
+        String slos = ConsoleTable.slos(r);
+        if (slos != null) {
+            entry(sb, "SLO", slos);
+        }
+        if (spec != null && spec.measurement() != null && ConsoleTable.showsOfflineTable(r)) {
             entry(sb, "Trials", ConsoleTable.trials(spec.measurement()));
         }
         if (env != null) {
@@ -182,15 +201,70 @@ public final class HtmlReport {
         sb.append("</tbody>\n</table>\n</div>\n");
     }
 
+    private static void servingTable(StringBuilder sb, List<ServingPointResult> points) {
+        sb.append("<div class=\"table-scroll\">\n<table class=\"points serving\">\n<thead><tr>");
+        for (String h : ConsoleTable.SERVING_COLUMNS) {
+            sb.append("<th scope=\"col\">").append(escape(h)).append("</th>");
+        }
+        sb.append("</tr></thead>\n<tbody>\n");
+        for (ServingPointResult p : points) {
+            sb.append("<tr>");
+            String[] cells = ConsoleTable.servingCells(p);
+            for (int i = 0; i < cells.length; i++) {
+                boolean text = ConsoleTable.SERVING_TEXT_COLUMNS.contains(ConsoleTable.SERVING_COLUMNS.get(i));
+                sb.append(text ? "<td style=\"text-align:left\">" : "<td>").append(escape(cells[i]))
+                        .append("</td>");
+            }
+            sb.append("</tr>\n");
+        }
+        sb.append("</tbody>\n</table>\n</div>\n");
+    }
+
     /** A chart and the sentence under it. */
     record Figure(SvgChart chart, String caption) {
     }
 
-    /** The four charts, in the report's order. */
+    /** The charts, in the report's order: the four offline ones, then the two serving ones where it has any. */
     static List<Figure> figures(Result r) {
-        Map<String, List<PointResult>> bySeries = seriesOf(r.points());
-        List<String> names = new ArrayList<>(bySeries.keySet());
-        return List.of(throughput(bySeries), latency(bySeries), cost(bySeries, r), mbu(r, names));
+        List<Figure> out = new ArrayList<>();
+        if (ConsoleTable.showsOfflineTable(r)) {
+            Map<String, List<PointResult>> bySeries = seriesOf(r.points());
+            List<String> names = new ArrayList<>(bySeries.keySet());
+            out.addAll(List.of(throughput(bySeries), latency(bySeries), cost(bySeries, r), mbu(r, names)));
+        }
+        if (!r.servingPoints().isEmpty()) {
+            out.add(servingLatency(r.servingPoints(), SERVING_TTFT_TITLE, "TTFT p99 (ms, arrival to first token)",
+                    "TTFT", ServingSummary::ttftMs, "TTFT counts queueing: it climbs steeply once the offered load"
+                            + " passes what the engine sustains."));
+            out.add(servingLatency(r.servingPoints(), SERVING_TPOT_TITLE, "TPOT p99 (ms per output token)", "TPOT",
+                    ServingSummary::tpotMs, "Larger running batches share each step, so each user's tokens come"
+                            + " slower as throughput grows."));
+        }
+        return out;
+    }
+
+    /** One latency's p99 against achieved output tok/s, a series per mode, joined in order of throughput. */
+    private static Figure servingLatency(List<ServingPointResult> points, String title, String yTitle, String name,
+            java.util.function.Function<ServingSummary, dev.tokenmeter.measure.Summary> metric, String caption) {
+        SvgChart c = SvgChart.xy(title, "output tok/s (achieved)", yTitle).xFromZero();
+        Map<String, List<SvgChart.Point>> byMode = new LinkedHashMap<>();
+        for (ServingPointResult p : points) {
+            ServingSummary m = p.metrics();
+            double x = m == null ? Double.NaN : m.outputTokensPerSecond();
+            dev.tokenmeter.measure.Summary s = m == null ? null : metric.apply(m);
+            double y = s == null ? Double.NaN : s.p99();
+            byMode.computeIfAbsent(p.mode(), k -> new ArrayList<>()).add(new SvgChart.Point(x, y, p.label(),
+                    p.label() + ": " + name + " p99 " + TextTable.significant(y, 4) + " ms at "
+                            + TextTable.significant(x, 4) + " output tok/s"
+                            + (p.load() != null && p.load().overloaded() ? " (overloaded)" : "")));
+        }
+        for (Map.Entry<String, List<SvgChart.Point>> e : byMode.entrySet()) {
+            List<SvgChart.Point> pts = new ArrayList<>(e.getValue());
+            pts.sort(Comparator.comparingDouble(SvgChart.Point::x));
+            c.series(e.getKey(), pts, true);
+        }
+        return new Figure(c, "Each point is one measured serving point, labelled with its name. " + caption
+                + skippedNote(c, name + " is undefined (one output token per request)"));
     }
 
     /**

@@ -28,8 +28,8 @@ public final class MarkdownRenderer {
         }
         sb.append("\n\n");
 
-        item(sb, "Run", String.format(Locale.ROOT, "%s, %d point%s, %s to %s", r.scenario(), r.points().size(),
-                r.points().size() == 1 ? "" : "s", r.startedAt(), r.finishedAt())
+        item(sb, "Run", String.format(Locale.ROOT, "%s, %d point%s, %s to %s", r.scenario(),
+                ConsoleTable.pointCount(r), ConsoleTable.pointCount(r) == 1 ? "" : "s", r.startedAt(), r.finishedAt())
                 + (env == null ? "" : ", tokenmeter " + env.tokenmeterVersion() + " (" + env.gitCommit() + ")"));
         if (spec != null) {
             item(sb, "Model", ConsoleTable.shape(spec.model()));
@@ -47,12 +47,24 @@ public final class MarkdownRenderer {
                     TextTable.bytes(device.memoryBytes()), ceilings));
         }
         item(sb, "Price", ConsoleTable.price(r));
-        if (spec != null && spec.measurement() != null) {
+        String slos = ConsoleTable.slos(r);
+        if (slos != null) {
+            item(sb, "SLO", slos);
+        }
+        if (spec != null && spec.measurement() != null && ConsoleTable.showsOfflineTable(r)) {
             item(sb, "Trials", ConsoleTable.trials(spec.measurement()) + "; medians unless marked");
         }
         sb.append('\n');
 
-        table(sb, r.points());
+        if (ConsoleTable.showsOfflineTable(r)) {
+            table(sb, r.points());
+        }
+        if (!r.servingPoints().isEmpty()) {
+            if (ConsoleTable.showsOfflineTable(r)) {
+                sb.append('\n');
+            }
+            servingTable(sb, r.servingPoints());
+        }
         String imprecise = ConsoleTable.imprecisionNote(r.points());
         if (imprecise != null) {
             sb.append('\n').append(escape(imprecise)).append('\n');
@@ -95,6 +107,26 @@ public final class MarkdownRenderer {
         for (PointResult p : points) {
             sb.append('|');
             for (String cell : ConsoleTable.headlineCells(p)) {
+                sb.append(' ').append(escape(cell)).append(" |");
+            }
+            sb.append('\n');
+        }
+    }
+
+    private static void servingTable(StringBuilder sb, List<ServingPointResult> points) {
+        List<String> headers = ConsoleTable.SERVING_COLUMNS;
+        sb.append('|');
+        for (String h : headers) {
+            sb.append(' ').append(escape(h)).append(" |");
+        }
+        sb.append("\n|");
+        for (String h : headers) {
+            sb.append(ConsoleTable.SERVING_TEXT_COLUMNS.contains(h) ? "---|" : "---:|");
+        }
+        sb.append('\n');
+        for (ServingPointResult p : points) {
+            sb.append('|');
+            for (String cell : ConsoleTable.servingCells(p)) {
                 sb.append(' ').append(escape(cell)).append(" |");
             }
             sb.append('\n');

@@ -36,8 +36,8 @@ public record Notice(Level level, String point, String text) {
 
     /**
      * Every notice of a result: an incomplete run, then each point's warnings (roofline violations as errors,
-     * listed once even where the point's warnings already quote them), one note for cache-resident points, then
-     * the run's own warnings.
+     * listed once even where the point's warnings already quote them), each serving point's warnings, one note for
+     * cache-resident points, then the run's own warnings.
      */
     public static List<Notice> of(Result r) {
         List<Notice> out = new ArrayList<>();
@@ -50,6 +50,9 @@ public record Notice(Level level, String point, String text) {
             if (p.roofline() != null && p.roofline().cacheResident()) {
                 cached.add(pointLabel(p));
             }
+        }
+        for (ServingPointResult p : r.servingPoints()) {
+            out.addAll(ofServingPoint(p));
         }
         if (!cached.isEmpty()) {
             // One line for all of them: on a CPU with a small model that is every point.
@@ -77,6 +80,23 @@ public record Notice(Level level, String point, String text) {
         }
         if (violation != null && !violationListed) {
             out.add(new Notice(Level.ERROR, where, "MEASUREMENT ERROR: " + violation));
+        }
+        return out;
+    }
+
+    /**
+     * One serving point's warnings: an overloaded load (its latencies are not steady-state), and requests the run
+     * ended before finishing (left out of every figure).
+     */
+    public static List<Notice> ofServingPoint(ServingPointResult p) {
+        List<Notice> out = new ArrayList<>();
+        if (p.load() != null && p.load().overloaded()) {
+            out.add(new Notice(Level.WARNING, p.label(), p.load().reason()));
+        }
+        if (p.metrics() != null && p.metrics().incomplete() > 0) {
+            out.add(new Notice(Level.WARNING, p.label(), String.format(Locale.ROOT, "%d of %d requests unfinished"
+                    + " when the run ended (time limit): they are left out of the latencies and rates",
+                    p.metrics().incomplete(), p.requests())));
         }
         return out;
     }

@@ -78,7 +78,7 @@ public final class OfflineBenchmark {
             }
             // Built on failure too, so that a listener can keep the points already measured.
             result = new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", started, Instant.now().toString(),
-                    complete, spec, Environment.capture(device), points, warnings);
+                    complete, spec, Environment.capture(device), points, List.of(), warnings);
             listener.runFinished(result);
         }
         return result;

@@ -122,6 +122,17 @@ public final class ContinuousBatcher {
         if (inFlight != null) {
             throw new IllegalStateException("the previous step was not completed");
         }
+        StepBatch step = buildStep();
+        // Every running request part-way through its prompt and none with a free block to go on: give one's blocks
+        // back (recompute later) until another can move. The pool holds one full-context request, so one always can.
+        while (step == null && running.size() > 1) {
+            preempt(running.get(policy.victim(Collections.unmodifiableList(running))));
+            step = buildStep();
+        }
+        return step;
+    }
+
+    private StepBatch buildStep() {
         int bs = config.options().kvBlockSize();
         int budget = config.maxTokensPerStep();
         List<ServingSequence> seqs = new ArrayList<>();

@@ -82,6 +82,6 @@ final class CompareFixtures {
         Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS", "Test CPU 9000", 2,
                 4L << 30, info);
         return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
-                "2025-01-01T00:01:00Z", true, spec, env, points, List.of());
+                "2025-01-01T00:01:00Z", true, spec, env, points, List.of(), List.of());
     }
 }

@@ -167,7 +167,7 @@ class ComparerTest {
         Result a = result(51, 1.0);
         Result b = result(52, 1.0, 5, ModelPresets.get("tiny"), "cuda", "NVIDIA H100", POINTS);
         Result c = new Result(b.schemaVersion(), b.tool(), "serving", b.startedAt(), b.finishedAt(), true, b.spec(),
-                b.environment(), b.points(), b.warnings());
+                b.environment(), b.points(), List.of(), b.warnings());
         assertEquals(List.of("scenario: offline in A, serving in B", "backend: cpu in A, cuda in B",
                 "device: Test CPU 9000 in A, NVIDIA H100 in B"), Comparer.differences("A", a, "B", c));
         assertTrue(Comparer.differences("A", a, "B", result(53, 1.0)).isEmpty(), "seeds and timings may differ");

@@ -296,7 +296,7 @@ class CapacityPlanTest {
         assertThrows(IllegalArgumentException.class, () -> new Constraints(null, Double.POSITIVE_INFINITY));
         Result r = result(H100, twoPerSecond());
         Result serving = new Result(r.schemaVersion(), r.tool(), "serving", r.startedAt(), r.finishedAt(), true,
-                r.spec(), r.environment(), r.points(), List.of());
+                r.spec(), r.environment(), r.points(), List.of(), List.of());
         assertThrows(IllegalArgumentException.class, () -> plan(serving, Constraints.NONE));
     }
 }

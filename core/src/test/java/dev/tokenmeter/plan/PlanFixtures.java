@@ -72,6 +72,6 @@ final class PlanFixtures {
         Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM", "Test OS", "Test CPU", 2, 4L << 30,
                 device);
         return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
-                "2025-01-01T00:01:00Z", true, spec, env, List.of(points), List.of());
+                "2025-01-01T00:01:00Z", true, spec, env, List.of(points), List.of(), List.of());
     }
 }

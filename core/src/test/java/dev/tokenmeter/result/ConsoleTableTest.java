@@ -135,7 +135,7 @@ class ConsoleTableTest {
         PointResult none = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
                 p.trials(), p.metrics(), p.roofline(), p.cost(), null, List.of());
         String report = ConsoleTable.render(new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(),
-                r.finishedAt(), true, r.spec(), r.environment(), List.of(one, none), List.of()));
+                r.finishedAt(), true, r.spec(), r.environment(), List.of(one, none), List.of(), List.of()));
         List<String> table = tableLines(report);
         assertEquals("-*", cells(table.get(2)).get(15));
         assertEquals("-", cells(table.get(3)).get(15));
@@ -169,7 +169,7 @@ class ConsoleTableTest {
                     p.cost(), p.precision(), List.of()));
         }
         String report = ConsoleTable.render(new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(),
-                r.finishedAt(), true, r.spec(), r.environment(), points, List.of()));
+                r.finishedAt(), true, r.spec(), r.environment(), points, List.of(), List.of()));
         assertContains(report, "note: the working set fits in the device's last-level cache, so MBU above 100% is"
                 + " possible and not an error: all points\n");
         assertFalse(report.contains("!!"), report);

@@ -216,7 +216,7 @@ class CsvRendererTest {
         PointResult warned = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
                 p.trials(), p.metrics(), p.roofline(), p.cost(), p.precision(), List.of("one, two", "three \"3\""));
         Result odd = new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(), r.finishedAt(),
-                r.complete(), spec, r.environment(), List.of(warned, r.points().get(1)), r.warnings());
+                r.complete(), spec, r.environment(), List.of(warned, r.points().get(1)), List.of(), r.warnings());
         String csv = CsvRenderer.render(odd);
         assertTrue(csv.contains("\"tiny, \"\"quoted\"\"\r\nsecond line\""), csv);
         List<Map<String, String>> rows = rows(odd);
@@ -233,7 +233,7 @@ class CsvRendererTest {
         PointResult silent = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
                 p.trials(), p.metrics(), p.roofline(), p.cost(), p.precision(), List.of());
         Result quiet = new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(), r.finishedAt(),
-                r.complete(), r.spec(), r.environment(), List.of(silent), r.warnings());
+                r.complete(), r.spec(), r.environment(), List.of(silent), List.of(), r.warnings());
         assertEquals("MEASUREMENT ERROR: " + TestResults.VIOLATION, rows(quiet).get(0).get("warnings"));
     }
 

@@ -245,7 +245,7 @@ class HtmlReportTest {
         PointResult warned = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
                 p.trials(), p.metrics(), p.roofline(), p.cost(), p.precision(), List.of("<b>bold</b> & \u0001"));
         String html = HtmlReport.render(new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(),
-                r.finishedAt(), true, spec, r.environment(), List.of(warned), List.of()));
+                r.finishedAt(), true, spec, r.environment(), List.of(warned), List.of(), List.of()));
         assertFalse(html.contains("<script"), html);
         assertFalse(html.contains("<b>"), html);
         Document doc = parse(html);

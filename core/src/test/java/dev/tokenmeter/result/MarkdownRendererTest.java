@@ -125,7 +125,7 @@ class MarkdownRendererTest {
         PointResult warned = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
                 p.trials(), p.metrics(), p.roofline(), p.cost(), p.precision(), List.of("two\nlines | pipe"));
         String md = MarkdownRenderer.render(new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(),
-                r.finishedAt(), true, spec, r.environment(), List.of(warned), List.of()));
+                r.finishedAt(), true, spec, r.environment(), List.of(warned), List.of(), List.of()));
         String heading = md.lines().findFirst().orElseThrow();
         assertEquals("## tokenmeter: " + name + " on Test CPU 9000", unescape(heading));
         assertFalse(md.contains("<script>"), md);

@@ -49,7 +49,7 @@ class ResultJsonTest {
                     p.metrics(), p.roofline(), p.cost(), p.precision(), p.warnings()));
         }
         return new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(), r.finishedAt(), r.complete(),
-                r.spec(), r.environment(), points, r.warnings());
+                r.spec(), r.environment(), points, List.of(), r.warnings());
     }
 
     private List<String> filesInDir() throws IOException {

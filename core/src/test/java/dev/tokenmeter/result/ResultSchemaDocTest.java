@@ -55,11 +55,13 @@ class ResultSchemaDocTest {
     void everyFieldAndColumnIsDocumentedAndNothingElse() throws IOException {
         Set<String> fields = new TreeSet<>();
         // The sweep has what the small fixture lacks (RoPE scaling, datasheet figures), and vice versa (nulls).
-        for (Result r : new Result[] {TestResults.sweep(), TestResults.twoPoints()}) {
+        // The serving result adds its points' fields (one of its points has an SLO, a cost, TPOT and ITL).
+        for (Result r : new Result[] {TestResults.sweep(), TestResults.twoPoints(), TestResults.serving()}) {
             fieldNames(ResultJson.mapper().readTree(ResultJson.toJson(r)), fields);
         }
         Set<String> expected = new TreeSet<>(fields);
         expected.addAll(CsvRenderer.COLUMNS);
+        expected.addAll(CsvRenderer.SERVING_COLUMNS);
         Set<String> doc = documented();
         Set<String> missing = new TreeSet<>(expected);
         missing.removeAll(doc);

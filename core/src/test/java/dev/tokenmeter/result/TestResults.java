@@ -14,6 +14,11 @@ import dev.tokenmeter.metrics.Utilization;
 import dev.tokenmeter.model.ModelPresets;
 import dev.tokenmeter.scenario.OfflineSpec;
 import dev.tokenmeter.scenario.TrialRecord;
+import dev.tokenmeter.serving.Arrival;
+import dev.tokenmeter.serving.RequestRecord;
+import dev.tokenmeter.serving.ServingRun;
+import dev.tokenmeter.serving.metrics.SloSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -63,7 +68,7 @@ public final class TestResults {
         Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS 1.0 amd64",
                 "Test CPU 9000", 2, 4L << 30, device());
         return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
-                "2025-01-01T00:01:00Z", complete, spec, env, List.of(first(withCost), second(withCost)),
+                "2025-01-01T00:01:00Z", complete, spec, env, List.of(first(withCost), second(withCost)), List.of(),
                 List.of(RUN_WARNING));
     }
 
@@ -128,7 +133,7 @@ public final class TestResults {
             }
         }
         return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
-                "2025-01-01T00:20:00Z", true, spec, env, points, List.of());
+                "2025-01-01T00:20:00Z", true, spec, env, points, List.of(), List.of());
     }
 
     private static PointResult sweepPoint(int b, int prompt, int output, Price price) {
@@ -169,6 +174,62 @@ public final class TestResults {
                 : new Precision("output tok/s", 0.002 + b * 0.0001, 0.01, true, "precision");
         return new PointResult(b, prompt, output, 1, trials, m, r, c, precision,
                 last ? List.of(SWEEP_WARNING) : List.of());
+    }
+
+    /** The SLOs of {@link #serving()}. */
+    public static final String SLO = "ttft:p99=100ms,tpot:p99=12ms";
+
+    /**
+     * A serving result built with {@link ServingPointResult#of} from hand-made request records (times in whole
+     * milliseconds), three points, priced at the CPU preset:
+     * <ul>
+     * <li>"rate 10.0": 12 requests every 100 ms, prompt 16, output 4, each served at once (TTFT 20 ms, then a
+     *     token every 10 ms): steady, every SLO met, every request good;</li>
+     * <li>"rate 50.0": 12 requests every 20 ms served one after another, 100 ms each: the queue grows, so TTFT
+     *     climbs, the SLO is missed and the load is overloaded; 3 preemptions;</li>
+     * <li>"concurrency 2": a closed loop (offered rate NaN), 4 requests of one output token (TPOT, ITL and
+     *     interactivity undefined), one of them unfinished.</li>
+     * </ul>
+     */
+    public static Result serving() {
+        Price price = PricePresets.get("cpu");
+        SloSet slos = SloSet.parse(SLO);
+        List<RequestRecord> steady = new ArrayList<>();
+        List<RequestRecord> queued = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            long at = 100L * i;
+            steady.add(record(i, at, 16, 4, at + 20, at + 30, at + 40, at + 50));
+            long arrive = 20L * i;
+            long done = 100L * (i + 1);
+            queued.add(record(i, arrive, 16, 4, done - 30, done - 20, done - 10, done));
+        }
+        List<RequestRecord> closed = List.of(record(0, 0, 32, 1, 15), record(1, 0, 32, 1, 25),
+                record(2, 15, 32, 1, 40), new RequestRecord(new Arrival(3, 0.025, 32, 1), 25_000_000L, new long[0],
+                        0));
+        List<ServingPointResult> points = List.of(
+                ServingPointResult.of("rate 10.0", ServingPointResult.RATE, 10.0, 0, "16", "4",
+                        new ServingRun.Outcome(steady, List.of(), 48, 0, 1_150_000_000L), slos, price),
+                ServingPointResult.of("rate 50.0", ServingPointResult.RATE, 50.0, 0, "16", "4",
+                        new ServingRun.Outcome(queued, List.of(), 48, 3, 1_200_000_000L), slos, price),
+                ServingPointResult.of("concurrency 2", ServingPointResult.CONCURRENCY, Double.NaN, 2, "32", "1",
+                        new ServingRun.Outcome(closed.subList(0, 3), closed.subList(3, 4), 3, 0, 40_000_000L), slos,
+                        price));
+        RunSpec spec = RunSpec.serving(ModelPresets.get("tiny"), "cpu", 42, price, 0, new ServingSpec(
+                ServingPointResult.RATE, List.of(10.0, 50.0), 1.0, List.of(), null, 1.0, 0, 0, 12, "16", "4", SLO, 16,
+                256, 16, 64, 8, 600));
+        Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS 1.0 amd64",
+                "Test CPU 9000", 2, 4L << 30, device());
+        return new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, "2025-01-01T00:00:00Z",
+                "2025-01-01T00:00:30Z", true, spec, env, List.of(), points, List.of());
+    }
+
+    /** A completed request arriving at {@code atMs}, its tokens at {@code tokenMs} (all in ms). */
+    private static RequestRecord record(int id, long atMs, int prompt, int output, long... tokenMs) {
+        long[] t = new long[tokenMs.length];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = tokenMs[i] * 1_000_000L;
+        }
+        return new RequestRecord(new Arrival(id, atMs / 1e3, prompt, output), atMs * 1_000_000L, t, 0);
     }
 
     /** A summary whose median and p99 are as given and whose other figures differ from both. */
