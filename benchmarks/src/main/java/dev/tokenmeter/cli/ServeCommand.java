@@ -237,22 +237,23 @@ final class ServeCommand implements Callable<Integer> {
                 if (rates != null) {
                     for (double r : rates) {
                         List<Arrival> a = ArrivalProcess.gamma(r, burstiness).generate(requests, prompt, gen, seed);
-                        point.add("rate " + trim(r), r, 0, openLoop(engine, a, config));
+                        point.add("rate " + trim(r), r, 0, openLoop(engine, a, config, "rate " + trim(r), err));
                     }
                 } else if (concurrencies != null) {
                     for (int c : concurrencies) {
                         List<Arrival> a = new ClosedLoop(c, requests, prompt, gen, seed).arrivals();
                         point.add("concurrency " + c, Double.NaN, c, ServingRun.closedLoop(engine, a, c, config,
                                 SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), seed,
-                                seconds(maxDuration), null));
+                                seconds(maxDuration), progressEvery("concurrency " + c, err)));
                     }
                 } else if (traced != null) {
                     double rate = traced.size() / Math.max(1e-9, traced.get(traced.size() - 1).atSeconds());
-                    point.add("trace " + trace.getFileName(), rate, 0, openLoop(engine, traced, config));
+                    point.add("trace " + trace.getFileName(), rate, 0, openLoop(engine, traced, config,
+                            "trace " + trace.getFileName(), err));
                 } else {
                     SloSearch.Result found = SloSearch.defaults().between(r -> {
                         List<Arrival> a = ArrivalProcess.poisson(r).generate(requests, prompt, gen, seed);
-                        ServingRun.Outcome o = openLoop(engine, a, config);
+                        ServingRun.Outcome o = openLoop(engine, a, config, "search " + trim(r), err);
                         point.add("search " + trim(r), r, 0, o);
                         return verdict(r, o, slos);
                     }, bracket[0], bracket[1]);
@@ -299,9 +300,23 @@ final class ServeCommand implements Callable<Integer> {
         return ServingPoint.of(rate, metrics, SloReport.of(metrics, slos), SustainedLoad.check(rate, all));
     }
 
-    private ServingRun.Outcome openLoop(Engine engine, List<Arrival> arrivals, ContinuousBatcher.Config config) {
+    private ServingRun.Outcome openLoop(Engine engine, List<Arrival> arrivals, ContinuousBatcher.Config config,
+            String label, PrintWriter err) {
         return ServingRun.openLoop(engine, arrivals, config, SchedulingPolicy.FIRST_COME_FIRST_SERVED,
-                ServingRun.systemClock(), seed, seconds(maxDuration), null);
+                ServingRun.systemClock(), seed, seconds(maxDuration), progressEvery(label, err));
+    }
+
+    /** A line on stderr every 10 s of a point: requests done so far, so that a long point shows it is alive. */
+    private static ServingRun.StepListener progressEvery(String label, PrintWriter err) {
+        long[] next = {10_000_000_000L};
+        return (steps, finished, total, now) -> {
+            if (now >= next[0]) {
+                next[0] = now + 10_000_000_000L;
+                err.println(String.format(Locale.ROOT, "[%s] %d of %d requests done after %.0f s (%d steps)", label,
+                        finished, total, now / 1e9, steps));
+                err.flush();
+            }
+        };
     }
 
     /** A few requests through the same engine first: JIT, graph capture and allocation stay out of the points. */
