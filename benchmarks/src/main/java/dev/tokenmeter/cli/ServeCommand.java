@@ -3,10 +3,10 @@ package dev.tokenmeter.cli;
 import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.BackendProvider;
 import dev.tokenmeter.backend.Backends;
-import dev.tokenmeter.engine.Engine;
-import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
+import dev.tokenmeter.engine.Engine;
+import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.result.Environment;
 import dev.tokenmeter.result.Result;
@@ -16,19 +16,15 @@ import dev.tokenmeter.result.ServingPointResult;
 import dev.tokenmeter.result.ServingSpec;
 import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.ContinuousBatcher;
-import dev.tokenmeter.serving.RequestRecord;
 import dev.tokenmeter.serving.SchedulingPolicy;
 import dev.tokenmeter.serving.ServingRun;
 import dev.tokenmeter.serving.load.ArrivalProcess;
 import dev.tokenmeter.serving.load.ClosedLoop;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.load.TraceArrivals;
-import dev.tokenmeter.serving.metrics.ServingMetrics;
 import dev.tokenmeter.serving.metrics.ServingPoint;
-import dev.tokenmeter.serving.metrics.SloReport;
 import dev.tokenmeter.serving.metrics.SloSearch;
 import dev.tokenmeter.serving.metrics.SloSet;
-import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -254,8 +250,8 @@ final class ServeCommand implements Callable<Integer> {
                     SloSearch.Result found = SloSearch.defaults().between(r -> {
                         List<Arrival> a = ArrivalProcess.poisson(r).generate(requests, prompt, gen, seed);
                         ServingRun.Outcome o = openLoop(engine, a, config, "search " + trim(r), err);
-                        point.add("search " + trim(r), r, 0, o);
-                        return verdict(r, o, slos);
+                        // The point's verdict is ServingPoint's rule (SLOs met, load not overloaded), already judged.
+                        return ServingPoint.verdict(r, point.add("search " + trim(r), r, 0, o).passes());
                     }, bracket[0], bracket[1]);
                     warnings.add(String.format(Locale.ROOT, "SLO search: highest rate meeting %s: %s req/s (lowest"
                             + " failing: %s; stopped: %s; bracket ±%.1f%%)", slos.describe(),
@@ -293,12 +289,6 @@ final class ServeCommand implements Callable<Integer> {
         err.flush();
     }
 
-    private static ServingPoint verdict(double rate, ServingRun.Outcome o, SloSet slos) {
-        List<RequestRecord> all = new ArrayList<>(o.finished());
-        all.addAll(o.unfinished());
-        ServingMetrics metrics = ServingMetrics.of(all);
-        return ServingPoint.of(rate, metrics, SloReport.of(metrics, slos), SustainedLoad.check(rate, all));
-    }
 
     private ServingRun.Outcome openLoop(Engine engine, List<Arrival> arrivals, ContinuousBatcher.Config config,
             String label, PrintWriter err) {

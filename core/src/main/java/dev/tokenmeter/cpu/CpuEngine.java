@@ -44,6 +44,8 @@ final class CpuEngine implements Engine {
     private int[] tokenPos;
     /** Each token's block table (its chunk's, or its slot's own run of blocks). */
     private int[][] tokenTable;
+    /** Each slot's own run of blocks, for chunks without a table; built when first needed. */
+    private final int[][] ownTables;
     /** Last-token logits of a step, [chunk][vocab]; grown to the largest batch seen. */
     private float[] logits;
     private boolean closed;
@@ -71,6 +73,7 @@ final class CpuEngine implements Engine {
         this.eps = (float) model.normEps();
         this.qkvDim = model.qDim() + 2 * model.kvDim();
         this.vectorAttention = VectorSupport.available();
+        this.ownTables = new int[options.maxSequences()][];
     }
 
     @Override
@@ -204,12 +207,12 @@ final class CpuEngine implements Engine {
                 weights, outDim, out, accumulate, a, b, matmulScratch.get()));
     }
 
-    /** A slot's own run of blocks, {@code slot · blocksPerSequence() ..}. */
+    /** A slot's own run of blocks, built on the slot's first chunk without a table and kept. */
     private int[] ownBlocks(int slot) {
-        int n = options.blocksPerSequence();
-        int[] table = new int[n];
-        for (int i = 0; i < n; i++) {
-            table[i] = slot * n + i;
+        int[] table = ownTables[slot];
+        if (table == null) {
+            table = options.ownBlocks(slot);
+            ownTables[slot] = table;
         }
         return table;
     }

@@ -71,7 +71,19 @@ public record EngineOptions(long seed, int maxSequences, int maxContext, int kvB
     /** The block holding {@code position} of a chunk: from its block table, or its slot's own run. */
     public int block(SequenceChunk chunk, int position) {
         int[] table = chunk.blockTable();
-        return table != null ? table[position / kvBlockSize] : chunk.slot() * blocksPerSequence()
-                + position / kvBlockSize;
+        return table != null ? table[position / kvBlockSize] : ownBlock(chunk.slot(), position / kvBlockSize);
+    }
+
+    /** The block table of a chunk without one: its slot's own run of {@link #blocksPerSequence()} blocks. */
+    public int[] ownBlocks(int slot) {
+        int[] table = new int[blocksPerSequence()];
+        for (int i = 0; i < table.length; i++) {
+            table[i] = ownBlock(slot, i);
+        }
+        return table;
+    }
+
+    private int ownBlock(int slot, int index) {
+        return slot * blocksPerSequence() + index;
     }
 }

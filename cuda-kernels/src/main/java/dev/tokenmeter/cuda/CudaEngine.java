@@ -26,6 +26,7 @@ import dev.tokenmeter.engine.StepBatch;
 import dev.tokenmeter.engine.StepResult;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.RopeTables;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -90,6 +91,12 @@ final class CudaEngine implements Engine {
     private final Meta meta;
     private final CUdeviceptr metaDevice;
     private final PinnedBuffer metaHost;
+    /** {@link #metaHost} as ints: each step writes its metadata here in place (no per-step array). */
+    private final IntBuffer metaInts;
+    /** Whether an upload from {@link #metaHost} may still be reading it (no stream synchronization since). */
+    private boolean metaInFlight;
+    /** {@link #idsHost} as ints. */
+    private final IntBuffer idsInts;
     private final PinnedBuffer idsHost;
     private final Map<Integer, Graph> decodeGraphs = new HashMap<>();
     private final CudaEvents events;
@@ -277,6 +284,8 @@ final class CudaEngine implements Engine {
             throw e;
         }
         this.metaHost = mh;
+        this.metaInts = mh.buffer().asIntBuffer();
+        this.idsInts = ih.buffer().asIntBuffer();
         this.idsHost = ih;
         this.events = ev;
     }
@@ -310,10 +319,22 @@ final class CudaEngine implements Engine {
     }
 
     /** One pass: pieces of chunks, each with its rows, and the chunks whose last token is in it. */
-    private record Piece(int chunk, SequenceChunk chunkRef, int slot, int startPosition, int[] tokens, int from,
-            int to, boolean last) {
+    private record Piece(int chunk, SequenceChunk ref, int from, int to) {
         int length() {
             return to - from;
+        }
+
+        int slot() {
+            return ref.slot();
+        }
+
+        int startPosition() {
+            return ref.startPosition();
+        }
+
+        /** Whether the chunk's last token is in this piece. */
+        boolean last() {
+            return to == ref.length();
         }
     }
 
@@ -360,8 +381,7 @@ final class CudaEngine implements Engine {
                     room = passTokens;
                 }
                 int to = Math.min(ch.length(), from + room);
-                current.add(new Piece(i, ch, ch.slot(), ch.startPosition(), ch.tokens(), from, to,
-                        to == ch.length()));
+                current.add(new Piece(i, ch, from, to));
                 room -= to - from;
                 from = to;
             }
@@ -371,29 +391,30 @@ final class CudaEngine implements Engine {
     }
 
     private void prefillPass(List<Piece> pass, int[] next, float[][] outLogits) {
-        int[] m = new int[meta.ints()];
+        IntBuffer m = writableMeta();
         int t = 0;
         int longest = 0;
         List<Integer> finished = new ArrayList<>();
         for (int s = 0; s < pass.size(); s++) {
             Piece p = pass.get(s);
-            m[meta.seqStart() + s] = t;
-            m[meta.seqLen() + s] = p.length();
-            m[meta.seqPos() + s] = p.startPosition() + p.from();
-            m[meta.seqSlot() + s] = p.slot();
-            putBlockTable(m, p.slot(), p.chunkRef());
+            m.put(meta.seqStart() + s, t);
+            m.put(meta.seqLen() + s, p.length());
+            m.put(meta.seqPos() + s, p.startPosition() + p.from());
+            m.put(meta.seqSlot() + s, p.slot());
+            putBlockTable(p.ref());
             longest = Math.max(longest, p.length());
+            int[] tokens = p.ref().tokens();
             for (int i = p.from(); i < p.to(); i++, t++) {
-                m[meta.tokens() + t] = p.tokens()[i];
-                m[meta.positions() + t] = p.startPosition() + i;
-                m[meta.slots() + t] = p.slot();
+                m.put(meta.tokens() + t, tokens[i]);
+                m.put(meta.positions() + t, p.startPosition() + i);
+                m.put(meta.slots() + t, p.slot());
             }
             if (p.last()) {
-                m[meta.lastRows() + finished.size()] = t - 1;
+                m.put(meta.lastRows() + finished.size(), t - 1);
                 finished.add(p.chunk());
             }
         }
-        upload(m);
+        upload();
         int tokens = t;
         embedAndLayers(tokens, false, pass.size(), longest);
         if (!finished.isEmpty()) {
@@ -404,18 +425,18 @@ final class CudaEngine implements Engine {
 
     private void decodePass(List<SequenceChunk> chunks, int[] next, float[][] outLogits) {
         int b = chunks.size();
-        int[] m = new int[meta.ints()];
+        IntBuffer m = writableMeta();
         List<Integer> order = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
             SequenceChunk ch = chunks.get(i);
-            m[meta.tokens() + i] = ch.tokens()[0];
-            m[meta.positions() + i] = ch.startPosition();
-            m[meta.slots() + i] = ch.slot();
-            m[meta.ctxLen() + i] = ch.startPosition() + 1;
-            putBlockTable(m, ch.slot(), ch);
+            m.put(meta.tokens() + i, ch.tokens()[0]);
+            m.put(meta.positions() + i, ch.startPosition());
+            m.put(meta.slots() + i, ch.slot());
+            m.put(meta.ctxLen() + i, ch.startPosition() + 1);
+            putBlockTable(ch);
             order.add(i);
         }
-        upload(m);
+        upload();
         Graph g = decodeGraphs.get(b);
         if (g == null) {
             g = capture(b);
@@ -449,20 +470,36 @@ final class CudaEngine implements Engine {
         return new Graph(graph, exec);
     }
 
-    /** Writes the chunk's block table (its own, or its slot's run) into the slot's row of the metadata. */
-    private void putBlockTable(int[] m, int slot, SequenceChunk chunk) {
+    /**
+     * Writes the chunk's block table (its own, or its slot's run) into its slot's row of the metadata. Entries past
+     * the chunk's positions, and rows of slots not in the step, keep earlier steps' values: no kernel reads them.
+     */
+    private void putBlockTable(SequenceChunk chunk) {
         int n = options.blocksPerSequence();
-        int row = meta.blockTables() + slot * n;
+        int row = meta.blockTables() + chunk.slot() * n;
         int used = (int) ((chunk.endPosition() + options.kvBlockSize() - 1) / options.kvBlockSize());
         for (int i = 0; i < used; i++) {
-            m[row + i] = options.block(chunk, i * options.kvBlockSize());
+            metaInts.put(row + i, options.block(chunk, i * options.kvBlockSize()));
         }
     }
 
-    private void upload(int[] m) {
-        metaHost.buffer().asIntBuffer().put(0, m);
-        check(cuMemcpyHtoDAsync(metaDevice, metaHost.pointer(), 4L * m.length, ops.launcher().stream()),
+    /**
+     * The pinned metadata, once no copy reads it any more: a pass that returns no token (the first pieces of a prompt
+     * longer than a pass) does not synchronize, so the next pass waits for its upload here before overwriting it.
+     */
+    private IntBuffer writableMeta() {
+        if (metaInFlight) {
+            events.waitFor(ops.launcher().stream());
+            metaInFlight = false;
+        }
+        return metaInts;
+    }
+
+    /** Copies the step's metadata, written in place in pinned memory, to the device. */
+    private void upload() {
+        check(cuMemcpyHtoDAsync(metaDevice, metaHost.pointer(), 4L * meta.ints(), ops.launcher().stream()),
                 "cuMemcpyHtoDAsync(step metadata)");
+        metaInFlight = true;
     }
 
     private void embedAndLayers(int tokens, boolean decode, int sequences, int longest) {
@@ -503,9 +540,9 @@ final class CudaEngine implements Engine {
         int n = order.size();
         check(cuMemcpyDtoHAsync(idsHost.pointer(), ids, 4L * n, ops.launcher().stream()), "cuMemcpyDtoHAsync(next tokens)");
         events.waitFor(ops.launcher().stream());
-        java.nio.IntBuffer got = idsHost.buffer().asIntBuffer();
+        metaInFlight = false;
         for (int i = 0; i < n; i++) {
-            next[order.get(i)] = got.get(i);
+            next[order.get(i)] = idsInts.get(i);
         }
         if (outLogits != null) {
             float[] all = new float[n * c.vocab()];

@@ -8,14 +8,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.checkpoint.Bf16;
 import dev.tokenmeter.checkpoint.SyntheticCheckpoint;
-import dev.tokenmeter.checkpoint.SyntheticPrompts;
 import dev.tokenmeter.checkpoint.TensorKind;
-import dev.tokenmeter.cpu.CpuBackend;
-import dev.tokenmeter.engine.Engine;
-import dev.tokenmeter.engine.EngineOptions;
-import dev.tokenmeter.engine.SequenceChunk;
-import dev.tokenmeter.engine.StepBatch;
-import dev.tokenmeter.engine.StepResult;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.ModelPresets;
 import dev.tokenmeter.model.RopeTables;
@@ -31,7 +24,7 @@ import jcuda.driver.CUdeviceptr;
  * DESIGN's correctness ladder on the GPU (steps 1 and 4): the device's synthetic weights bit for bit against the
  * CPU generator; each kernel against a plain double-precision CPU version of its operation over a grid of shapes,
  * ragged ones included, on fresh random inputs; and the whole forward against the CPU engine, in prefill and after
- * decode steps. An element passes when |gpu − cpu| ≤ atol + rtol·|cpu|; each check reports its worst element. Run
+ * decode steps ({@link ForwardChecks}). An element passes when |gpu − cpu| ≤ atol + rtol·|cpu|; each check reports its worst element. Run
  * by {@code tokenmeter verify} and by the GPU tests.
  */
 public final class KernelChecks {
@@ -41,9 +34,6 @@ public final class KernelChecks {
     /** fp32 outputs accumulated over K products. */
     static final double F32_RTOL = 1e-3;
     static final double F32_ATOL = 1e-3;
-    /** Whole forward, bf16 activations and KV cache against the CPU's fp32: relative to the logits' RMS. */
-    static final double FORWARD_RTOL = 0.05;
-    static final double FORWARD_ATOL_RMS = 0.05;
 
     /** One check's outcome. */
     public record Check(String name, String shape, boolean passed, double worstError, double allowedThere,
@@ -91,12 +81,12 @@ public final class KernelChecks {
         } finally {
             k.free();
         }
-        forward(b, "tiny", 96, CudaEngine.PASS_TOKENS, sink);
+        ForwardChecks.forward(b, "tiny", 96, CudaEngine.PASS_TOKENS, sink);
         // Passes of 64 tokens: the longest prompt is prefilled in three pieces (chunked prefill through the cache).
-        forward(b, "tiny", 150, 64, sink);
-        forward(b, "llama-110m", 160, CudaEngine.PASS_TOKENS, sink);
+        ForwardChecks.forward(b, "tiny", 150, 64, sink);
+        ForwardChecks.forward(b, "llama-110m", 160, CudaEngine.PASS_TOKENS, sink);
         // Mid-size, with Llama-3 RoPE scaling, tied embeddings, 4 query heads per kv head and a 128256 vocabulary.
-        forward(b, "llama-3.2-1b", 100, CudaEngine.PASS_TOKENS, sink);
+        ForwardChecks.forward(b, "llama-3.2-1b", 100, CudaEngine.PASS_TOKENS, sink);
         return all;
     }
 
@@ -583,64 +573,5 @@ public final class KernelChecks {
             w[r] = best;
         }
         out.accept(compare("argmax_rows", rows + " x " + vocab + ", ties and NaN", g, w, 0, 0, "exact"));
-    }
-
-    /**
-     * The whole forward on both backends: three prompts of ragged lengths prefilled together (the longest cut into
-     * passes when it exceeds the engine's), then decode steps; last-token logits compared at every step.
-     */
-    static void forward(CudaBackend cuda, String preset, int promptMax, int passLimit, Consumer<Check> out) {
-        ModelConfig model = ModelPresets.get(preset);
-        int[] lengths = {promptMax, 1, promptMax / 3};
-        int steps = 4;
-        EngineOptions options = EngineOptions.of(42, lengths.length, promptMax + steps + 1);
-        try (CpuBackend cpuBackend = new CpuBackend(0); Engine cpu = cpuBackend.load(model, options);
-                Engine gpu = cuda.load(model, options, passLimit)) {
-            List<SequenceChunk> chunks = new ArrayList<>();
-            for (int r = 0; r < lengths.length; r++) {
-                chunks.add(new SequenceChunk(r, 0, SyntheticPrompts.prompt(42, r, lengths[r], model.vocab())));
-            }
-            StepResult c = cpu.step(new StepBatch(chunks, true));
-            StepResult g = gpu.step(new StepBatch(chunks, true));
-            String passes = passLimit < CudaEngine.PASS_TOKENS ? ", passes of " + passLimit : "";
-            out.accept(compareLogits(preset, "prefill of " + lengths[0] + "," + lengths[1] + "," + lengths[2]
-                    + " tokens" + passes, g, c));
-            int[] pos = lengths.clone();
-            int[] next = c.nextTokens();
-            for (int s = 0; s < steps; s++) {
-                List<SequenceChunk> d = new ArrayList<>();
-                for (int r = 0; r < lengths.length; r++) {
-                    // Both engines continue with the CPU's token, so that one differing argmax cannot fork them.
-                    d.add(new SequenceChunk(r, pos[r], new int[] {next[r]}));
-                    pos[r]++;
-                }
-                c = cpu.step(new StepBatch(d, true));
-                g = gpu.step(new StepBatch(d, true));
-                out.accept(compareLogits(preset, "decode step " + (s + 1) + " (graph), batch 3" + passes, g, c));
-                next = c.nextTokens();
-            }
-        }
-    }
-
-    private static Check compareLogits(String preset, String what, StepResult gpu, StepResult cpu) {
-        int n = cpu.logits().length;
-        int vocab = cpu.logits()[0].length;
-        float[] g = new float[n * vocab];
-        double[] c = new double[n * vocab];
-        double ss = 0;
-        int agree = 0;
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < vocab; j++) {
-                g[i * vocab + j] = gpu.logits()[i][j];
-                c[i * vocab + j] = cpu.logits()[i][j];
-                ss += c[i * vocab + j] * c[i * vocab + j];
-            }
-            if (gpu.nextTokens()[i] == cpu.nextTokens()[i]) {
-                agree++;
-            }
-        }
-        double rms = Math.sqrt(ss / c.length);
-        return compare("forward " + preset, what, g, c, FORWARD_ATOL_RMS * rms, FORWARD_RTOL,
-                String.format(Locale.ROOT, "logit RMS %.3g; argmax agrees for %d of %d", rms, agree, n));
     }
 }

@@ -51,6 +51,20 @@ public final class Synthetic {
      * amplitude and offset come from {@link TensorKind}.
      */
     public void fillTensor(DeviceBuffer out, ModelConfig config, long seed, TensorKind kind, int layer) {
+        checkTensor(config, kind, layer);
+        fillBf16(out, seed, kind.id(layer), kind.elements(config), kind.amplitude(config), kind.offset());
+    }
+
+    /**
+     * Writes a whole tensor of the synthetic checkpoint, as bf16, at {@code out} (which must have room for it): the
+     * engine's arena regions, where fused matrices take several tensors one after another.
+     */
+    void fill(CUdeviceptr out, ModelConfig config, long seed, TensorKind kind, int layer) {
+        checkTensor(config, kind, layer);
+        fillBf16Raw(out, seed, kind.id(layer), kind.elements(config), kind.amplitude(config), kind.offset());
+    }
+
+    private static void checkTensor(ModelConfig config, TensorKind kind, int layer) {
         if (kind == TensorKind.LM_HEAD && config.tiedEmbeddings()) {
             throw new IllegalArgumentException("model " + config.name()
                     + " ties its LM head to the embedding: there is no tensor 3");
@@ -58,7 +72,6 @@ public final class Synthetic {
         if (kind.perLayer() && (layer < 0 || layer >= config.layers())) {
             throw new IllegalArgumentException("layer must be in [0, " + config.layers() + "), got " + layer);
         }
-        fillBf16(out, seed, kind.id(layer), kind.elements(config), kind.amplitude(config), kind.offset());
     }
 
     /**
@@ -70,35 +83,14 @@ public final class Synthetic {
             throw new IllegalArgumentException("count must be in [0, " + out.bytes() / 2 + "] (the buffer's bf16"
                     + " capacity), got " + count);
         }
-        if (count == 0) {
-            return;
-        }
-        Pointer args = Pointer.to(Pointer.to(out.pointer()), Pointer.to(new long[] {seed}),
-                Pointer.to(new long[] {tensorId}), Pointer.to(new long[] {count}), Pointer.to(new float[] {amp}),
-                Pointer.to(new float[] {offset}));
-        check(cuLaunchKernel(fill, blocks(count, maxBlocks), 1, 1, THREADS, 1, 1, 0, null, args, null),
-                "cuLaunchKernel(synthetic_fill_bf16)");
-    }
-
-    /**
-     * Writes a whole tensor of the synthetic checkpoint, as bf16, at {@code out} (which must have room for it): the
-     * engine's arena regions, where fused matrices take several tensors one after another.
-     */
-    void fill(CUdeviceptr out, ModelConfig config, long seed, TensorKind kind, int layer) {
-        if (kind == TensorKind.LM_HEAD && config.tiedEmbeddings()) {
-            throw new IllegalArgumentException("model " + config.name()
-                    + " ties its LM head to the embedding: there is no tensor 3");
-        }
-        long count = kind.elements(config);
-        Pointer args = Pointer.to(Pointer.to(out), Pointer.to(new long[] {seed}),
-                Pointer.to(new long[] {kind.id(layer)}), Pointer.to(new long[] {count}),
-                Pointer.to(new float[] {kind.amplitude(config)}), Pointer.to(new float[] {kind.offset()}));
-        check(cuLaunchKernel(fill, blocks(count, maxBlocks), 1, 1, THREADS, 1, 1, 0, null, args, null),
-                "cuLaunchKernel(synthetic_fill_bf16, " + kind + ")");
+        fillBf16Raw(out.pointer(), seed, tensorId, count, amp, offset);
     }
 
     /** synthetic_fill_bf16 at a raw device address with room for {@code count} elements. */
     void fillBf16Raw(CUdeviceptr out, long seed, long tensorId, long count, float amp, float offset) {
+        if (count == 0) {
+            return;
+        }
         Pointer args = Pointer.to(Pointer.to(out), Pointer.to(new long[] {seed}), Pointer.to(new long[] {tensorId}),
                 Pointer.to(new long[] {count}), Pointer.to(new float[] {amp}), Pointer.to(new float[] {offset}));
         check(cuLaunchKernel(fill, blocks(count, maxBlocks), 1, 1, THREADS, 1, 1, 0, null, args, null),
