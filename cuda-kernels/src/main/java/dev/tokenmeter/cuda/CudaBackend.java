@@ -143,7 +143,7 @@ public final class CudaBackend implements Backend {
     }
 
     MemoryPlan plan(ModelConfig model, EngineOptions options, int passLimit) {
-        long[] r = CudaEngine.regionBytes(model, options, ops, passLimit);
+        long[] r = EngineLayout.regionBytes(model, options, ops, passLimit);
         long available = Math.max(0, freeBytes() - RESERVE_BYTES);
         return new MemoryPlan(r[0], r[1], r[2], available, "GPU memory (" + probe.device().name() + ", free now less "
                 + (RESERVE_BYTES >> 20) + " MiB kept for the driver)");

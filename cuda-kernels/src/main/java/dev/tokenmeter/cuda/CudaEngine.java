@@ -2,9 +2,6 @@ package dev.tokenmeter.cuda;
 
 import static dev.tokenmeter.cuda.CudaException.check;
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
-import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
-import static jcuda.driver.JCudaDriver.cuEventRecord;
-import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuGraphDestroy;
 import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
 import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
@@ -88,7 +85,7 @@ final class CudaEngine implements Engine {
     private final CUdeviceptr logits;
     private final CUdeviceptr ids;
     // Per-pass metadata, uploaded in one copy: see Meta.
-    private final Meta meta;
+    private final EngineLayout.Meta meta;
     private final CUdeviceptr metaDevice;
     private final PinnedBuffer metaHost;
     /** {@link #metaHost} as ints: each step writes its metadata here in place (no per-step array). */
@@ -102,93 +99,7 @@ final class CudaEngine implements Engine {
     private final CudaEvents events;
     private boolean closed;
 
-    /** Where each per-pass int array lives in the metadata block. */
-    record Meta(int tokens, int positions, int slots, int seqStart, int seqLen, int seqPos, int seqSlot, int ctxLen,
-            int lastRows, int blockTables, int ints) {
-        static Meta of(int passTokens, int maxSequences) {
-            return of(passTokens, maxSequences, 1);
-        }
-
-        /** With room for every slot's block table, {@code blocksPerSequence} entries each. */
-        static Meta of(int passTokens, int maxSequences, int blocksPerSequence) {
-            int o = 0;
-            int tokens = o;
-            o += passTokens;
-            int positions = o;
-            o += passTokens;
-            int slots = o;
-            o += passTokens;
-            int seqStart = o;
-            o += maxSequences;
-            int seqLen = o;
-            o += maxSequences;
-            int seqPos = o;
-            o += maxSequences;
-            int seqSlot = o;
-            o += maxSequences;
-            int ctxLen = o;
-            o += maxSequences;
-            int lastRows = o;
-            o += maxSequences;
-            int blockTables = o;
-            o += maxSequences * blocksPerSequence;
-            return new Meta(tokens, positions, slots, seqStart, seqLen, seqPos, seqSlot, ctxLen, lastRows, blockTables,
-                    o);
-        }
-    }
-
     private record Graph(CUgraph graph, CUgraphExec exec) {
-    }
-
-    /** Tokens per pass for these options. */
-    static int passTokens(EngineOptions o, int limit) {
-        long all = (long) o.maxSequences() * o.maxContext();
-        return (int) Math.max(o.maxSequences(), Math.min(limit, all));
-    }
-
-    /** Largest batch · splits product any decode batch size uses (sizes the split-attention scratch). */
-    static long decodePartials(CudaOps ops, ModelConfig c, EngineOptions o) {
-        long most = 0;
-        for (int b = 1; b <= o.maxSequences(); b++) {
-            most = Math.max(most, (long) b * ops.decodeSplits(b, c.kvHeads(), o.maxContext()));
-        }
-        return most;
-    }
-
-    /** Every region of the arena, in the order {@link #CudaEngine} takes them: sizes the plan and the arena. */
-    static long[] regionBytes(ModelConfig c, EngineOptions o, CudaOps ops, int passLimit) {
-        int p = passTokens(o, passLimit);
-        int s = o.maxSequences();
-        long kvPerLayer = o.kvPositions() * c.kvDim() * KV_BYTES;
-        long weights = 0;
-        weights += Arena.aligned((long) c.vocab() * c.hidden() * 2);
-        if (!c.tiedEmbeddings()) {
-            weights += Arena.aligned((long) c.vocab() * c.hidden() * 2);
-        }
-        weights += Arena.aligned((long) c.hidden() * 2);
-        long perLayer = 2 * Arena.aligned((long) c.hidden() * 2)
-                + Arena.aligned((long) (c.qDim() + 2 * c.kvDim()) * c.hidden() * 2)
-                + Arena.aligned((long) c.hidden() * c.qDim() * 2)
-                + Arena.aligned(2L * c.ffn() * c.hidden() * 2)
-                + Arena.aligned((long) c.hidden() * c.ffn() * 2);
-        weights += perLayer * c.layers();
-        long kv = 2 * c.layers() * Arena.aligned(kvPerLayer);
-        long half = c.headDim() / 2;
-        long partials = decodePartials(ops, c, o) * c.heads();
-        long work = 2 * Arena.aligned((long) o.maxContext() * half * 4)
-                + Arena.aligned((long) p * c.hidden() * 4)
-                + Arena.aligned((long) p * c.hidden() * 2)
-                + Arena.aligned((long) p * (c.qDim() + 2L * c.kvDim()) * 4)
-                + 2 * Arena.aligned((long) p * c.qDim() * 2)
-                + Arena.aligned((long) p * 2 * c.ffn() * 4)
-                + Arena.aligned((long) p * c.ffn() * 2)
-                + Arena.aligned(partials * c.headDim() * 4)
-                + Arena.aligned(partials * 2 * 4)
-                + Arena.aligned((long) s * c.hidden() * 2)
-                + Arena.aligned((long) s * c.vocab() * 4)
-                + Arena.aligned((long) s * 4)
-                + Arena.aligned((long) Meta.of(p, s, o.blocksPerSequence()).ints() * 4);
-        return new long[] {weights, kv, work};
     }
 
     CudaEngine(CudaBackend backend, CudaOps ops, ModelConfig model, EngineOptions options, Synthetic synthetic,
@@ -197,10 +108,10 @@ final class CudaEngine implements Engine {
         this.options = options;
         this.backend = backend;
         this.ops = ops;
-        this.passTokens = passTokens(options, passLimit);
+        this.passTokens = EngineLayout.passTokens(options, passLimit);
         this.qkvDim = model.qDim() + 2 * model.kvDim();
         this.eps = (float) model.normEps();
-        long[] regions = regionBytes(model, options, ops, passLimit);
+        long[] regions = EngineLayout.regionBytes(model, options, ops, passLimit);
         this.arena = Arena.allocate(regions[0] + regions[1] + regions[2]);
         PinnedBuffer mh = null;
         PinnedBuffer ih = null;
@@ -264,13 +175,13 @@ final class CudaEngine implements Engine {
             attn = arena.take((long) p * model.qDim() * 2, "attention output");
             gu = arena.take((long) p * 2 * model.ffn() * 4, "gate|up");
             act = arena.take((long) p * model.ffn() * 2, "swiglu");
-            long partials = decodePartials(ops, model, options) * model.heads();
+            long partials = EngineLayout.decodePartials(ops, model, options) * model.heads();
             partO = arena.take(partials * model.headDim() * 4, "decode partial outputs");
             partML = arena.take(partials * 2 * 4, "decode partial maxima and sums");
             headIn = arena.take((long) s * hidden * 2, "lm head input");
             logits = arena.take((long) s * model.vocab() * 4, "logits");
             ids = arena.take((long) s * 4, "next tokens");
-            meta = Meta.of(p, s, options.blocksPerSequence());
+            meta = EngineLayout.Meta.of(p, s, options.blocksPerSequence());
             metaDevice = arena.take((long) meta.ints() * 4, "step metadata");
             mh = PinnedBuffer.allocate((long) meta.ints() * 4);
             ih = PinnedBuffer.allocate((long) s * 4);
