@@ -75,7 +75,7 @@ final class GenerateCommand implements Callable<Integer> {
         m.checkSequenceLength(promptLength, outputLength);
         EngineOptions options = EngineOptions.of(seed, requests, promptLength + outputLength);
 
-        BackendProvider provider = Backends.select(backend);
+        BackendProvider provider = Backends.select(backend, m);
         List<GreedyGeneration.Output> outputs;
         String backendName;
         try (Backend opened = provider.open(threads); Engine engine = opened.load(m, options)) {

@@ -17,17 +17,19 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tokenmeter plan}: GPUs needed for a request rate within latency limits, and their cost, from a result
- * of {@code run --json}, with projections to other GPUs. Exit codes: 0 planned, 1 no measured point meets the
+ * of {@code run --json} (offline) or {@code serve --json} (serving), with projections to other GPUs. Exit codes: 0 planned, 1 no measured point meets the
  * constraints (or none is usable), 2 usage error. Limits come as SLOs ({@code --slo ttft=2s,tpot=100ms}, the
- * serving syntax; the offline results it plans from hold p99 of TTFT and TPOT) or as {@code --max-ttft} and
+ * serving syntax, at p99) or as {@code --max-ttft} and
  * {@code --max-tpot} in milliseconds.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
-        description = {"Capacity planning from a result of 'tokenmeter run --json': the operating point (the"
-                + " measured batch size of largest throughput whose TTFT p99 and TPOT p99 meet the limits), the GPUs"
-                + " needed for --rate at --utilization, expected utilization, and cost per month, per query and per"
-                + " million tokens; then the same PROJECTED to other GPUs (H100, H200, B200, GB200, Rubin) by"
-                + " scaling prefill time with dense bf16 FLOP/s and decode time with memory bandwidth.",
+        description = {"Capacity planning from a result of 'tokenmeter run --json' or 'tokenmeter serve --json': the"
+                + " operating point (of an offline result, the measured batch size of largest throughput whose TTFT"
+                + " p99 and TPOT p99 meet the limits; of a serving result, the highest measured load that meets them"
+                + " and was sustained), the GPUs needed for --rate at --utilization, expected utilization, and cost"
+                + " per month, per query and per million tokens; then the same PROJECTED to other GPUs (H100, H200,"
+                + " B200, GB200, Rubin) by scaling prefill time with dense bf16 FLOP/s and decode time with memory"
+                + " bandwidth.",
                 "Exit codes: 0 planned; 1 no measured point meets the limits; 2 usage error."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:planned", "1:no measured point meets the constraints (the closest is shown)",
@@ -37,7 +39,8 @@ final class PlanCommand implements Callable<Integer> {
     CommandSpec command;
 
     @Option(names = "--result", required = true, paramLabel = "RESULT.json",
-            description = "The measured result to plan from (JSON from 'tokenmeter run --json').")
+            description = "The measured result to plan from (JSON from 'tokenmeter run --json' or 'tokenmeter serve"
+                    + " --json').")
     Path result;
 
     @Option(names = "--rate", required = true, paramLabel = "REQ/S",
@@ -46,8 +49,8 @@ final class PlanCommand implements Callable<Integer> {
 
     @Option(names = "--prompt-len", paramLabel = "N",
             description = "Prompt tokens per request. Default: the result's. A length the result did not measure is"
-                    + " estimated from the nearest measured one (an APPROXIMATION, said in the report), at most"
-                    + " 4 times away.")
+                    + " estimated from an offline result's nearest measured one (an APPROXIMATION, said in the"
+                    + " report), at most 4 times away; a serving result is planned only at its own lengths.")
     Integer promptLength;
 
     @Option(names = {"--gen", "--output-len"}, paramLabel = "N",
@@ -55,8 +58,8 @@ final class PlanCommand implements Callable<Integer> {
     Integer outputLength;
 
     @Option(names = "--slo", paramLabel = "SPEC",
-            description = "Latency limits as in 'serve': ttft=2s,tpot=100ms (p99; the only percentile an offline"
-                    + " result's TTFT and TPOT are planned at).")
+            description = "Latency limits as in 'serve': ttft=2s,tpot=100ms (p99, the only percentile plans are"
+                    + " made at).")
     String slo;
 
     @Option(names = "--max-ttft", paramLabel = "MS", description = "Largest TTFT p99 allowed, milliseconds.")

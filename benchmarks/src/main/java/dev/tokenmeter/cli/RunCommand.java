@@ -177,7 +177,7 @@ final class RunCommand implements Callable<Integer> {
             err.println(describeRepeat(spec));
             err.flush();
         }
-        BackendProvider provider = Backends.select(spec.backend());
+        BackendProvider provider = Backends.select(spec.backend(), spec.model());
         try (Backend opened = provider.open(spec.threads())) {
             if (repeated != null) {
                 noteDeviceChange(repeated, opened.device(), err);

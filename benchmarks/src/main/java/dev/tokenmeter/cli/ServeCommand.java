@@ -197,7 +197,7 @@ final class ServeCommand implements Callable<Integer> {
         int blocks = kvBlocks > 0 ? kvBlocks : maxSeqs * perSeq;
         EngineOptions options = EngineOptions.paged(seed, maxSeqs, maxContext, blockSize, blocks);
 
-        BackendProvider provider = Backends.select(backend);
+        BackendProvider provider = Backends.select(backend, m);
         int budget = maxBatchTokens > 0 ? maxBatchTokens : provider.name().equals("cpu") ? 256 : 2048;
         ContinuousBatcher.Config config = new ContinuousBatcher.Config(budget, options);
         String mode = rates != null ? ServingPointResult.RATE : concurrencies != null ? ServingPointResult.CONCURRENCY

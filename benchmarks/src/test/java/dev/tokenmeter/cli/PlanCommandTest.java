@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PlanCommandTest {
     private static final String GPU = Path.of("..", "docs", "results", "gpu-h100-llama-3.1-8b.json").toString();
     private static final String CPU = Path.of("..", "docs", "results", "cpu-llama-110m.json").toString();
+    private static final String CPU_SERVING = Path.of("..", "docs", "results", "cpu-serve-llama-110m-sweep.json")
+            .toString();
 
     @TempDir
     Path dir;
@@ -163,5 +165,32 @@ class PlanCommandTest {
                 otherTool.toString()).err(), "--json names the --result file");
         assertContains(expect(Main.EXIT_USAGE, "plan", "--rate", "1").err(), "Missing required option: '--result");
         assertContains(expect(Main.EXIT_USAGE, "plan", "--result", GPU).err(), "Missing required option: '--rate");
+    }
+
+    @Test
+    void aServingResultIsPlannedAtItsHighestSteadyLoadThatMeetsTheSlos() throws IOException {
+        Result r = ResultJson.read(Path.of(CPU_SERVING));
+        // The committed sweep: rates 1 and 2 meet TTFT p99 2 s / TPOT p99 100 ms, rate 4 is overloaded.
+        double achieved = r.servingPoints().stream().filter(p -> p.label().equals("rate 2.00")).findFirst()
+                .orElseThrow().metrics().requestsPerSecond();
+        Path json = dir.resolve("plan.json");
+        CliRun run = expect(0, "plan", "--result", CPU_SERVING, "--rate", "10", "--slo", "ttft=2s,tpot=100ms",
+                "--json", json.toString());
+        int devices = (int) Math.ceil(10 / (achieved * 0.8));
+        assertContains(run.out(), "measured points, per device (serving runs, one per offered load");
+        assertContains(run.out(), "measured: rate 2.00, " + dev.tokenmeter.result.TextTable.significant(achieved, 4)
+                + " req/s per device");
+        assertContains(run.out(), "devices      " + devices + " = ceil(10 / ");
+        assertContains(run.out(), "no: OVERLOADED: offered 4.0 req/s");
+        assertContains(run.out(), "prompt 64:256 uniform, output 32");
+        JsonNode n = ResultJson.mapper().readTree(Files.readString(json));
+        assertEquals("serving", n.get("scenario").asText());
+        assertEquals(devices, n.at("/deployments/0/gpus").asInt());
+        assertEquals(achieved, n.at("/deployments/0/operatingPoint/requestsPerSecond").asDouble(), 0);
+
+        // A serving result is not rescaled to other lengths, and says why.
+        CliRun bad = expect(2, "plan", "--result", CPU_SERVING, "--rate", "10", "--gen", "64");
+        assertContains(bad.err(), "a serving result is planned at the lengths it measured (output lengths 32), not"
+                + " --gen 64");
     }
 }

@@ -1,5 +1,7 @@
 package dev.tokenmeter.backend;
 
+import dev.tokenmeter.model.ModelConfig;
+
 /**
  * The service-provider interface through which backends are found ({@link java.util.ServiceLoader}). A provider
  * must be cheap to construct: it touches no native library until {@link #availability()} is asked.
@@ -16,6 +18,14 @@ public interface BackendProvider {
 
     /** Whether it can run here; probed once and cached, never throws. */
     Availability availability();
+
+    /**
+     * Why this backend's engine cannot run {@code model} (a weight dtype or shape its kernels do not take), or null
+     * when it can; decided from the model alone, without touching a device, so that "auto" can pass over it.
+     */
+    default String unsupported(ModelConfig model) {
+        return null;
+    }
 
     /**
      * Opens the device. Throws {@link dev.tokenmeter.TokenmeterException} when it is not usable.

@@ -1,6 +1,7 @@
 package dev.tokenmeter.backend;
 
 import dev.tokenmeter.TokenmeterException;
+import dev.tokenmeter.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -35,19 +36,32 @@ public final class Backends {
         return names;
     }
 
-    /**
-     * The provider called {@code name}, or for "auto" the usable one of highest priority (a GPU if usable, else
-     * the CPU), logging one line on why. An unknown name is refused with the known ones; a known but unusable
-     * one with its reason.
-     */
+    /** {@link #select(String, ModelConfig)} without a model: "auto" takes the usable provider of highest priority. */
     public static BackendProvider select(String name) {
+        return select(name, null);
+    }
+
+    /**
+     * The provider called {@code name}, or for "auto" the usable one of highest priority that runs {@code model}
+     * (a GPU if usable and the model is one its engine takes, else the CPU), logging one line on why. An unknown
+     * name is refused with the known ones; a known but unusable one with its reason. A provider named explicitly
+     * is returned even when it does not run the model: loading it then refuses the model with the reason.
+     *
+     * @param model the model to be run, or null to choose on availability alone
+     */
+    public static BackendProvider select(String name, ModelConfig model) {
+        return select(providers(), name, model);
+    }
+
+    /** {@link #select(String, ModelConfig)} among {@code all}, sorted by priority. */
+    static BackendProvider select(List<BackendProvider> all, String name, ModelConfig model) {
         String wanted = name == null ? AUTO : name.trim().toLowerCase(Locale.ROOT);
-        List<BackendProvider> all = providers();
         if (wanted.equals(AUTO)) {
             StringBuilder skipped = new StringBuilder();
             for (BackendProvider p : all) {
                 Availability a = p.availability();
-                if (a.usable()) {
+                String refused = a.usable() && model != null ? p.unsupported(model) : null;
+                if (a.usable() && refused == null) {
                     if (skipped.length() > 0) {
                         LOG.info("backend auto: using {} ({}); {}", p.name(), a.reason(), skipped);
                     } else {
@@ -55,8 +69,8 @@ public final class Backends {
                     }
                     return p;
                 }
-                skipped.append(skipped.length() == 0 ? "" : "; ").append(p.name()).append(" not usable: ")
-                        .append(a.reason());
+                skipped.append(skipped.length() == 0 ? "" : "; ").append(p.name())
+                        .append(a.usable() ? " does not run this model: " + refused : " not usable: " + a.reason());
             }
             throw new TokenmeterException("no usable backend: " + skipped);
         }
@@ -69,7 +83,10 @@ public final class Backends {
                 return p;
             }
         }
-        throw new IllegalArgumentException("unknown backend '" + name + "'; known: auto, "
-                + String.join(", ", names()));
+        List<String> known = new ArrayList<>();
+        for (BackendProvider p : all) {
+            known.add(p.name());
+        }
+        throw new IllegalArgumentException("unknown backend '" + name + "'; known: auto, " + String.join(", ", known));
     }
 }

@@ -7,7 +7,9 @@ public enum Basis {
     /** Measured figures scaled by datasheet ratios: prefill by FLOP/s, decode by memory bandwidth. */
     PROJECTION("PROJECTION"),
     /** Only decode scaled (by memory bandwidth): no FLOP/s figure is known for the target. */
-    PROJECTION_DECODE_ONLY("PROJECTION, decode only");
+    PROJECTION_DECODE_ONLY("PROJECTION, decode only"),
+    /** Not projected: a serving result's steps mix prefill and decode, and no FLOP/s figure is known for the target. */
+    NOT_PROJECTED("not projected");
 
     private final String label;
 

@@ -1,9 +1,11 @@
 package dev.tokenmeter.plan;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One measured point as the plan sees it (for the asked length mix), and whether it meets the constraints.
+ * One measured point as the plan sees it (for the asked length mix), and whether it meets the constraints; a
+ * serving point that is not steady-state ({@link PointEstimate#disqualified}) meets none.
  *
  * @param violations what it breaks; empty when it meets every constraint
  */
@@ -13,7 +15,11 @@ public record Candidate(PointEstimate estimate, boolean meets, List<String> viol
     }
 
     static Candidate of(PointEstimate e, Constraints c) {
-        List<String> v = c.violations(e);
+        List<String> v = new ArrayList<>();
+        if (e.disqualified() != null) {
+            v.add(e.disqualified());
+        }
+        v.addAll(c.violations(e));
         return new Candidate(e, v.isEmpty(), v);
     }
 }

@@ -19,12 +19,12 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * A capacity plan: how many GPUs serve a target request rate within latency limits, and what they cost, from a
- * measured offline result, with projections of the same to other GPUs.
+ * measured offline or serving result, with projections of the same to other GPUs.
  *
  * <p>The arithmetic, per GPU kind:
  * <ol>
- * <li>operating point: of the measured batch sizes, the one of largest requests/s whose TTFT p99 and TPOT p99
- *     meet the constraints ({@link #choose});</li>
+ * <li>operating point: of the measured points (batch sizes of an offline result, offered loads of a serving
+ *     one), the one of largest requests/s whose TTFT p99 and TPOT p99 meet the constraints ({@link #choose});</li>
  * <li>GPUs = ceil(rate / (requests/s per GPU × target utilization)) ({@link #gpusNeeded});</li>
  * <li>expected utilization = rate / (GPUs × requests/s per GPU), at most the target;</li>
  * <li>cost per month = {@value #HOURS_PER_MONTH} h × GPUs × price per GPU-hour; per query and per 1M tokens by
@@ -35,6 +35,8 @@ import java.util.function.ToDoubleFunction;
  * @param kind                 always "capacity-plan"
  * @param planVersion          version of this structure ({@value #PLAN_VERSION})
  * @param source               the result it was planned from (a file name)
+ * @param scenario             the result's scenario: "offline" (static batches) or "serving" (see
+ *                             {@link ServingPlanner})
  * @param model                the result's model
  * @param device               the device the result was measured on
  * @param deviceKind           its kind, "gpu" or "cpu" ("unknown" where the result records no device)
@@ -43,7 +45,10 @@ import java.util.function.ToDoubleFunction;
  * @param rate                 target traffic, requests per second
  * @param targetUtilization    the utilization GPUs were provisioned for
  * @param promptLength         the workload's prompt tokens per request
- * @param outputLength         the workload's output tokens per request
+ * @param outputLength         the workload's output tokens per request (for a serving result, prompt and output
+ *                             lengths are the means over the completed requests of the first usable point)
+ * @param lengthMix            the workload's lengths as the result gives them ("prompt 1024, output 128";
+ *                             "prompt 64:256 uniform, output 32"; "from trace t.jsonl")
  * @param measuredPromptLength the prompt length of the measured points used
  * @param measuredOutputLength the output length of the measured points used
  * @param mixApproximated      true when the workload's lengths differ from the measured ones and the points were
@@ -54,10 +59,11 @@ import java.util.function.ToDoubleFunction;
  * @param feasible             whether some measured point meets the constraints
  * @param notes                what a reader must know, in order of importance
  */
-public record CapacityPlan(String tool, String kind, int planVersion, String source, String model, String device,
-        String deviceKind, String backend, Price price, double rate, double targetUtilization, int promptLength, int outputLength,
-        int measuredPromptLength, int measuredOutputLength, boolean mixApproximated, Constraints constraints,
-        List<Candidate> points, List<Deployment> deployments, boolean feasible, List<String> notes) {
+public record CapacityPlan(String tool, String kind, int planVersion, String source, String scenario, String model,
+        String device, String deviceKind, String backend, Price price, double rate, double targetUtilization,
+        int promptLength, int outputLength, String lengthMix, int measuredPromptLength, int measuredOutputLength,
+        boolean mixApproximated, Constraints constraints, List<Candidate> points, List<Deployment> deployments,
+        boolean feasible, List<String> notes) {
     public static final int PLAN_VERSION = 1;
     public static final String KIND = "capacity-plan";
     /** Hours in a month as cloud price lists count them (8760 / 12). */
@@ -120,14 +126,15 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
     }
 
     /**
-     * The point of largest {@code throughput} that meets {@code c} (the smaller batch on a tie); where none
-     * does, the closest to meeting them (smallest {@link Constraints#worstRatio}, then the larger throughput),
-     * marked not feasible. Null only for an empty list.
+     * The point of largest {@code throughput} that meets {@code c} and is not disqualified (the first on a tie);
+     * where none does, the closest to meeting them (a qualified point before a disqualified one, then the
+     * smallest {@link Constraints#worstRatio}, then the larger throughput), marked not feasible. Null only for an
+     * empty list.
      */
     public static Choice choose(List<PointEstimate> points, Constraints c, ToDoubleFunction<PointEstimate> throughput) {
         PointEstimate best = null;
         for (PointEstimate p : points) {
-            if (c.violations(p).isEmpty()
+            if (p.disqualified() == null && c.violations(p).isEmpty()
                     && (best == null || throughput.applyAsDouble(p) > throughput.applyAsDouble(best))) {
                 best = p;
             }
@@ -136,7 +143,8 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
             return new Choice(best, true);
         }
         PointEstimate closest = points.stream()
-                .min(Comparator.comparingDouble(c::worstRatio)
+                .min(Comparator.comparing((PointEstimate p) -> p.disqualified() != null)
+                        .thenComparingDouble(c::worstRatio)
                         .thenComparing(Comparator.comparingDouble(throughput).reversed()))
                 .orElse(null);
         return closest == null ? null : new Choice(closest, false);
@@ -145,16 +153,19 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
     // ---- building a plan ----
 
     /**
-     * The plan for {@code in} from {@code result}, an offline result; {@code source} names it in messages. Refuses
-     * (IllegalArgumentException) a result that is not offline or has no points, a length mix the result cannot
-     * answer, and (TokenmeterException) a result whose every point is a measurement error.
+     * The plan for {@code in} from {@code result}, an offline or serving result; {@code source} names it in
+     * messages. Refuses (IllegalArgumentException) a result of another scenario or without points, a length mix
+     * the result cannot answer, and (TokenmeterException) a result none of whose points is usable.
      */
     public static CapacityPlan of(Result result, String source, PlanInputs in) {
         Objects.requireNonNull(result, "result");
         Objects.requireNonNull(in, "in");
+        if (ServingPlanner.SCENARIO.equals(result.scenario())) {
+            return ServingPlanner.plan(result, source, in);
+        }
         if (!"offline".equals(result.scenario())) {
-            throw new IllegalArgumentException(source + ": plan reads offline results; this one's scenario is '"
-                    + result.scenario() + "'");
+            throw new IllegalArgumentException(source + ": plan reads offline and serving results; this one's"
+                    + " scenario is '" + result.scenario() + "'");
         }
         if (result.points().isEmpty()) {
             throw new IllegalArgumentException(source + ": the result has no measured point");
@@ -200,11 +211,12 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
                     + " a batch of %d fills in about %s s); a continuous-batching server's latencies differ",
                     TextTable.significant(perGpu, 4), op.batch(), TextTable.significant(op.batch() / perGpu, 3)));
         }
-        projections(device, estimates, in, deployments, notes);
+        projections(device, estimates, in, false, deployments, notes);
         String model = result.spec() == null ? "unknown model" : result.spec().model().name();
-        return new CapacityPlan("tokenmeter", KIND, PLAN_VERSION, source, model,
+        return new CapacityPlan("tokenmeter", KIND, PLAN_VERSION, source, "offline", model,
                 device == null ? "unknown device" : device.name(), device == null ? "unknown" : device.kind(),
-                device == null ? "unknown" : device.backend(), price, in.rate(), in.utilization(), prompt, output, mix[0], mix[1], approximated, in.constraints(),
+                device == null ? "unknown" : device.backend(), price, in.rate(), in.utilization(), prompt, output,
+                "prompt " + prompt + ", output " + output, mix[0], mix[1], approximated, in.constraints(),
                 candidates, deployments, measured.feasible(), notes);
     }
 
@@ -269,7 +281,7 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
         return best;
     }
 
-    private static Deployment measuredDeployment(DeviceInfo device, List<PointEstimate> estimates, PlanInputs in,
+    static Deployment measuredDeployment(DeviceInfo device, List<PointEstimate> estimates, PlanInputs in,
             Price price) {
         if (device == null) {
             return deploy("unknown device", Basis.MEASURED, "the result records no device", Double.NaN, null,
@@ -283,11 +295,17 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
     }
 
     /** The figures projections scale from: the device's datasheet where known, else its measured ceilings. */
-    private static DeviceCeilings basis(DeviceInfo device) {
+    static DeviceCeilings basis(DeviceInfo device) {
         return device.datasheet() != null ? device.datasheet() : device.measured();
     }
 
-    private static void projections(DeviceInfo device, List<PointEstimate> estimates, PlanInputs in,
+    /**
+     * One projected deployment per catalog GPU other than the measured one, appended to {@code out}. Offline
+     * points are projected with {@link PointEstimate#projected} (prefill by FLOP/s, decode by bandwidth; decode
+     * only where no FLOP/s figure is known); serving points with {@link PointEstimate#timeScaled} by the larger
+     * of the two time ratios, and not at all where no FLOP/s figure is known.
+     */
+    static void projections(DeviceInfo device, List<PointEstimate> estimates, PlanInputs in, boolean serving,
             List<Deployment> out, List<String> notes) {
         if (device == null) {
             notes.add("no projection to other GPUs: the result records no device");
@@ -307,17 +325,37 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
             // Time ratios, target over measured: a GPU with twice the bandwidth decodes in half the time.
             double decodeFactor = basis.memoryBandwidth() / g.memoryBandwidth();
             double prefillFactor = g.bf16Known() ? basis.flops() / g.bf16Flops() : Double.NaN;
-            List<PointEstimate> projected = estimates.stream()
-                    .map(e -> e.projected(prefillFactor, decodeFactor)).toList();
             Price price = g.pricePreset() == null ? null : PricePresets.get(g.pricePreset());
+            String noPrice = "no price: no price preset covers the " + g.name();
+            if (serving && !g.bf16Known()) {
+                out.add(new Deployment(g.name(), Basis.NOT_PROJECTED, g.source(), g.memoryBandwidth(), null, null,
+                        false, null, Double.NaN, null, List.of("not projected: a serving step mixes prompt chunks"
+                                + " (compute-bound) with decodes (bandwidth-bound), and without a dense bf16 FLOP/s"
+                                + " figure no bound on its speed-up can be given")));
+                continue;
+            }
+            List<PointEstimate> projected = estimates.stream()
+                    .map(e -> serving ? e.timeScaled(Math.max(prefillFactor, decodeFactor))
+                            : e.projected(prefillFactor, decodeFactor))
+                    .toList();
             out.add(deploy(g.name(), g.bf16Known() ? Basis.PROJECTION : Basis.PROJECTION_DECODE_ONLY, g.source(),
-                    g.memoryBandwidth(), g.bf16Flops(), projected, in, price,
-                    "no price: no price preset covers the " + g.name()));
+                    g.memoryBandwidth(), g.bf16Flops(), projected, in, price, noPrice));
         }
-        notes.add("PROJECTION rows are estimates, not measurements: each measured point's prefill time (TTFT) is"
-                + " scaled by the ratio of dense bf16 FLOP/s and its decode time (TPOT x (output - 1)) by the ratio of"
-                + " memory bandwidth, from the measured device's figures to the target's, so the measured"
-                + " efficiency is assumed to carry over; memory capacity, interconnect and software are not modelled");
+        if (serving) {
+            notes.add("PROJECTION rows are estimates, not measurements: every step of each measured run is taken to"
+                    + " last the larger of the two time ratios from the measured device's figures to the target's"
+                    + " (dense bf16 FLOP/s for prompt chunks, memory bandwidth for decodes; the smaller speed-up, so"
+                    + " a bound for steps that mix both), and its arrivals to come faster by the same factor; the"
+                    + " scheduler then makes the same choices, so latencies scale by that ratio and the rate by its"
+                    + " inverse. The measured efficiency is assumed to carry over; memory capacity (the target may"
+                    + " hold more sequences), interconnect and host overhead are not modelled");
+        } else {
+            notes.add("PROJECTION rows are estimates, not measurements: each measured point's prefill time (TTFT) is"
+                    + " scaled by the ratio of dense bf16 FLOP/s and its decode time (TPOT x (output - 1)) by the"
+                    + " ratio of memory bandwidth, from the measured device's figures to the target's, so the"
+                    + " measured efficiency is assumed to carry over; memory capacity, interconnect and software are"
+                    + " not modelled");
+        }
         if (device.datasheet() == null) {
             notes.add("the measured device has no datasheet figures: projections scale from its measured ceilings ("
                     + basis.source() + "), which are below its peak, so they overstate the other GPUs' advantage");
@@ -325,7 +363,7 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
     }
 
     /** The plan on one GPU kind from its (measured or projected) points. */
-    private static Deployment deploy(String gpu, Basis basis, String figuresSource, double bandwidth, Double flops,
+    static Deployment deploy(String gpu, Basis basis, String figuresSource, double bandwidth, Double flops,
             List<PointEstimate> points, PlanInputs in, Price price, String noPrice) {
         List<String> notes = new ArrayList<>();
         boolean decodeOnly = basis == Basis.PROJECTION_DECODE_ONLY;

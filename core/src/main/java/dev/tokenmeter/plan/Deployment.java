@@ -11,7 +11,8 @@ import java.util.List;
  * @param memoryBandwidth     bytes per second, as used for the projection
  * @param bf16Flops           dense bf16 FLOP/s as used for the projection, or null where unknown
  * @param operatingPoint      the largest-throughput point that meets the constraints; where none does, the
- *                            closest one (see {@code feasible}); null where there is no point at all
+ *                            closest one (see {@code feasible}); null where there is no point at all, or where
+ *                            the GPU could not be projected ({@link Basis#NOT_PROJECTED})
  * @param feasible            whether {@code operatingPoint} meets the constraints
  * @param gpus                GPUs needed, or null (not feasible, or a decode-only projection)
  * @param expectedUtilization rate / (GPUs × requests/s per GPU), or NaN where {@code gpus} is null

@@ -26,8 +26,9 @@ public final class PlanRenderer {
     public static String console(CapacityPlan plan) {
         StringBuilder sb = new StringBuilder();
         header(sb, plan);
-        sb.append('\n').append("measured points, per ").append(unit(plan))
-                .append(" (offline static batches; p99s over trials):\n");
+        sb.append('\n').append("measured points, per ").append(unit(plan)).append(serving(plan)
+                ? " (serving runs, one per offered load; p99s over requests; achieved rates):\n"
+                : " (offline static batches; p99s over trials):\n");
         sb.append(pointsTable(plan).render());
         sb.append('\n');
         measured(sb, plan);
@@ -63,11 +64,16 @@ public final class PlanRenderer {
     private static void header(StringBuilder sb, CapacityPlan p) {
         sb.append(String.format(Locale.ROOT, "tokenmeter plan: %s measured on %s (%s), from %s%n", p.model(),
                 p.device(), p.backend(), p.source()));
-        sb.append(String.format(Locale.ROOT, "workload     %s req/s, prompt %d + output %d tokens per request%s%n",
+        if (serving(p)) {
+            sb.append(String.format(Locale.ROOT, "workload     %s req/s, %s (mean prompt %d + output %d tokens per"
+                    + " request, as measured)%n", plain(p.rate()), p.lengthMix(), p.promptLength(), p.outputLength()));
+        } else {
+            sb.append(String.format(Locale.ROOT, "workload     %s req/s, prompt %d + output %d tokens per request%s%n",
                 plain(p.rate()), p.promptLength(), p.outputLength(), p.mixApproximated()
                         ? String.format(Locale.ROOT, " (APPROXIMATED from measured %d + %d)",
                                 p.measuredPromptLength(), p.measuredOutputLength())
                         : " (as measured)"));
+        }
         sb.append("constraints  ").append(p.constraints().describe()).append('\n');
         String u = unit(p);
         sb.append("utilization  target ").append(percent(p.targetUtilization())).append("%: ").append(u)
@@ -80,11 +86,14 @@ public final class PlanRenderer {
     }
 
     private static TextTable pointsTable(CapacityPlan p) {
-        TextTable t = new TextTable().right("batch").right("TTFT p99 ms").right("TPOT p99 ms").right("req/s")
+        boolean serving = serving(p);
+        TextTable t = new TextTable();
+        (serving ? t.left("point") : t.right("batch")).right("TTFT p99 ms").right("TPOT p99 ms").right("req/s")
                 .right("out tok/s").left("meets constraints");
         for (Candidate c : p.points()) {
             PointEstimate e = c.estimate();
-            t.row(Integer.toString(e.batch()), significant(e.ttftP99Ms(), 4), significant(e.tpotP99Ms(), 4),
+            t.row(serving ? e.label() : Integer.toString(e.batch()), significant(e.ttftP99Ms(), 4),
+                    significant(e.tpotP99Ms(), 4),
                     significant(e.requestsPerSecond(), 4), significant(e.outputTokensPerSecond(), 4),
                     c.meets() ? "yes" : "no: " + String.join(", ", c.violations()));
         }
@@ -95,17 +104,18 @@ public final class PlanRenderer {
         Deployment d = p.measuredDeployment();
         PointEstimate op = d.operatingPoint();
         if (!d.feasible()) {
-            sb.append(ConsoleTable.LOUD).append("NO FEASIBLE POINT: no measured batch size meets ")
+            sb.append(ConsoleTable.LOUD).append(serving(p) ? "NO FEASIBLE POINT: no measured load is steady and"
+                    + " meets " : "NO FEASIBLE POINT: no measured batch size meets ")
                     .append(p.constraints().describe()).append('\n');
-            sb.append(String.format(Locale.ROOT, "closest: batch %d, TTFT p99 %s ms, TPOT p99 %s ms, %s req/s per"
-                    + " GPU, %s output tok/s per GPU%n", op.batch(), significant(op.ttftP99Ms(), 4),
+            sb.append(String.format(Locale.ROOT, "closest: %s, TTFT p99 %s ms, TPOT p99 %s ms, %s req/s per"
+                    + " GPU, %s output tok/s per GPU%n", op.label(), significant(op.ttftP99Ms(), 4),
                     significant(op.tpotP99Ms(), 4), significant(op.requestsPerSecond(), 4),
                     significant(op.outputTokensPerSecond(), 4)));
             return;
         }
         String u = unit(p);
-        sb.append(String.format(Locale.ROOT, "plan on %s, measured: batch %d, %s req/s per %s%s%n", d.gpu(),
-                op.batch(), significant(op.requestsPerSecond(), 4), u, p.constraints().empty()
+        sb.append(String.format(Locale.ROOT, "plan on %s, measured: %s, %s req/s per %s%s%n", d.gpu(),
+                op.label(), significant(op.requestsPerSecond(), 4), u, p.constraints().empty()
                         ? " (the largest throughput measured)" : " (the largest throughput that meets the constraints)"));
         sb.append(String.format(Locale.ROOT, "  %-12s %d = ceil(%s / (%s x %s) = %s), expected utilization %s%%%n",
                 u + "s", d.gpus(), plain(p.rate()), significant(op.requestsPerSecond(), 4),
@@ -127,17 +137,22 @@ public final class PlanRenderer {
     }
 
     private static TextTable gpuTable(CapacityPlan p) {
-        TextTable t = new TextTable().left("GPU").left("basis").right("TB/s").right("bf16 TFLOP/s").right("batch")
-                .right("TTFT p99 ms").right("TPOT p99 ms").right("req/s/GPU").right("decode tok/s").right("GPUs")
-                .right("util %").right("$/GPU-h").right("$/month").right("$/query").right("$/M out tok");
+        boolean serving = serving(p);
+        TextTable t = new TextTable().left("GPU").left("basis").right("TB/s").right("bf16 TFLOP/s")
+                .right(serving ? "point" : "batch").right("TTFT p99 ms").right("TPOT p99 ms").right("req/s/GPU")
+                .right(serving ? "out tok/s" : "decode tok/s").right("GPUs").right("util %").right("$/GPU-h")
+                .right("$/month").right("$/query").right("$/M out tok");
         for (Deployment d : p.deployments()) {
             PointEstimate op = d.operatingPoint();
             PlanCost c = d.cost();
-            t.row(d.gpu(), d.basis().label() + (d.feasible() ? "" : ", NOT FEASIBLE"),
+            boolean none = op == null;
+            t.row(d.gpu(), d.basis().label() + (d.feasible() || none ? "" : ", NOT FEASIBLE"),
                     significant(d.memoryBandwidth() / 1e12, 3),
                     d.bf16Flops() == null ? "unknown" : significant(d.bf16Flops() / 1e12, 4),
-                    Integer.toString(op.batch()), significant(op.ttftP99Ms(), 4), significant(op.tpotP99Ms(), 4),
-                    significant(op.requestsPerSecond(), 4), significant(op.decodeTokensPerSecond(), 4),
+                    none ? UNDEFINED : serving ? op.label() : Integer.toString(op.batch()),
+                    none ? UNDEFINED : significant(op.ttftP99Ms(), 4), none ? UNDEFINED : significant(op.tpotP99Ms(), 4),
+                    none ? UNDEFINED : significant(op.requestsPerSecond(), 4), none ? UNDEFINED
+                            : significant(serving ? op.outputTokensPerSecond() : op.decodeTokensPerSecond(), 4),
                     d.gpus() == null ? UNDEFINED : Integer.toString(d.gpus()), percent(d.expectedUtilization()),
                     c == null ? (d.gpus() == null ? UNDEFINED : "no price") : significant(c.usdPerGpuHour(), 4),
                     c == null ? UNDEFINED : money(c.usdPerMonth()),
@@ -145,6 +160,10 @@ public final class PlanRenderer {
                     c == null ? UNDEFINED : significant(c.usdPerMillionOutput(), 3));
         }
         return t;
+    }
+
+    private static boolean serving(CapacityPlan p) {
+        return ServingPlanner.SCENARIO.equals(p.scenario());
     }
 
     /** "GPU", or "device" for a plan measured on something else (a CPU instance). */

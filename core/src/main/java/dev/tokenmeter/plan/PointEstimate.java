@@ -2,22 +2,40 @@ package dev.tokenmeter.plan;
 
 import dev.tokenmeter.metrics.PointMetrics;
 import dev.tokenmeter.result.PointResult;
+import dev.tokenmeter.result.ServingPointResult;
+import dev.tokenmeter.result.ServingSummary;
+import java.util.Locale;
 
 /**
- * What one GPU does at one batch size: measured (medians and p99s of a result's point), or derived from a
- * measured point for another length mix or another GPU. Rates are per GPU; latencies in milliseconds. NaN marks a
- * figure that is unknown (a decode-only projection's TTFT and rates) or undefined (TPOT of one-token outputs).
+ * What one GPU does at one operating point: an offline point (one batch size; medians and p99s over its trials),
+ * a serving point (one offered load; p99s over its requests), or one derived from a measured point for another
+ * length mix or another GPU. Rates are per GPU; latencies in milliseconds. NaN marks a figure that is unknown (a
+ * decode-only projection's TTFT and rates) or undefined (TPOT of one-token outputs).
  *
  * <p>The derivations use one model of a static batch's time: a prefill of the whole batch (TTFT) followed by
  * {@code output − 1} decode steps of TPOT each, so a trial lasts TTFT + TPOT × (output − 1) and requests/s is
  * batch over that. Deriving a point rescales the two parts and scales the measured rates by the ratio of the old
  * total to the new one, which leaves the measured figures untouched where nothing changes.
  *
- * @param decodeTokensPerSecond tokens per second while decoding, batch / TPOT (median)
+ * <p>A serving point is used as measured, at its own length mix; the only thing derived from it is its
+ * {@link #timeScaled} projection.
+ *
+ * @param label                 how tables name the point: "batch 8", or the serving point's label ("rate 4.00")
+ * @param batch                 the batch size of an offline point; 0 for a serving point (continuous batching has
+ *                              no fixed batch)
+ * @param promptLength          prompt tokens per request; for a serving point the mean over its completed
+ *                              requests, rounded
+ * @param outputLength          output tokens per request; for a serving point the mean, rounded
+ * @param decodeTokensPerSecond tokens per second while decoding, batch / TPOT (median); NaN for a serving point,
+ *                              whose steps mix prompt chunks and decodes
+ * @param disqualified          why a serving point's latencies are not steady-state, so that it never qualifies
+ *                              as an operating point: its offered load was not sustained (the queue kept
+ *                              growing), or it ended with requests unfinished, whose latencies are missing from
+ *                              its percentiles. Null otherwise
  */
-public record PointEstimate(int batch, int promptLength, int outputLength, double ttftP50Ms, double ttftP99Ms,
-        double tpotP50Ms, double tpotP99Ms, double requestsPerSecond, double inputTokensPerSecond,
-        double outputTokensPerSecond, double decodeTokensPerSecond) {
+public record PointEstimate(String label, int batch, int promptLength, int outputLength, double ttftP50Ms,
+        double ttftP99Ms, double tpotP50Ms, double tpotP99Ms, double requestsPerSecond, double inputTokensPerSecond,
+        double outputTokensPerSecond, double decodeTokensPerSecond, String disqualified) {
 
     /** A measured point's figures (medians of rates, p50 and p99 of latencies). */
     public static PointEstimate measured(PointResult p) {
@@ -27,10 +45,39 @@ public record PointEstimate(int batch, int promptLength, int outputLength, doubl
         }
         boolean decodes = p.outputLength() > 1 && m.tpotMs() != null;
         double tpot50 = decodes ? m.tpotMs().p50() : Double.NaN;
-        return new PointEstimate(p.batch(), p.promptLength(), p.outputLength(), m.ttftMs().p50(), m.ttftMs().p99(),
-                tpot50, decodes ? m.tpotMs().p99() : Double.NaN, m.requestsPerSecond().p50(),
-                m.inputTokensPerSecond().p50(), m.outputTokensPerSecond().p50(),
-                decodes ? p.batch() * 1e3 / tpot50 : Double.NaN);
+        return new PointEstimate("batch " + p.batch(), p.batch(), p.promptLength(), p.outputLength(),
+                m.ttftMs().p50(), m.ttftMs().p99(), tpot50, decodes ? m.tpotMs().p99() : Double.NaN,
+                m.requestsPerSecond().p50(), m.inputTokensPerSecond().p50(), m.outputTokensPerSecond().p50(),
+                decodes ? p.batch() * 1e3 / tpot50 : Double.NaN, null);
+    }
+
+    /**
+     * A serving point's figures: p50 and p99 of TTFT and TPOT over its completed requests, and its achieved rates
+     * (completed requests and their tokens over the run's duration, which are below the offered rate by the
+     * run's ramp and drain).
+     */
+    public static PointEstimate serving(ServingPointResult p) {
+        ServingSummary m = p.metrics();
+        if (m == null || m.completed() == 0) {
+            throw new IllegalArgumentException("serving point '" + p.label() + "' has no completed request");
+        }
+        boolean decodes = m.tpotMs() != null;
+        String disqualified = null;
+        if (p.load() != null && p.load().overloaded()) {
+            disqualified = "OVERLOADED: " + p.load().reason();
+        } else if (m.incomplete() > 0) {
+            disqualified = String.format(Locale.ROOT, "INCOMPLETE: %d of %d requests were unfinished when the point"
+                    + " ended, and its percentiles leave them out", m.incomplete(), m.incomplete() + m.completed());
+        }
+        return new PointEstimate(p.label(), 0, (int) Math.round((double) m.inputTokens() / m.completed()),
+                (int) Math.round((double) m.outputTokens() / m.completed()), m.ttftMs().p50(), m.ttftMs().p99(),
+                decodes ? m.tpotMs().p50() : Double.NaN, decodes ? m.tpotMs().p99() : Double.NaN,
+                m.requestsPerSecond(), m.inputTokensPerSecond(), m.outputTokensPerSecond(), Double.NaN, disqualified);
+    }
+
+    /** Whether this is a serving point (it has no fixed batch). */
+    public boolean isServing() {
+        return batch == 0;
     }
 
     /** Time of the prefill step, ms: the median TTFT (every request of a static batch arrives at once). */
@@ -62,6 +109,10 @@ public record PointEstimate(int batch, int promptLength, int outputLength, doubl
         if (prompt == promptLength && output == outputLength) {
             return this;
         }
+        if (isServing()) {
+            throw new IllegalArgumentException("a serving point's latencies include queueing, which does not rescale"
+                    + " with the lengths; measure prompt " + prompt + " / output " + output + " with serve");
+        }
         if (output > 1 && outputLength <= 1) {
             throw new IllegalArgumentException("the result's outputs are one token long, so it measured no decode"
                     + " step to estimate " + output + "-token outputs from");
@@ -70,9 +121,9 @@ public record PointEstimate(int batch, int promptLength, int outputLength, doubl
         double prefill = prefillMs() * k;
         double decode = output > 1 ? tpotP50Ms * (output - 1) : 0;
         double requests = requestsPerSecond * (prefillMs() + decodeMs()) / (prefill + decode);
-        return new PointEstimate(batch, prompt, output, prefill, ttftP99Ms * k,
+        return new PointEstimate(label, batch, prompt, output, prefill, ttftP99Ms * k,
                 output > 1 ? tpotP50Ms : Double.NaN, output > 1 ? tpotP99Ms : Double.NaN, requests,
-                requests * prompt, requests * output, output > 1 ? decodeTokensPerSecond : Double.NaN);
+                requests * prompt, requests * output, output > 1 ? decodeTokensPerSecond : Double.NaN, disqualified);
     }
 
     /**
@@ -93,12 +144,28 @@ public record PointEstimate(int batch, int promptLength, int outputLength, doubl
         double tpot99 = tpotP99Ms * decodeFactor;
         double decodeRate = decodeTokensPerSecond / decodeFactor;
         if (Double.isNaN(prefillFactor)) {
-            return new PointEstimate(batch, promptLength, outputLength, Double.NaN, Double.NaN, tpot50, tpot99,
-                    Double.NaN, Double.NaN, Double.NaN, decodeRate);
+            return new PointEstimate(label, batch, promptLength, outputLength, Double.NaN, Double.NaN, tpot50,
+                    tpot99, Double.NaN, Double.NaN, Double.NaN, decodeRate, disqualified);
         }
         double speedup = (prefillMs() + decodeMs()) / (prefillMs() * prefillFactor + decodeMs() * decodeFactor);
-        return new PointEstimate(batch, promptLength, outputLength, ttftP50Ms * prefillFactor,
+        return new PointEstimate(label, batch, promptLength, outputLength, ttftP50Ms * prefillFactor,
                 ttftP99Ms * prefillFactor, tpot50, tpot99, requestsPerSecond * speedup,
-                inputTokensPerSecond * speedup, outputTokensPerSecond * speedup, decodeRate);
+                inputTokensPerSecond * speedup, outputTokensPerSecond * speedup, decodeRate, disqualified);
+    }
+
+    /**
+     * PROJECTION of a serving point: the same run with every duration multiplied by {@code factor} (below 1 is
+     * faster) and every arrival time too. A server whose steps all take {@code factor} times as long, offered the
+     * same requests at 1 / {@code factor} times the rate, goes through the same states in the same order (the
+     * scheduler's choices depend on its queue, not on the clock), so each latency is multiplied by
+     * {@code factor} and each rate divided by it. Host work that does not scale with the GPU is ignored.
+     */
+    public PointEstimate timeScaled(double factor) {
+        if (!(factor > 0) || !Double.isFinite(factor)) {
+            throw new IllegalArgumentException("factor must be a finite ratio > 0, got " + factor);
+        }
+        return new PointEstimate(label, batch, promptLength, outputLength, ttftP50Ms * factor, ttftP99Ms * factor,
+                tpotP50Ms * factor, tpotP99Ms * factor, requestsPerSecond / factor, inputTokensPerSecond / factor,
+                outputTokensPerSecond / factor, decodeTokensPerSecond / factor, disqualified);
     }
 }

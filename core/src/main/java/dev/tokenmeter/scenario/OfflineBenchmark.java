@@ -38,7 +38,7 @@ public final class OfflineBenchmark {
 
     /** Selects the spec's backend (or "auto"), opens it, runs, and closes it. */
     public static Result run(RunSpec spec, ProgressListener listener) {
-        BackendProvider provider = Backends.select(spec.backend());
+        BackendProvider provider = Backends.select(spec.backend(), spec.model());
         try (Backend backend = provider.open(spec.threads())) {
             return run(spec, backend, listener);
         }

@@ -1,6 +1,8 @@
 package dev.tokenmeter.plan;
 
 import dev.tokenmeter.backend.DeviceCeilings;
+import dev.tokenmeter.cost.PricePresets;
+import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.metrics.PointMetrics;
@@ -10,6 +12,10 @@ import dev.tokenmeter.result.Environment;
 import dev.tokenmeter.result.PointResult;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.RunSpec;
+import dev.tokenmeter.result.ServingPointResult;
+import dev.tokenmeter.result.ServingPointResult.LoadResult;
+import dev.tokenmeter.result.ServingSpec;
+import dev.tokenmeter.result.ServingSummary;
 import dev.tokenmeter.scenario.OfflineSpec;
 import dev.tokenmeter.scenario.TrialRecord;
 import java.util.ArrayList;
@@ -73,5 +79,45 @@ final class PlanFixtures {
                 device);
         return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
                 "2025-01-01T00:01:00Z", true, spec, env, List.of(points), List.of(), List.of());
+    }
+
+    /**
+     * A serving point at {@code rate} req/s offered, whose {@code completed} requests of prompt {@code prompt} and
+     * output {@code output} tokens took {@code seconds} and had the given TTFT and TPOT p50 / p99; achieved rates
+     * are completed / seconds. {@code incomplete} requests did not finish; {@code overloaded} sets the load verdict.
+     */
+    static ServingPointResult servingPoint(double rate, int completed, int incomplete, double seconds, int prompt,
+            int output, double ttft50, double ttft99, double tpot50, double tpot99, boolean overloaded) {
+        ServingSummary m = new ServingSummary(completed, incomplete, (long) completed * prompt,
+                (long) completed * output, seconds, completed / seconds, completed * prompt / seconds,
+                completed * output / seconds, completed * (prompt + output) / seconds, latency(completed, ttft50,
+                ttft99), latency(completed, tpot50, tpot99), latency(completed, tpot50, tpot99),
+                latency(completed, ttft50 + tpot50 * (output - 1), ttft99 + tpot99 * (output - 1)), null);
+        LoadResult load = new LoadResult(overloaded ? "OVERLOADED" : "STEADY",
+                overloaded ? "completions fell behind arrivals (test)" : "kept up (test)");
+        return new ServingPointResult(String.format(java.util.Locale.ROOT, "rate %.2f", rate),
+                ServingPointResult.RATE, rate, 0, completed + incomplete, Integer.toString(prompt),
+                Integer.toString(output), 1000, 0, m, null, load, null);
+    }
+
+    private static Summary latency(int n, double p50, double p99) {
+        return new Summary(n, p50, 1, p50 / 2, p50, p99, p99, p99, p99, p50, p50, 0, 0.1);
+    }
+
+    /** A serving result of {@code points}, rate mode with Poisson arrivals (burstiness 1). */
+    static Result servingResult(DeviceInfo device, ServingPointResult... points) {
+        return servingResult(device, 1.0, points);
+    }
+
+    static Result servingResult(DeviceInfo device, double burstiness, ServingPointResult... points) {
+        ServingPointResult first = points[0];
+        RunSpec spec = RunSpec.serving(ModelPresets.get("tiny"), device.backend(), 42, PricePresets.get("cpu"), 0,
+                new ServingSpec(ServingPointResult.RATE, Arrays.stream(points).map(ServingPointResult::offeredRate)
+                        .toList(), burstiness, List.of(), null, 1.0, 0, 0, first.requests(), first.promptLength(),
+                        first.outputLength(), null, 64, 2048, 16, 4096, 8, 600));
+        Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM", "Test OS", "Test CPU", 2, 4L << 30,
+                device);
+        return new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, "2025-01-01T00:00:00Z",
+                "2025-01-01T00:01:00Z", true, spec, env, List.of(), List.of(points), List.of());
     }
 }

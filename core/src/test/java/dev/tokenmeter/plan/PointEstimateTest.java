@@ -1,6 +1,8 @@
 package dev.tokenmeter.plan;
 
 import static dev.tokenmeter.plan.PlanFixtures.point;
+import static dev.tokenmeter.plan.PlanFixtures.servingPoint;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** Reading a measured point, and the two derivations: another length mix and another GPU. */
+/**
+ * Reading a measured point (offline or serving), and the derivations: another length mix and another GPU.
+ */
 class PointEstimateTest {
     private static final double EPS = 1e-9;
 
@@ -75,5 +79,40 @@ class PointEstimateTest {
         // A result of one-token outputs cannot give a longer one.
         PointEstimate noDecode = PointEstimate.measured(point(2, 100, 1, 0, 300, 300));
         assertThrows(IllegalArgumentException.class, () -> noDecode.withMix(100, 11));
+    }
+
+    @Test
+    void aServingPointIsReadAsMeasuredAndOnlyTimeScaled() {
+        // 200 requests of prompt 1024 / output 128 completed in 52 s; TTFT p50 400 / p99 900, TPOT 50 / 70.
+        PointEstimate s = PointEstimate.serving(servingPoint(4, 200, 0, 52, 1024, 128, 400, 900, 50, 70, false));
+        assertTrue(s.isServing());
+        assertEquals("rate 4.00", s.label());
+        assertEquals(1024, s.promptLength());
+        assertEquals(128, s.outputLength());
+        close(200 / 52.0, s.requestsPerSecond(), "achieved req/s");
+        close(200 * 1024 / 52.0, s.inputTokensPerSecond(), "input tok/s");
+        close(900, s.ttftP99Ms(), "TTFT p99");
+        close(70, s.tpotP99Ms(), "TPOT p99");
+        assertTrue(Double.isNaN(s.decodeTokensPerSecond()));
+        assertNull(s.disqualified());
+        assertSame(s, s.withMix(1024, 128));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.withMix(512, 128));
+        assertTrue(e.getMessage().contains("queueing"), e.getMessage());
+
+        // Every step twice as fast, arrivals twice as frequent: latencies halve, rates double.
+        PointEstimate half = s.timeScaled(0.5);
+        close(450, half.ttftP99Ms(), "TTFT p99");
+        close(200, half.ttftP50Ms(), "TTFT p50");
+        close(35, half.tpotP99Ms(), "TPOT p99");
+        close(400 / 52.0, half.requestsPerSecond(), "req/s");
+        close(2 * 200 * 128 / 52.0, half.outputTokensPerSecond(), "out tok/s");
+        assertEquals("rate 4.00", half.label());
+        assertThrows(IllegalArgumentException.class, () -> s.timeScaled(0));
+        assertThrows(IllegalArgumentException.class, () -> s.timeScaled(Double.NaN));
+
+        PointEstimate overloaded = PointEstimate.serving(servingPoint(8, 200, 0, 38, 1024, 128, 9000, 30000, 90,
+                120, true));
+        assertEquals("OVERLOADED: completions fell behind arrivals (test)", overloaded.disqualified());
+        assertEquals(overloaded.disqualified(), overloaded.timeScaled(0.5).disqualified());
     }
 }

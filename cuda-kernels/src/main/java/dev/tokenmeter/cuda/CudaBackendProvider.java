@@ -4,6 +4,7 @@ import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.backend.Availability;
 import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.BackendProvider;
+import dev.tokenmeter.model.ModelConfig;
 
 /**
  * The CUDA backend's entry in {@link java.util.ServiceLoader}. Usable where the probe finds a CUDA 13 driver and an
@@ -49,6 +50,12 @@ public final class CudaBackendProvider implements BackendProvider {
             return Availability.no(probe.reason());
         }
         return Availability.yes(probe.reason());
+    }
+
+    /** The CUDA engine's limits (weights in bf16, headDim 32/64/128, ...), decided without touching the GPU. */
+    @Override
+    public String unsupported(ModelConfig model) {
+        return CudaBackend.unsupported(model);
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.tokenmeter.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +13,9 @@ import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.backend.Availability;
 import dev.tokenmeter.backend.BackendProvider;
 import dev.tokenmeter.backend.Backends;
+import dev.tokenmeter.model.ModelConfig;
+import dev.tokenmeter.model.ModelPresets;
+import dev.tokenmeter.model.WeightDtype;
 import java.io.File;
 import java.lang.reflect.Method;
 import java.net.MalformedURLException;
@@ -56,6 +61,22 @@ class CudaBackendProviderTest {
         assertEquals(Availability.no("no CUDA device: the NVIDIA driver reports no GPU"),
                 CudaBackendProvider.decide(new CudaProbe.Result(false,
                         "no CUDA device: the NVIDIA driver reports no GPU", 13000, 0, null)));
+    }
+
+    @Test
+    void theProviderNamesTheModelsItsEngineRefuses() {
+        ModelConfig tiny = ModelPresets.get("tiny");
+        assertNull(cuda().unsupported(tiny));
+        assertEquals(CudaBackend.unsupported(tiny.withWeightDtype(WeightDtype.FP32)),
+                cuda().unsupported(tiny.withWeightDtype(WeightDtype.FP32)));
+        assertNotNull(cuda().unsupported(tiny.withWeightDtype(WeightDtype.FP32)));
+    }
+
+    @Test
+    void autoRunsAModelTheGpuEngineRefusesOnTheCpu() {
+        // Where a GPU is usable this is the case that matters; where none is, the CPU is chosen anyway.
+        assertEquals("cpu", Backends.select("auto", ModelPresets.get("tiny").withWeightDtype(WeightDtype.FP32))
+                .name());
     }
 
     @Test
