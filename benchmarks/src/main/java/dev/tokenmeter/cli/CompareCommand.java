@@ -5,11 +5,15 @@ import dev.tokenmeter.compare.Comparison;
 import dev.tokenmeter.compare.ComparisonRenderer;
 import dev.tokenmeter.compare.IncompatibleResultsException;
 import dev.tokenmeter.compare.RegressionGate;
+import dev.tokenmeter.compare.ServingComparer;
+import dev.tokenmeter.compare.ServingComparison;
+import dev.tokenmeter.compare.ServingComparisonRenderer;
 import dev.tokenmeter.result.AtomicFiles;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,48 +22,65 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tokenmeter compare}: a candidate result against a baseline, and optionally a gate that CI fails on.
- * Exit codes: 0 compared (and the gate, if any, passed), 3 the gate failed, 2 usage error (a file missing,
- * malformed or of a newer schema, or results not measured alike), 1 anything else.
+ * {@code tokenmeter compare}: a candidate result against a baseline, and optionally a gate that CI fails on. Two
+ * offline results are compared on their trials, with tests ({@link Comparer}); two serving results point by point,
+ * without tests, since each serving point is one run ({@link ServingComparer}); a serving result and an offline one
+ * are refused. Exit codes: 0 compared (and the gate, if any, passed), 3 the gate failed, 2 usage error (a file
+ * missing, malformed or of a newer schema, or results not measured alike), 1 anything else.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         sortOptions = false,
         description = {"Compares two results of 'tokenmeter run --json': for each point both have and each metric"
                 + " (output tok/s, TTFT, TPOT, E2E, decode step), the change of the mean with its 95%% confidence"
                 + " interval, Welch's t and Mann-Whitney U tests on the trials, and a verdict.",
-                "Results of different models, backends, scenarios or devices are refused unless --force.",
+                "Or two results of 'tokenmeter serve --json': for each point both have (matched by its label:"
+                        + " rate 2.00, concurrency 8, trace t.jsonl, search 2.00), the SLO and load verdicts of both"
+                        + " sides, and the relative change of req/s, output tok/s, TTFT p50 and p99, TPOT p50 and"
+                        + " p99, ITL p99, E2E p99 and goodput. Each serving point is a single run, so these changes"
+                        + " are NOT tested for significance: two identical runs can differ by about 10%%; repeat"
+                        + " both runs to confirm a change of that size.",
+                "Results of different models, backends or devices are refused unless --force; so are serving"
+                        + " results of different workloads or schedulers (lengths, --requests, arrivals, --seed,"
+                        + " --slo, --max-seqs, --max-batch-tokens, KV cache). A serving result is never compared"
+                        + " with an offline one.",
                 "Exit codes: 0 compared, no failing regression; 3 --fail-on-regression tripped;"
                         + " 2 usage error (bad file or option, results not alike); 1 other failure."},
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:compared; with --fail-on-regression, no significant regression beyond the threshold",
-                "3:--fail-on-regression: a significant regression beyond the threshold",
+        exitCodeList = {"0:compared; with --fail-on-regression, no significant regression beyond the threshold"
+                + " (serving: no verdict got worse)",
+                "3:--fail-on-regression: a significant regression beyond the threshold (serving: a point stopped"
+                        + " meeting its SLOs or became OVERLOADED)",
                 "2:usage error: a missing, malformed or newer-schema file, results not measured alike, a bad option",
                 "1:any other failure"})
 final class CompareCommand implements Callable<Integer> {
-    /** Distinct from 1 (a failure) and 2 (usage), so that CI can tell a slower build from a broken job. */
-
     @Spec
     CommandSpec command;
 
-    @Parameters(index = "0", paramLabel = "BASELINE", description = "The reference result (JSON from 'run --json').")
+    @Parameters(index = "0", paramLabel = "BASELINE",
+            description = "The reference result (JSON from 'run --json' or 'serve --json').")
     Path baseline;
 
     @Parameters(index = "1", paramLabel = "CANDIDATE", description = "The result to judge against it.")
     Path candidate;
 
     @Option(names = "--fail-on-regression", paramLabel = "THRESHOLD",
-            description = "Exit with code 3 when some metric is a significant regression worse than THRESHOLD:"
+            description = {"Exit with code 3 when some metric is a significant regression worse than THRESHOLD:"
                     + " 3%%, 0.03 and 3 all mean 3%% (a number without %% is a fraction below 1, a percentage"
-                    + " from 1 up).")
+                    + " from 1 up).",
+                "Serving results: only a verdict that got worse fails the gate, a point that passed in BASELINE"
+                        + " (SLOs met, not overloaded) and fails in CANDIDATE, or that became OVERLOADED. Their"
+                        + " metric changes are single runs, reported but never tested, so they never fail it and"
+                        + " THRESHOLD does not apply (a point within noise of an SLO limit can still flip between"
+                        + " two identical runs)."})
     String failOnRegression;
 
     @Option(names = "--alpha", defaultValue = "0.05", paramLabel = "P",
-            description = "Significance level, after Holm's adjustment over every metric compared."
-                    + " Default: ${DEFAULT-VALUE}.")
+            description = "Significance level, after Holm's adjustment over every metric compared (offline"
+                    + " results; serving results are not tested). Default: ${DEFAULT-VALUE}.")
     double alpha;
 
-    @Option(names = "--force", description = "Compare results of different models, backends, scenarios or devices"
-            + " anyway; the differences are printed as warnings.")
+    @Option(names = "--force", description = "Compare results of different models, backends or devices (or"
+            + " serving workloads) anyway; the differences are printed as warnings.")
     boolean force;
 
     @Option(names = "--markdown", paramLabel = "FILE",
@@ -75,18 +96,19 @@ final class CompareCommand implements Callable<Integer> {
         Args.outputFile("--markdown", markdown);
         Result a = ResultJson.read(baseline);
         Result b = ResultJson.read(candidate);
-        Comparison c;
+        Report report;
         try {
-            c = comparer.compare(baseline.toString(), a, candidate.toString(), b);
+            report = ServingComparer.isServing(a) || ServingComparer.isServing(b) ? serving(a, b, gate)
+                    : offline(comparer, a, b, gate);
         } catch (IncompatibleResultsException e) {
             throw new IllegalArgumentException(e.getMessage() + "; --force compares them anyway", e);
         }
-        out.print(ComparisonRenderer.console(c));
+        out.print(report.console());
         if (markdown != null) {
-            StringBuilder md = new StringBuilder(ComparisonRenderer.markdown(c));
+            StringBuilder md = new StringBuilder(report.markdown());
             if (gate != null) {
                 md.append('\n');
-                for (String line : ComparisonRenderer.gateLines(c, gate)) {
+                for (String line : report.gateLines()) {
                     md.append(line.startsWith("REGRESSION") ? "**" + line + "**" : line).append("  \n");
                 }
             }
@@ -97,11 +119,34 @@ final class CompareCommand implements Callable<Integer> {
             return Main.EXIT_OK;
         }
         out.println();
-        for (String line : ComparisonRenderer.gateLines(c, gate)) {
+        for (String line : report.gateLines()) {
             out.println(line);
         }
         out.flush();
-        return gate.passes(c) ? Main.EXIT_OK : Main.EXIT_REGRESSION;
+        return report.passes() ? Main.EXIT_OK : Main.EXIT_REGRESSION;
+    }
+
+    /**
+     * A comparison as the command prints it, whichever scenario it was.
+     *
+     * @param gateLines the gate's last lines; empty without a gate
+     * @param passes    whether the gate passed (true without a gate)
+     */
+    private record Report(String console, String markdown, List<String> gateLines, boolean passes) {
+    }
+
+    private Report offline(Comparer comparer, Result a, Result b, RegressionGate gate) {
+        Comparison c = comparer.compare(baseline.toString(), a, candidate.toString(), b);
+        return new Report(ComparisonRenderer.console(c), ComparisonRenderer.markdown(c),
+                gate == null ? List.of() : ComparisonRenderer.gateLines(c, gate), gate == null || gate.passes(c));
+    }
+
+    /** Two serving results, or one with an offline result, which the comparer refuses naming which is which. */
+    private Report serving(Result a, Result b, RegressionGate gate) {
+        ServingComparison c = new ServingComparer(force).compare(baseline.toString(), a, candidate.toString(), b);
+        return new Report(ServingComparisonRenderer.console(c), ServingComparisonRenderer.markdown(c),
+                gate == null ? List.of() : ServingComparisonRenderer.gateLines(c, gate),
+                gate == null || gate.passes(c));
     }
 
     private static RegressionGate gate(String text) {

@@ -55,8 +55,9 @@ class ServeCommandTest {
         assertEquals(java.util.List.of(50.0, 200.0), result.spec().serving().rates());
         // A serving result cannot be repeated by 'run', which says so.
         assertContains(expect(2, "run", "--spec", json.toString()).err(), "is a serving result");
-        // Nor compared yet, which compare says.
-        assertContains(expect(2, "compare", json.toString(), json.toString()).err(), "is a serving result");
+        // compare reads serving results: this one against itself, every point's verdict unchanged.
+        assertContains(expect(0, "compare", json.toString(), json.toString(), "--fail-on-regression", "3%").out(),
+                "2 points compared: 0 verdict regressions, 0 verdict improvements, 2 unchanged");
         // And the other formats render it.
         assertContains(expect(0, with("--rate", "50", "--format", "csv")).out(), "offered_req_s");
     }

@@ -16,7 +16,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Compares a candidate result with a baseline, point by point and metric by metric, on the per-trial samples.
+ * Compares a candidate offline result ({@code tokenmeter run}) with a baseline, point by point and metric by metric,
+ * on the per-trial samples. Serving results have no trials to test; {@link ServingComparer} compares them.
  *
  * <p>Points are matched by (batch, prompt length, output length); a point only one result has is listed, not
  * compared. The two runs must have measured the same model on the same backend, scenario and device, or the
@@ -60,17 +61,16 @@ public final class Comparer {
      * @param baselineLabel  how messages name the baseline (its file name, say)
      * @param candidateLabel how messages name the candidate
      * @throws IncompatibleResultsException when the runs differ in setup and this comparer does not force
-     * @throws IllegalArgumentException     when they share no point, or a result is malformed (named)
+     * @throws IllegalArgumentException     when they share no point, a result is malformed (named), or either is
+     *                                      a serving result
      */
     public Comparison compare(String baselineLabel, Result baseline, String candidateLabel, Result candidate) {
         Objects.requireNonNull(baseline, "baseline");
         Objects.requireNonNull(candidate, "candidate");
-        for (String[] side : new String[][] {{baselineLabel, baseline.scenario()}, {candidateLabel,
-                candidate.scenario()}}) {
-            if ("serving".equals(side[1])) {
-                throw new IllegalArgumentException(side[0] + " is a serving result; compare reads offline results"
-                        + " (comparing serving points is not implemented yet)");
-            }
+        requireSameScenario(baselineLabel, baseline, candidateLabel, candidate);
+        if (ServingComparer.isServing(baseline)) {
+            throw new IllegalArgumentException(baselineLabel + " and " + candidateLabel + " are serving results;"
+                    + " ServingComparer compares them");
         }
         List<String> differences = differences(baselineLabel, baseline, candidateLabel, candidate);
         if (!differences.isEmpty() && !force) {
@@ -119,6 +119,24 @@ public final class Comparer {
         warnings.addAll(runWarnings(candidateLabel, candidate, b));
         return new Comparison(side(baselineLabel, baseline), side(candidateLabel, candidate), alpha, changes, onlyA,
                 onlyB, differences, warnings);
+    }
+
+    /**
+     * Refuses to compare a serving result with an offline one, naming which is which, whether forced or not: a
+     * static batch and a request rate are not the same point under any setup, so there is nothing to match.
+     *
+     * @throws IllegalArgumentException when exactly one of the two is a serving result
+     */
+    public static void requireSameScenario(String baselineLabel, Result baseline, String candidateLabel,
+            Result candidate) {
+        boolean servingA = ServingComparer.isServing(baseline);
+        if (servingA != ServingComparer.isServing(candidate)) {
+            String serving = servingA ? baselineLabel : candidateLabel;
+            String offline = servingA ? candidateLabel : baselineLabel;
+            throw new IllegalArgumentException(serving + " is a serving result (tokenmeter serve) and " + offline
+                    + " an offline one (tokenmeter run): their points have nothing to match; compare two results"
+                    + " of the same scenario (forcing does not change this)");
+        }
     }
 
     private MetricChange change(PointKey key, Metric m, TwoSamples s, double pAdjusted) {
@@ -281,7 +299,8 @@ public final class Comparer {
         return out;
     }
 
-    private static Comparison.Side side(String label, Result r) {
+    /** One result as a report names it; shared with {@link ServingComparer}. */
+    static Comparison.Side side(String label, Result r) {
         DeviceInfo d = device(r);
         Environment env = r.environment();
         String version = env == null ? null : env.tokenmeterVersion() + " (commit " + env.gitCommit() + ")";

@@ -146,7 +146,8 @@ public final class ComparisonRenderer {
         return out;
     }
 
-    private static String side(Comparison.Side s) {
+    /** "a.json: tiny on cpu (device), tokenmeter 0.1.0 (commit abc), started ..."; shared with the serving report. */
+    static String side(Comparison.Side s) {
         StringBuilder sb = new StringBuilder(s.label()).append(": ");
         sb.append(s.model() == null ? "model not recorded" : s.model());
         sb.append(" on ").append(s.backend() == null ? "?" : s.backend());

@@ -7,6 +7,13 @@ import java.util.List;
  * threshold. A significant change smaller than the threshold, an improvement, or a change the tests cannot tell
  * from noise never fails it.
  *
+ * <p>Serving results have no significance test (one run per point, see {@link ServingComparer}), so none of their
+ * metric differences fails the gate, however large: a gate on untested single runs would fail on noise (two
+ * identical CPU runs' SLO searches have answered 10% apart). What fails it is a point's verdict getting worse,
+ * which is a fact of each run rather than an estimate: a point that passed (met its SLOs, not overloaded) in the
+ * baseline and fails in the candidate, or that became OVERLOADED. A verdict change has no size, so the threshold
+ * does not apply to it.
+ *
  * @param threshold the tolerated worsening as a fraction of the baseline mean (0.03 = 3%), >= 0
  */
 public record RegressionGate(double threshold) {
@@ -44,6 +51,18 @@ public record RegressionGate(double threshold) {
     }
 
     public boolean passes(Comparison c) {
+        return failures(c).isEmpty();
+    }
+
+    /**
+     * The serving points that fail the gate, in table order: those whose verdict got worse
+     * ({@link ServingComparison#regressions()}); empty when it passes. The threshold plays no part.
+     */
+    public List<ServingPointChange> failures(ServingComparison c) {
+        return c.regressions();
+    }
+
+    public boolean passes(ServingComparison c) {
         return failures(c).isEmpty();
     }
 

@@ -1,0 +1,127 @@
+package dev.tokenmeter.compare;
+
+import dev.tokenmeter.backend.DeviceCeilings;
+import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.measure.Summary;
+import dev.tokenmeter.model.ModelConfig;
+import dev.tokenmeter.model.ModelPresets;
+import dev.tokenmeter.result.Environment;
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.RunSpec;
+import dev.tokenmeter.result.ServingPointResult;
+import dev.tokenmeter.result.ServingSpec;
+import dev.tokenmeter.result.ServingSummary;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Serving results built by hand, without a run: each point's summaries are set directly, so that a test chooses
+ * its figures and verdicts. A point at latency scale 1 has TTFT p50/p99 300/800 ms and TPOT p50/p99 40/60 ms
+ * against the SLOs TTFT p99 ≤ 2 s and TPOT p99 ≤ 100 ms, so it meets them up to a scale of 5/3 (TPOT p99 then
+ * reaches its limit) and misses them beyond.
+ */
+final class ServingFixtures {
+    static final String SLO = "ttft:p99=2000ms,tpot:p99=100ms";
+    static final double TTFT_P50 = 300;
+    static final double TTFT_P99 = 800;
+    static final double TPOT_P50 = 40;
+    static final double TPOT_P99 = 60;
+    static final int REQUESTS = 100;
+    static final int OUTPUT_TOKENS = 32;
+
+    private ServingFixtures() {
+    }
+
+    /** "rate 2.00", "search 2.25", as {@code serve} names its points. */
+    static String label(String mode, double rate) {
+        return mode + " " + String.format(Locale.ROOT, "%.3g", rate);
+    }
+
+    /**
+     * An open-loop point at {@code rate} req/s held to {@link #SLO}: every latency times {@code latencyScale}; the
+     * achieved rate is the offered one, or 80% of it when overloaded. {@code load} is "STEADY", "OVERLOADED" or
+     * "NOT_JUDGED".
+     */
+    static ServingPointResult point(String mode, double rate, double latencyScale, String load) {
+        return point(label(mode, rate), mode, rate, 0, latencyScale, load, SLO, 0);
+    }
+
+    /**
+     * A point with every choice open: {@code slo} null for none, {@code incomplete} requests left out of the
+     * figures.
+     */
+    static ServingPointResult point(String label, String mode, double rate, int concurrency, double latencyScale,
+            String load, String slo, int incomplete) {
+        boolean overloaded = "OVERLOADED".equals(load);
+        double achieved = Double.isNaN(rate) ? concurrency * 1000 / (TTFT_P50 + OUTPUT_TOKENS * TPOT_P50)
+                / latencyScale : overloaded ? 0.8 * rate : rate;
+        int completed = REQUESTS - incomplete;
+        double duration = completed / achieved;
+        Summary ttft = summary(TTFT_P50 * latencyScale, TTFT_P99 * latencyScale);
+        Summary tpot = summary(TPOT_P50 * latencyScale, TPOT_P99 * latencyScale);
+        Summary itl = summary(TPOT_P50 * latencyScale, TPOT_P99 * 1.5 * latencyScale);
+        Summary e2e = summary((TTFT_P50 + 31 * TPOT_P50) * latencyScale, (TTFT_P99 + 31 * TPOT_P99) * latencyScale);
+        Summary interactivity = summary(1000 / tpot.p50(), 1000 / tpot.p99());
+        ServingSummary m = new ServingSummary(completed, incomplete, 128L * completed, (long) OUTPUT_TOKENS * completed,
+                duration, achieved, 128 * achieved, OUTPUT_TOKENS * achieved, (128 + OUTPUT_TOKENS) * achieved, ttft,
+                tpot, itl, e2e, interactivity);
+        ServingPointResult.SloResult sloResult = null;
+        if (slo != null) {
+            if (!SLO.equals(slo)) {
+                throw new IllegalArgumentException("the fixtures check only " + SLO);
+            }
+            boolean ttftMet = ttft.p99() <= 2000;
+            boolean tpotMet = tpot.p99() <= 100;
+            double goodFraction = ttftMet && tpotMet ? 1.0 : 0.6;
+            sloResult = new ServingPointResult.SloResult(slo, (int) (goodFraction * completed), goodFraction * achieved,
+                    goodFraction, ttftMet && tpotMet, List.of(
+                            new ServingPointResult.SloCheckResult("ttft", 99, 2000, ttft.p99(), ttftMet),
+                            new ServingPointResult.SloCheckResult("tpot", 99, 100, tpot.p99(), tpotMet)));
+        }
+        return new ServingPointResult(label, mode, rate, concurrency, REQUESTS, "128", "32", 4000, 0, m, sloResult,
+                new ServingPointResult.LoadResult(load, load.equals("OVERLOADED") ? "the queue kept growing"
+                        : "kept up"), null);
+    }
+
+    /** A summary of 100 samples whose median and p99 are as given. */
+    static Summary summary(double p50, double p99) {
+        double mean = (p50 + p99) / 2;
+        return new Summary(REQUESTS, mean, p99 - p50, p50 / 2, p50, p99 * 0.9, p99 * 0.95, p99, p99 * 1.1,
+                mean * 0.95, mean * 1.05, 1, (p99 - p50) / mean);
+    }
+
+    /** The spec of a sweep over {@code rates} with {@link #SLO}, 128-token prompts and 32 output tokens. */
+    static ServingSpec spec(String mode, List<Double> rates) {
+        return new ServingSpec(mode, ServingPointResult.RATE.equals(mode) ? rates : List.of(), 1.0, List.of(), null,
+                1.0, ServingPointResult.SEARCH.equals(mode) ? 0.5 : 0, ServingPointResult.SEARCH.equals(mode) ? 4 : 0,
+                REQUESTS, "128", "32", SLO, 64, 256, 16, 1024, 8, 600);
+    }
+
+    /** A serving result of the tiny model on the CPU, seed 42, with the given points and spec. */
+    static Result result(ServingSpec spec, List<ServingPointResult> points) {
+        return result(ModelPresets.get("tiny"), 42, spec, points);
+    }
+
+    static Result result(ModelConfig model, long seed, ServingSpec spec, List<ServingPointResult> points) {
+        RunSpec runSpec = RunSpec.serving(model, "cpu", seed, null, 0, spec);
+        DeviceInfo info = new DeviceInfo("cpu", "Test CPU 9000", "cpu", 2, 8_000_000_000L, 32L << 20,
+                new DeviceCeilings(20e9, 100e9, "test"), null, Map.of());
+        Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS", "Test CPU 9000", 2,
+                4L << 30, info);
+        return new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, "2025-01-01T00:00:00Z",
+                "2025-01-01T00:01:00Z", true, runSpec, env, List.of(), points, List.of());
+    }
+
+    /** A rate sweep: one steady point per rate at the given latency scale. */
+    static Result sweep(double latencyScale, double... rates) {
+        List<ServingPointResult> points = new ArrayList<>();
+        List<Double> list = new ArrayList<>();
+        for (double r : rates) {
+            points.add(point(ServingPointResult.RATE, r, latencyScale, "STEADY"));
+            list.add(r);
+        }
+        return result(spec(ServingPointResult.RATE, list), points);
+    }
+}
