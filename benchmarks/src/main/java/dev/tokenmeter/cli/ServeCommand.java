@@ -127,7 +127,9 @@ final class ServeCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--warmup-requests", defaultValue = "8", paramLabel = "N",
-            description = "Requests served before each run's engine is measured (JIT, graphs).")
+            description = "Requests served before the points are measured (JIT, allocation), at the workload's"
+                    + " lengths (a trace's first request's). On a GPU a ramp through every decode batch size up to"
+                    + " --max-seqs follows, so that no CUDA graph is captured inside a point; 0 skips both.")
     int warmupRequests;
 
     @Option(names = "--max-duration", defaultValue = "600", paramLabel = "SECONDS",
@@ -208,7 +210,6 @@ final class ServeCommand implements Callable<Integer> {
                 slos == null ? null : slos.describe(), maxSeqs, budget, blockSize, blocks, warmupRequests,
                 maxDuration);
         String started = Instant.now().toString();
-        List<ServingPointResult> points = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         Result result;
         try (Backend opened = provider.open(threads); Engine engine = opened.load(m, options)) {
@@ -220,52 +221,58 @@ final class ServeCommand implements Callable<Integer> {
                     + blockSize + (slos == null ? "" : ", SLO " + slos.describe()));
             err.flush();
             boolean complete = false;
-            try {
-                warmUp(engine, config, prompt, gen);
-                Point point = (label, rate, conc, o) -> {
-                    ServingPointResult p = ServingPointResult.of(label, mode, rate, conc,
-                            traced != null ? "trace" : prompt.describe(), traced != null ? "trace" : gen.describe(), o,
-                            slos, chosen);
-                    points.add(p);
-                    progress(err, p);
-                    return p;
-                };
-                if (rates != null) {
-                    for (double r : rates) {
-                        List<Arrival> a = ArrivalProcess.gamma(r, burstiness).generate(requests, prompt, gen, seed);
-                        point.add("rate " + trim(r), r, 0, openLoop(engine, a, config, "rate " + trim(r), err));
+            try (ServingSaver saver = new ServingSaver(json, spec, env, started, err)) {
+                try {
+                    if (traced != null) {
+                        Arrival first = traced.get(0);
+                        warmUp(engine, config, LengthDistribution.fixed(first.promptLength()),
+                                LengthDistribution.fixed(first.outputLength()), !"cpu".equals(provider.name()));
+                    } else {
+                        warmUp(engine, config, prompt, gen, !"cpu".equals(provider.name()));
                     }
-                } else if (concurrencies != null) {
-                    for (int c : concurrencies) {
-                        List<Arrival> a = new ClosedLoop(c, requests, prompt, gen, seed).arrivals();
-                        point.add("concurrency " + c, Double.NaN, c, ServingRun.closedLoop(engine, a, c, config,
-                                SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), seed,
-                                seconds(maxDuration), progressEvery("concurrency " + c, err)));
+                    Point point = (label, rate, conc, o) -> {
+                        ServingPointResult p = ServingPointResult.of(label, mode, rate, conc,
+                                traced != null ? "trace" : prompt.describe(),
+                                traced != null ? "trace" : gen.describe(), o, slos, chosen);
+                        saver.add(p);
+                        progress(err, p);
+                        return p;
+                    };
+                    if (rates != null) {
+                        for (double r : rates) {
+                            List<Arrival> a = ArrivalProcess.gamma(r, burstiness).generate(requests, prompt, gen, seed);
+                            point.add("rate " + trim(r), r, 0, openLoop(engine, a, config, "rate " + trim(r), err));
+                        }
+                    } else if (concurrencies != null) {
+                        for (int c : concurrencies) {
+                            List<Arrival> a = new ClosedLoop(c, requests, prompt, gen, seed).arrivals();
+                            point.add("concurrency " + c, Double.NaN, c, ServingRun.closedLoop(engine, a, c, config,
+                                    SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), seed,
+                                    seconds(maxDuration), progressEvery("concurrency " + c, err)));
+                        }
+                    } else if (traced != null) {
+                        double rate = traced.size() / Math.max(1e-9, traced.get(traced.size() - 1).atSeconds());
+                        point.add("trace " + trace.getFileName(), rate, 0, openLoop(engine, traced, config,
+                                "trace " + trace.getFileName(), err));
+                    } else {
+                        SloSearch.Result found = SloSearch.defaults().between(r -> {
+                            List<Arrival> a = ArrivalProcess.poisson(r).generate(requests, prompt, gen, seed);
+                            ServingRun.Outcome o = openLoop(engine, a, config, "search " + trim(r), err);
+                            // The point's verdict is ServingPoint's rule (SLOs met, load not overloaded), already
+                            // judged.
+                            return ServingPoint.verdict(r, point.add("search " + trim(r), r, 0, o).passes());
+                        }, bracket[0], bracket[1]);
+                        double width = found.relativeWidth();
+                        warnings.add(String.format(Locale.ROOT, "SLO search: highest rate meeting %s: %s req/s (lowest"
+                                + " failing: %s; stopped: %s%s)", slos.describe(), trim(found.highestPassing()),
+                                trim(found.lowestFailing()), found.stop(), Double.isFinite(width)
+                                        ? String.format(Locale.ROOT, "; bracket ±%.1f%%", 50 * width)
+                                        : "; no failing rate found, so no bracket: search higher"));
+                        err.println(warnings.get(warnings.size() - 1));
                     }
-                } else if (traced != null) {
-                    double rate = traced.size() / Math.max(1e-9, traced.get(traced.size() - 1).atSeconds());
-                    point.add("trace " + trace.getFileName(), rate, 0, openLoop(engine, traced, config,
-                            "trace " + trace.getFileName(), err));
-                } else {
-                    SloSearch.Result found = SloSearch.defaults().between(r -> {
-                        List<Arrival> a = ArrivalProcess.poisson(r).generate(requests, prompt, gen, seed);
-                        ServingRun.Outcome o = openLoop(engine, a, config, "search " + trim(r), err);
-                        // The point's verdict is ServingPoint's rule (SLOs met, load not overloaded), already judged.
-                        return ServingPoint.verdict(r, point.add("search " + trim(r), r, 0, o).passes());
-                    }, bracket[0], bracket[1]);
-                    warnings.add(String.format(Locale.ROOT, "SLO search: highest rate meeting %s: %s req/s (lowest"
-                            + " failing: %s; stopped: %s; bracket ±%.1f%%)", slos.describe(),
-                            trim(found.highestPassing()), trim(found.lowestFailing()), found.stop(),
-                            50 * found.relativeWidth()));
-                    err.println(warnings.get(warnings.size() - 1));
-                }
-                complete = true;
-            } finally {
-                result = new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, started,
-                        Instant.now().toString(), complete, spec, env, List.of(), points, warnings);
-                if (json != null) {
-                    ResultJson.write(result, json);
-                    err.println("wrote " + json);
+                    complete = true;
+                } finally {
+                    result = saver.finish(complete, warnings);
                 }
             }
         }
@@ -309,9 +316,14 @@ final class ServeCommand implements Callable<Integer> {
         };
     }
 
-    /** A few requests through the same engine first: JIT, graph capture and allocation stay out of the points. */
+    /**
+     * Requests through the same engine before any point: {@code --warmup-requests} of the workload's lengths (JIT,
+     * allocation), then, where {@code ramp} (a GPU), {@link ServingRun#batchSizeRamp} so that the engine meets
+     * every decode batch size up to {@code --max-seqs} once (the CUDA engine captures a graph per size) and no
+     * capture lands inside a measured point.
+     */
     private void warmUp(Engine engine, ContinuousBatcher.Config config, LengthDistribution prompt,
-            LengthDistribution gen) {
+            LengthDistribution gen, boolean ramp) {
         if (warmupRequests == 0) {
             return;
         }
@@ -319,6 +331,11 @@ final class ServeCommand implements Callable<Integer> {
                 .arrivals();
         ServingRun.closedLoop(engine, a, Math.min(warmupRequests, maxSeqs), config,
                 SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), seed + 1, Long.MAX_VALUE, null);
+        if (ramp) {
+            ServingRun.closedLoop(engine, ServingRun.batchSizeRamp(maxSeqs, engine.options().maxContext()), maxSeqs,
+                    config, SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), seed + 2,
+                    Long.MAX_VALUE, null);
+        }
     }
 
     private static long seconds(double s) {

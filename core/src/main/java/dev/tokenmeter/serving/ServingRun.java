@@ -138,6 +138,27 @@ public final class ServingRun {
     }
 
     /**
+     * Requests that take a continuous batcher, run as a closed loop of {@code sequences} requests at once, through
+     * every decode batch size from {@code sequences} down to 1: one-token prompts (all admitted in the first step
+     * when the step budget holds {@code sequences} tokens), then request i decodes {@code i + 1} tokens, so one
+     * request finishes per step and the batch shrinks by one. A warm-up for engines that prepare work per batch
+     * size (the CUDA engine captures a graph for each decode batch size the first time it sees it). Where
+     * {@code maxContext} is too short for the longest, outputs are capped at {@code maxContext − 1} and the
+     * smallest batch sizes are skipped.
+     */
+    public static List<Arrival> batchSizeRamp(int sequences, int maxContext) {
+        if (sequences < 1 || maxContext < 2) {
+            throw new IllegalArgumentException("a ramp needs >= 1 sequence and a context of >= 2 positions, got "
+                    + sequences + " and " + maxContext);
+        }
+        List<Arrival> ramp = new ArrayList<>(sequences);
+        for (int i = 0; i < sequences; i++) {
+            ramp.add(new Arrival(i, 0, 1, Math.min(i + 2, maxContext - 1)));
+        }
+        return ramp;
+    }
+
+    /**
      * Closed loop: {@code concurrency} requests at first; each completion issues the next request at once (its clock
      * starts then: the arrivals' scheduled times are ignored).
      */

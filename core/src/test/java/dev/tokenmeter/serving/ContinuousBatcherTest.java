@@ -103,6 +103,24 @@ class ContinuousBatcherTest {
         assertEquals(0, last.arrivalNanos(), "its clock started at its arrival: 6 ms of queueing count in TTFT");
     }
 
+    @Test
+    void theWarmUpRampGoesThroughEveryDecodeBatchSize() {
+        EngineOptions o = EngineOptions.paged(1, 8, 16, 4, 32);
+        FakeEngine engine = new FakeEngine(o);
+        List<Arrival> ramp = ServingRun.batchSizeRamp(8, 16);
+        assertEquals(List.of(2, 3, 4, 5, 6, 7, 8, 9), ramp.stream().map(Arrival::outputLength).toList());
+        ServingRun.Outcome out = ServingRun.closedLoop(engine, ramp, 8, new ContinuousBatcher.Config(2048, o),
+                SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingRun.ScriptedClock(1_000_000, 0), 42,
+                Long.MAX_VALUE, null);
+        assertEquals(8, out.finished().size());
+        // Step 1 takes the eight one-token prompts; then decode steps of 8, 7, ..., 1 sequences.
+        assertEquals(List.of(8, 8, 7, 6, 5, 4, 3, 2, 1), engine.steps.stream().map(StepBatch::size).toList());
+        // A short context caps the outputs: the smallest batch sizes are then skipped, never an overflow.
+        assertEquals(List.of(2, 3, 4, 4), ServingRun.batchSizeRamp(4, 5).stream().map(Arrival::outputLength)
+                .toList());
+        assertThrows(IllegalArgumentException.class, () -> ServingRun.batchSizeRamp(0, 16));
+    }
+
     private static List<Integer> slotsAndIds(StepBatch b) {
         return b.chunks().stream().map(SequenceChunk::slot).toList();
     }
