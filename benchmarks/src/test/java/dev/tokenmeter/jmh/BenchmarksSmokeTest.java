@@ -28,7 +28,8 @@ class BenchmarksSmokeTest {
         for (String b : new String[] {"dev.tokenmeter.cpu.jmh_generated.MatMulBenchmark_product_jmhTest",
                 "dev.tokenmeter.cpu.jmh_generated.AttentionBenchmark_decodeToken_jmhTest",
                 "dev.tokenmeter.jmh.jmh_generated.HarnessOverheadBenchmark_harnessTrial_jmhTest",
-                "dev.tokenmeter.jmh.jmh_generated.HarnessOverheadBenchmark_rawSteps_jmhTest"}) {
+                "dev.tokenmeter.jmh.jmh_generated.HarnessOverheadBenchmark_rawSteps_jmhTest",
+                "dev.tokenmeter.jmh.jmh_generated.SchedulerOverheadBenchmark_serve_jmhTest"}) {
             assertTrue(list.contains(b), b + " missing from the BenchmarkList");
         }
     }
@@ -91,5 +92,22 @@ class BenchmarksSmokeTest {
         } finally {
             b.tearDown();
         }
+    }
+
+    @Test
+    void theSchedulerBenchmarkServesEveryRequestAndCountsItsSteps() {
+        SchedulerOverheadBenchmark b = new SchedulerOverheadBenchmark();
+        b.requests = 4;
+        b.prompt = 3000;
+        b.output = 5;
+        b.model = "tiny";
+        b.setUp();
+        SchedulerOverheadBenchmark.Steps counter = new SchedulerOverheadBenchmark.Steps();
+        long steps = b.serve(counter);
+        // 12,000 prompt tokens take at least 6 steps of 2048; the last prompt to end then needs 4 decode steps.
+        assertTrue(steps >= 10 && steps <= 20, "steps: " + steps);
+        assertEquals(steps, counter.steps);
+        b.serve(counter);
+        assertEquals(2 * steps, counter.steps, "the same requests take the same steps again");
     }
 }
