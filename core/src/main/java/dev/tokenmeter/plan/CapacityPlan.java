@@ -338,8 +338,16 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
                     .map(e -> serving ? e.timeScaled(Math.max(prefillFactor, decodeFactor))
                             : e.projected(prefillFactor, decodeFactor))
                     .toList();
-            out.add(deploy(g.name(), g.bf16Known() ? Basis.PROJECTION : Basis.PROJECTION_DECODE_ONLY, g.source(),
-                    g.memoryBandwidth(), g.bf16Flops(), projected, in, price, noPrice));
+            Deployment d = deploy(g.name(), g.bf16Known() ? Basis.PROJECTION : Basis.PROJECTION_DECODE_ONLY,
+                    g.source(), g.memoryBandwidth(), g.bf16Flops(), projected, in, price, noPrice);
+            if (serving) {
+                d = d.withNote(String.format(Locale.ROOT, "a bound: every step %s times as fast, the smaller of the"
+                        + " FLOP/s ratio (%s) and the bandwidth ratio (%s); a load whose steps are mostly decodes"
+                        + " may gain up to the larger", TextTable.significant(1 / Math.max(prefillFactor,
+                                decodeFactor), 3), TextTable.significant(1 / prefillFactor, 3),
+                        TextTable.significant(1 / decodeFactor, 3)));
+            }
+            out.add(d);
         }
         if (serving) {
             notes.add("PROJECTION rows are estimates, not measurements: every step of each measured run is taken to"

@@ -1,5 +1,6 @@
 package dev.tokenmeter.plan;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -24,5 +25,14 @@ public record Deployment(String gpu, Basis basis, String figuresSource, double m
         List<String> notes) {
     public Deployment {
         notes = List.copyOf(notes);
+    }
+
+    /** This deployment with {@code note} first among its notes. */
+    public Deployment withNote(String note) {
+        List<String> more = new ArrayList<>(notes.size() + 1);
+        more.add(note);
+        more.addAll(notes);
+        return new Deployment(gpu, basis, figuresSource, memoryBandwidth, bf16Flops, operatingPoint, feasible, gpus,
+                expectedUtilization, cost, more);
     }
 }
