@@ -43,35 +43,17 @@ public final class ComparisonRenderer {
 
     public static String markdown(Comparison c) {
         StringBuilder sb = new StringBuilder();
-        sb.append("**baseline** ").append(escape(side(c.baseline()))).append("  \n");
-        sb.append("**candidate** ").append(escape(side(c.candidate()))).append("\n\n");
-        sb.append('|');
-        for (String h : HEADERS) {
-            sb.append(' ').append(h).append(" |");
+        MarkdownTables.sides(sb, c.baseline(), c.candidate());
+        boolean[] right = new boolean[HEADERS.length];
+        for (int i = 0; i < right.length; i++) {
+            right[i] = i != 3 && i != 8;
         }
-        sb.append("\n|");
-        for (int i = 0; i < HEADERS.length; i++) {
-            sb.append(i == 3 || i == 8 ? " --- |" : " ---: |");
-        }
-        sb.append('\n');
+        MarkdownTables.header(sb, HEADERS, right);
         for (MetricChange m : c.changes()) {
-            sb.append('|');
-            String[] cells = cells(m);
-            for (int i = 0; i < cells.length; i++) {
-                String cell = escape(cells[i]);
-                sb.append(' ').append(i == 8 && m.verdict() == Verdict.REGRESSION ? "**" + cell + "**" : cell)
-                        .append(" |");
-            }
-            sb.append('\n');
+            MarkdownTables.row(sb, cells(m), m.verdict());
         }
         sb.append('\n').append(escape(legend(c))).append("\n\n").append(escape(tally(c))).append('\n');
-        List<String> notes = notes(c);
-        if (!notes.isEmpty()) {
-            sb.append('\n');
-            for (String line : notes) {
-                sb.append("- ").append(escape(line)).append('\n');
-            }
-        }
+        MarkdownTables.notes(sb, notes(c));
         return sb.toString();
     }
 
@@ -189,6 +171,6 @@ public final class ComparisonRenderer {
     }
 
     private static String escape(String markdown) {
-        return markdown.replace("|", "\\|");
+        return MarkdownTables.escape(markdown);
     }
 }

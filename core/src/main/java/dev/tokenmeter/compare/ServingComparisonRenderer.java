@@ -68,8 +68,7 @@ public final class ServingComparisonRenderer {
 
     public static String markdown(ServingComparison c) {
         StringBuilder sb = new StringBuilder();
-        sb.append("**baseline** ").append(escape(ComparisonRenderer.side(c.baseline()))).append("  \n");
-        sb.append("**candidate** ").append(escape(ComparisonRenderer.side(c.candidate()))).append("\n\n");
+        MarkdownTables.sides(sb, c.baseline(), c.candidate());
         header(sb, VERDICT_HEADERS, new boolean[VERDICT_HEADERS.length]);
         for (ServingPointChange p : c.points()) {
             row(sb, verdictCells(p), p.verdict());
@@ -81,13 +80,7 @@ public final class ServingComparisonRenderer {
         }
         sb.append('\n').append(escape(String.join(" ", SINGLE_RUNS))).append("\n\n").append(escape(tally(c)))
                 .append('\n');
-        List<String> notes = notes(c);
-        if (!notes.isEmpty()) {
-            sb.append('\n');
-            for (String line : notes) {
-                sb.append("- ").append(escape(line)).append('\n');
-            }
-        }
+        MarkdownTables.notes(sb, notes(c));
         return sb.toString();
     }
 
@@ -225,29 +218,14 @@ public final class ServingComparisonRenderer {
     }
 
     private static void header(StringBuilder sb, String[] headers, boolean[] right) {
-        sb.append('|');
-        for (String h : headers) {
-            sb.append(' ').append(h).append(" |");
-        }
-        sb.append("\n|");
-        for (boolean r : right) {
-            sb.append(r ? " ---: |" : " --- |");
-        }
-        sb.append('\n');
+        MarkdownTables.header(sb, headers, right);
     }
 
-    /** A Markdown row; a REGRESSION verdict in bold, as in the offline table. */
     private static void row(StringBuilder sb, String[] cells, Verdict verdict) {
-        sb.append('|');
-        for (int i = 0; i < cells.length; i++) {
-            String cell = escape(cells[i]);
-            boolean bold = i == cells.length - 1 && verdict == Verdict.REGRESSION;
-            sb.append(' ').append(bold ? "**" + cell + "**" : cell).append(" |");
-        }
-        sb.append('\n');
+        MarkdownTables.row(sb, cells, verdict);
     }
 
     private static String escape(String markdown) {
-        return markdown.replace("|", "\\|");
+        return MarkdownTables.escape(markdown);
     }
 }
