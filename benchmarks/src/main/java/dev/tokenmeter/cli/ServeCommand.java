@@ -1,34 +1,21 @@
 package dev.tokenmeter.cli;
 
-import dev.tokenmeter.backend.Backend;
-import dev.tokenmeter.backend.BackendProvider;
+import dev.tokenmeter.ServingBenchmark;
 import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.cost.Price;
-import dev.tokenmeter.cost.PricePresets;
-import dev.tokenmeter.engine.Engine;
-import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.result.Environment;
 import dev.tokenmeter.result.Result;
-import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ServingPointResult;
 import dev.tokenmeter.result.ServingSpec;
-import dev.tokenmeter.serving.Arrival;
-import dev.tokenmeter.serving.ContinuousBatcher;
-import dev.tokenmeter.serving.SchedulingPolicy;
-import dev.tokenmeter.serving.ServingRun;
 import dev.tokenmeter.serving.load.ArrivalProcess;
-import dev.tokenmeter.serving.load.ClosedLoop;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.load.TraceArrivals;
-import dev.tokenmeter.serving.metrics.ServingPoint;
-import dev.tokenmeter.serving.metrics.SloSearch;
 import dev.tokenmeter.serving.metrics.SloSet;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -156,7 +143,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
-        // Everything is checked before a device is opened.
+        // Everything is checked before a device is opened, with the option's name in the message.
         ModelConfig m = Args.model(model, null);
         LengthDistribution prompt = LengthDistribution.parse("--prompt-len", promptLen);
         LengthDistribution gen = LengthDistribution.parse("--gen", genLen);
@@ -166,6 +153,7 @@ final class ServeCommand implements Callable<Integer> {
         Args.positive("--kv-block-size", blockSize);
         Args.atLeastZero("--kv-blocks", kvBlocks, "every running sequence at full length");
         Args.atLeastZero("--warmup-requests", warmupRequests, "none");
+        Args.atLeastZero("--threads", threads, "every core");
         if (!(maxDuration > 0) || Double.isInfinite(maxDuration)) {
             throw new IllegalArgumentException("--max-duration must be a number of seconds > 0, got " + maxDuration);
         }
@@ -189,157 +177,113 @@ final class ServeCommand implements Callable<Integer> {
         if (bracket != null && slos == null) {
             throw new IllegalArgumentException("--search needs --slo: the SLOs the rate must meet");
         }
-        List<Arrival> traced = trace == null ? null : TraceArrivals.scaled(TraceArrivals.read(trace), traceScale);
-        int maxPrompt = traced == null ? prompt.max() : traced.stream().mapToInt(Arrival::promptLength).max()
-                .orElse(1);
-        int maxGen = traced == null ? gen.max() : traced.stream().mapToInt(Arrival::outputLength).max().orElse(1);
-        int maxContext = maxPrompt + maxGen;
-        m.checkSequenceLength(maxPrompt, maxGen);
-        int perSeq = (maxContext + blockSize - 1) / blockSize;
-        int blocks = kvBlocks > 0 ? kvBlocks : maxSeqs * perSeq;
-        EngineOptions options = EngineOptions.paged(seed, maxSeqs, maxContext, blockSize, blocks);
-
-        BackendProvider provider = Backends.select(backend, m);
-        int budget = maxBatchTokens > 0 ? maxBatchTokens : provider.name().equals("cpu") ? 256 : 2048;
-        ContinuousBatcher.Config config = new ContinuousBatcher.Config(budget, options);
-        String mode = rates != null ? ServingPointResult.RATE : concurrencies != null ? ServingPointResult.CONCURRENCY
-                : traced != null ? ServingPointResult.TRACE : ServingPointResult.SEARCH;
-        ServingSpec servingSpec = new ServingSpec(mode, rates, burstiness, concurrencies,
-                trace == null ? null : trace.getFileName().toString(), traceScale, bracket == null ? 0 : bracket[0],
-                bracket == null ? 0 : bracket[1], requests, prompt.describe(), gen.describe(),
-                slos == null ? null : slos.describe(), maxSeqs, budget, blockSize, blocks, warmupRequests,
-                maxDuration);
-        String started = Instant.now().toString();
-        List<String> warnings = new ArrayList<>();
-        Result result;
-        try (Backend opened = provider.open(threads); Engine engine = opened.load(m, options)) {
-            Price chosen = asked != null ? asked : PricePresets.forDevice(opened.device());
-            RunSpec spec = RunSpec.serving(m, backend, seed, asked, threads, servingSpec);
-            Environment env = Environment.capture(opened.device());
-            err.println("serve: " + m.name() + " on " + opened.name() + " (" + opened.device().name() + "), "
-                    + maxSeqs + " sequences, step budget " + budget + " tokens, KV " + blocks + " blocks of "
-                    + blockSize + (slos == null ? "" : ", SLO " + slos.describe()));
-            err.flush();
-            boolean complete = false;
-            try (ServingSaver saver = new ServingSaver(json, spec, env, started, err)) {
-                try {
-                    if (traced != null) {
-                        Arrival first = traced.get(0);
-                        warmUp(engine, config, LengthDistribution.fixed(first.promptLength()),
-                                LengthDistribution.fixed(first.outputLength()), !"cpu".equals(provider.name()));
-                    } else {
-                        warmUp(engine, config, prompt, gen, !"cpu".equals(provider.name()));
-                    }
-                    Point point = (label, rate, conc, o) -> {
-                        ServingPointResult p = ServingPointResult.of(label, mode, rate, conc,
-                                traced != null ? "trace" : prompt.describe(),
-                                traced != null ? "trace" : gen.describe(), o, slos, chosen);
-                        saver.add(p);
-                        progress(err, p);
-                        return p;
-                    };
-                    if (rates != null) {
-                        for (double r : rates) {
-                            List<Arrival> a = ArrivalProcess.gamma(r, burstiness).generate(requests, prompt, gen, seed);
-                            point.add("rate " + trim(r), r, 0, openLoop(engine, a, config, "rate " + trim(r), err));
-                        }
-                    } else if (concurrencies != null) {
-                        for (int c : concurrencies) {
-                            List<Arrival> a = new ClosedLoop(c, requests, prompt, gen, seed).arrivals();
-                            point.add("concurrency " + c, Double.NaN, c, ServingRun.closedLoop(engine, a, c, config,
-                                    SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), seed,
-                                    seconds(maxDuration), progressEvery("concurrency " + c, err)));
-                        }
-                    } else if (traced != null) {
-                        double rate = traced.size() / Math.max(1e-9, traced.get(traced.size() - 1).atSeconds());
-                        point.add("trace " + trace.getFileName(), rate, 0, openLoop(engine, traced, config,
-                                "trace " + trace.getFileName(), err));
-                    } else {
-                        SloSearch.Result found = SloSearch.defaults().between(r -> {
-                            List<Arrival> a = ArrivalProcess.poisson(r).generate(requests, prompt, gen, seed);
-                            ServingRun.Outcome o = openLoop(engine, a, config, "search " + trim(r), err);
-                            // The point's verdict is ServingPoint's rule (SLOs met, load not overloaded), already
-                            // judged.
-                            return ServingPoint.verdict(r, point.add("search " + trim(r), r, 0, o).passes());
-                        }, bracket[0], bracket[1]);
-                        double width = found.relativeWidth();
-                        warnings.add(String.format(Locale.ROOT, "SLO search: highest rate meeting %s: %s req/s (lowest"
-                                + " failing: %s; stopped: %s%s)", slos.describe(), trim(found.highestPassing()),
-                                trim(found.lowestFailing()), found.stop(), Double.isFinite(width)
-                                        ? String.format(Locale.ROOT, "; bracket ±%.1f%%", 50 * width)
-                                        : "; no failing rate found, so no bracket: search higher"));
-                        err.println(warnings.get(warnings.size() - 1));
-                    }
-                    complete = true;
-                } finally {
-                    result = saver.finish(complete, warnings);
-                }
-            }
+        ServingBenchmark run = ServingBenchmark.builder().model(m).backend(backend).seed(seed).threads(threads)
+                .burstiness(burstiness).requests(requests).promptLengths(prompt).outputLengths(gen).slo(slos)
+                .maxSequences(maxSeqs).maxBatchTokens(maxBatchTokens).kvBlockSize(blockSize).kvBlocks(kvBlocks)
+                .warmupRequests(warmupRequests).maxDurationSeconds(maxDuration).price(asked);
+        if (rates != null) {
+            run.rates(rates.stream().mapToDouble(Double::doubleValue).toArray());
+        } else if (concurrencies != null) {
+            run.concurrencies(concurrencies.stream().mapToInt(Integer::intValue).toArray());
+        } else if (trace != null) {
+            run.trace(trace.getFileName().toString(), TraceArrivals.read(trace), traceScale);
+        } else {
+            run.search(bracket[0], bracket[1]);
         }
+
+        Progress progress = new Progress(json, err);
+        Result result;
+        try {
+            result = run.listener(progress).run();
+            progress.finished(result);
+        } catch (RuntimeException | Error e) {
+            progress.failed();
+            throw e;
+        } finally {
+            progress.close();
+        }
+        for (String w : result.warnings()) {
+            err.println(w);
+        }
+        err.flush();
         reports.write(result, out, err);
         return Main.EXIT_OK;
     }
 
-    /** Records one measured point. */
-    @FunctionalInterface
-    private interface Point {
-        ServingPointResult add(String label, double rate, int concurrency, ServingRun.Outcome outcome);
-    }
+    /**
+     * What the run shows on stderr as it goes (its setup, each point, a line every 10 s of a long point), and the
+     * {@code --json} file kept whatever happens ({@link ServingSaver}).
+     */
+    private final class Progress implements ServingBenchmark.Listener, AutoCloseable {
+        private final Path json;
+        private final PrintWriter err;
+        private ServingSaver saver;
+        private String label;
+        private long nextLine;
 
-    private static void progress(PrintWriter err, ServingPointResult p) {
-        var m = p.metrics();
-        err.println(String.format(Locale.ROOT, "[%s] %.2f req/s, %.1f out tok/s, TTFT p99 %.1f ms, TPOT p99 %s ms%s%s",
-                p.label(), m.requestsPerSecond(), m.outputTokensPerSecond(), m.ttftMs().p99(),
-                m.tpotMs() == null ? "-" : String.format(Locale.ROOT, "%.2f", m.tpotMs().p99()),
-                p.slo() == null ? "" : p.slo().meetsSlo() ? ", SLO met" : ", SLO missed",
-                p.load().overloaded() ? ", OVERLOADED" : ""));
-        err.flush();
-    }
+        Progress(Path json, PrintWriter err) {
+            this.json = json;
+            this.err = err;
+        }
 
+        @Override
+        public void started(RunSpec spec, Environment environment, String backendName) {
+            ServingSpec s = spec.serving();
+            err.println("serve: " + spec.model().name() + " on " + backendName + " ("
+                    + environment.device().name() + "), " + s.maxSequences() + " sequences, step budget "
+                    + s.maxTokensPerStep() + " tokens, KV " + s.kvBlocks() + " blocks of " + s.kvBlockSize()
+                    + (s.slo() == null ? "" : ", SLO " + s.slo()));
+            err.flush();
+            saver = new ServingSaver(json, spec, environment, Instant.now().toString(), err);
+        }
 
-    private ServingRun.Outcome openLoop(Engine engine, List<Arrival> arrivals, ContinuousBatcher.Config config,
-            String label, PrintWriter err) {
-        return ServingRun.openLoop(engine, arrivals, config, SchedulingPolicy.FIRST_COME_FIRST_SERVED,
-                ServingRun.systemClock(), seed, seconds(maxDuration), progressEvery(label, err));
-    }
+        @Override
+        public void pointFinished(ServingPointResult p) {
+            saver.add(p);
+            var m = p.metrics();
+            err.println(String.format(Locale.ROOT, "[%s] %.2f req/s, %.1f out tok/s, TTFT p99 %.1f ms, TPOT p99 %s"
+                    + " ms%s%s", p.label(), m.requestsPerSecond(), m.outputTokensPerSecond(), m.ttftMs().p99(),
+                    m.tpotMs() == null ? "-" : String.format(Locale.ROOT, "%.2f", m.tpotMs().p99()),
+                    p.slo() == null ? "" : p.slo().meetsSlo() ? ", SLO met" : ", SLO missed",
+                    p.load().overloaded() ? ", OVERLOADED" : ""));
+            err.flush();
+        }
 
-    /** A line on stderr every 10 s of a point: requests done so far, so that a long point shows it is alive. */
-    private static ServingRun.StepListener progressEvery(String label, PrintWriter err) {
-        long[] next = {10_000_000_000L};
-        return (steps, finished, total, now) -> {
-            if (now >= next[0]) {
-                next[0] = now + 10_000_000_000L;
-                err.println(String.format(Locale.ROOT, "[%s] %d of %d requests done after %.0f s (%d steps)", label,
+        /** A line every 10 s of a point: requests done so far, so that a long point shows it is alive. */
+        @Override
+        public void afterStep(String point, long steps, int finished, int total, long now) {
+            if (!point.equals(label)) {
+                label = point;
+                nextLine = 10_000_000_000L;
+            }
+            if (now >= nextLine) {
+                nextLine = now + 10_000_000_000L;
+                err.println(String.format(Locale.ROOT, "[%s] %d of %d requests done after %.0f s (%d steps)", point,
                         finished, total, now / 1e9, steps));
                 err.flush();
             }
-        };
-    }
-
-    /**
-     * Requests through the same engine before any point: {@code --warmup-requests} of the workload's lengths (JIT,
-     * allocation), then, where {@code ramp} (a GPU), {@link ServingRun#batchSizeRamp} so that the engine meets
-     * every decode batch size up to {@code --max-seqs} once (the CUDA engine captures a graph per size) and no
-     * capture lands inside a measured point.
-     */
-    private void warmUp(Engine engine, ContinuousBatcher.Config config, LengthDistribution prompt,
-            LengthDistribution gen, boolean ramp) {
-        if (warmupRequests == 0) {
-            return;
         }
-        List<Arrival> a = new ClosedLoop(Math.min(warmupRequests, maxSeqs), warmupRequests, prompt, gen, seed + 1)
-                .arrivals();
-        ServingRun.closedLoop(engine, a, Math.min(warmupRequests, maxSeqs), config,
-                SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), seed + 1, Long.MAX_VALUE, null);
-        if (ramp) {
-            ServingRun.closedLoop(engine, ServingRun.batchSizeRamp(maxSeqs, engine.options().maxContext()), maxSeqs,
-                    config, SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), seed + 2,
-                    Long.MAX_VALUE, null);
-        }
-    }
 
-    private static long seconds(double s) {
-        return (long) Math.min(Long.MAX_VALUE / 2.0, s * 1e9);
+        /** The run failed: the points measured so far are kept. */
+        void failed() {
+            if (saver != null) {
+                saver.finish(false, List.of());
+            }
+        }
+
+        /** The run completed: its result is written. */
+        void finished(Result result) {
+            if (saver != null) {
+                saver.write(result);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (saver != null) {
+                saver.close();
+            }
+        }
     }
 
     private static double[] bracket(String text) {
@@ -356,14 +300,5 @@ final class ServeCommand implements Callable<Integer> {
             // reported below
         }
         throw new IllegalArgumentException("--search must be LO:HI requests/s with 0 < LO < HI, got '" + text + "'");
-    }
-
-
-
-
-
-
-    private static String trim(double v) {
-        return Double.isNaN(v) ? "none" : String.format(Locale.ROOT, "%.3g", v);
     }
 }

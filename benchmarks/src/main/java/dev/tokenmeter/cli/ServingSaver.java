@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * Keeps what {@code serve} measured in its {@code --json} file whatever happens: the whole result when the run
- * completes, the points measured so far when it fails ({@link #finish} from the command's finally block), and also
+ * completes ({@link #write}), the points measured so far when it fails ({@link #finish}), and also
  * when it is interrupted (Ctrl-C, a job's time limit: the JVM runs shutdown hooks, not finally blocks). A point
  * cut short is lost; every finished one is kept. One write at a time, atomically. The serving counterpart of
  * {@link ResultSaver}, which follows the offline scenario's progress events.
@@ -65,6 +65,16 @@ final class ServingSaver implements AutoCloseable {
             err.flush();
         }
         return result;
+    }
+
+    /** Writes a completed run's result to the file, when there is one. */
+    synchronized void write(Result complete) {
+        saved = true;
+        if (file != null) {
+            ResultJson.write(complete, file);
+            err.println("wrote " + file);
+            err.flush();
+        }
     }
 
     /** On interruption (the shutdown hook): the points finished so far, unless the run already wrote its result. */

@@ -34,4 +34,13 @@ class ExamplesTest {
         assertTrue(out.contains("cpu ") && out.contains("batch  1") && out.contains("batch  4"), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("cuda")), out);
     }
+
+    @Test
+    void servingCapacitySizesAFleetFromTheRatesThatMetTheSlos() {
+        String out = capture(() -> ServingCapacity.main(new String[] {"tiny", "100", "20,40", "16"}));
+        assertTrue(out.contains("tiny on ") && out.contains("rate 20.0: ") && out.contains("rate 40.0: "), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("for 100 req/s: [0-9]+ devices at [0-9.]+ req/s each \\(rate"
+                + " [0-9.]+\\), expected utilization [0-9]+%.*")
+                || l.equals("no measured rate meets the SLOs: no fleet can be sized from this run")), out);
+    }
 }
