@@ -207,7 +207,10 @@ public final class ServingBenchmark {
         return this;
     }
 
-    /** Token budget of one step; 0 (the default) for {@value #GPU_STEP_TOKENS} on a GPU, {@value #CPU_STEP_TOKENS} on the CPU. */
+    /**
+     * Token budget of one step; 0 (the default) for {@value #GPU_STEP_TOKENS} on a GPU, {@value #CPU_STEP_TOKENS}
+     * on the CPU.
+     */
     public ServingBenchmark maxBatchTokens(int value) {
         this.maxBatchTokens = value;
         return this;

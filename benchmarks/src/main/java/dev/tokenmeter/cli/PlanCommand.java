@@ -17,10 +17,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tokenmeter plan}: GPUs needed for a request rate within latency limits, and their cost, from a result
- * of {@code run --json} (offline) or {@code serve --json} (serving), with projections to other GPUs. Exit codes: 0 planned, 1 no measured point meets the
- * constraints (or none is usable), 2 usage error. Limits come as SLOs ({@code --slo ttft=2s,tpot=100ms}, the
- * serving syntax, at p99) or as {@code --max-ttft} and
- * {@code --max-tpot} in milliseconds.
+ * of {@code run --json} (offline) or {@code serve --json} (serving), with projections to other GPUs. Exit codes:
+ * 0 planned, 1 no measured point meets the constraints (or none is usable), 2 usage error. Limits come as SLOs
+ * ({@code --slo ttft=2s,tpot=100ms}, the serving syntax, at p99) or as {@code --max-ttft} and {@code --max-tpot}
+ * in milliseconds.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {"Capacity planning from a result of 'tokenmeter run --json' or 'tokenmeter serve --json': the"

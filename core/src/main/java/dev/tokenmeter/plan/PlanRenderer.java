@@ -116,7 +116,8 @@ public final class PlanRenderer {
         String u = unit(p);
         sb.append(String.format(Locale.ROOT, "plan on %s, measured: %s, %s req/s per %s%s%n", d.gpu(),
                 op.label(), significant(op.requestsPerSecond(), 4), u, p.constraints().empty()
-                        ? " (the largest throughput measured)" : " (the largest throughput that meets the constraints)"));
+                        ? " (the largest throughput measured)"
+                        : " (the largest throughput that meets the constraints)"));
         sb.append(String.format(Locale.ROOT, "  %-12s %d = ceil(%s / (%s x %s) = %s), expected utilization %s%%%n",
                 u + "s", d.gpus(), plain(p.rate()), significant(op.requestsPerSecond(), 4),
                 plain(p.targetUtilization()),
@@ -150,7 +151,8 @@ public final class PlanRenderer {
                     significant(d.memoryBandwidth() / 1e12, 3),
                     d.bf16Flops() == null ? "unknown" : significant(d.bf16Flops() / 1e12, 4),
                     none ? UNDEFINED : serving ? op.label() : Integer.toString(op.batch()),
-                    none ? UNDEFINED : significant(op.ttftP99Ms(), 4), none ? UNDEFINED : significant(op.tpotP99Ms(), 4),
+                    none ? UNDEFINED : significant(op.ttftP99Ms(), 4),
+                    none ? UNDEFINED : significant(op.tpotP99Ms(), 4),
                     none ? UNDEFINED : significant(op.requestsPerSecond(), 4), none ? UNDEFINED
                             : significant(serving ? op.outputTokensPerSecond() : op.decodeTokensPerSecond(), 4),
                     d.gpus() == null ? UNDEFINED : Integer.toString(d.gpus()), percent(d.expectedUtilization()),

@@ -121,7 +121,8 @@ class ServingPlanTest {
         close(200 / 52.0, h200.operatingPoint().requestsPerSecond(), "H200 req/s");
         assertEquals(33, h200.gpus());
         assertEquals("a bound: every step 1.00 times as fast, the smaller of the FLOP/s ratio (1.00) and the bandwidth"
-                + " ratio (1.43); a load whose steps are mostly decodes may gain up to the larger", h200.notes().get(0));
+                + " ratio (1.43); a load whose steps are mostly decodes may gain up to the larger",
+                h200.notes().get(0));
 
         // B200: k = max(989.4/2250, 3.35/8) = 0.43973; rate 6's TTFT p99 2500 x k = 1099 ms now meets 2 s, so it
         // is the operating point at 5 / k = 11.37 req/s; GPUs = ceil(100 / (11.37 x 0.8) = 10.99) = 11.
