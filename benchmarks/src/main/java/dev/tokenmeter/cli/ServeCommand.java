@@ -173,6 +173,9 @@ final class ServeCommand implements Callable<Integer> {
         if (concurrencies != null) {
             Args.positive("--concurrency", concurrencies);
         }
+        if (!(traceScale > 0) || Double.isInfinite(traceScale)) {
+            throw new IllegalArgumentException("--trace-scale must be a finite number > 0, got " + traceScale);
+        }
         double[] bracket = search == null ? null : bracket(search);
         if (bracket != null && slos == null) {
             throw new IllegalArgumentException("--search needs --slo: the SLOs the rate must meet");

@@ -90,6 +90,8 @@ class ServeCommandTest {
                 "give exactly one of --rate, --concurrency, --trace and --search");
         assertContains(expect(2, with("--search", "5:4", "--slo", "ttft=1s")).err(), "--search must be LO:HI");
         assertContains(expect(2, with("--search", "1:4")).err(), "--search needs --slo");
+        assertContains(expect(2, with("--rate", "5", "--trace-scale", "0")).err(),
+                "--trace-scale must be a finite number > 0, got 0.0");
         assertContains(expect(2, with("--rate", "5", "--slo", "ttft=fast")).err(), "--slo");
         assertContains(expect(2, "serve", "--backend", "cpu", "--model", "tiny", "--prompt-len", "0", "--rate", "5").err(),
                 "--prompt-len");

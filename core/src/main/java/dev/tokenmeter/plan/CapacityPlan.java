@@ -46,7 +46,7 @@ import java.util.function.ToDoubleFunction;
  * @param targetUtilization    the utilization GPUs were provisioned for
  * @param promptLength         the workload's prompt tokens per request
  * @param outputLength         the workload's output tokens per request (for a serving result, prompt and output
- *                             lengths are the means over the completed requests of the first usable point)
+ *                             lengths are the means over the completed requests of every usable point)
  * @param lengthMix            the workload's lengths as the result gives them ("prompt 1024, output 128";
  *                             "prompt 64:256 uniform, output 32"; "from trace t.jsonl")
  * @param measuredPromptLength the prompt length of the measured points used
@@ -295,7 +295,7 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
     }
 
     /** The figures projections scale from: the device's datasheet where known, else its measured ceilings. */
-    static DeviceCeilings basis(DeviceInfo device) {
+    private static DeviceCeilings basis(DeviceInfo device) {
         return device.datasheet() != null ? device.datasheet() : device.measured();
     }
 
