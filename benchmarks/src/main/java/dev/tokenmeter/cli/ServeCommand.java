@@ -270,7 +270,7 @@ final class ServeCommand implements Callable<Integer> {
         /** The run failed: the points measured so far are kept. */
         void failed() {
             if (saver != null) {
-                saver.finish(false, List.of());
+                saver.failed();
             }
         }
 

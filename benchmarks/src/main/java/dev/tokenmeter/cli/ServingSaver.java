@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * Keeps what {@code serve} measured in its {@code --json} file whatever happens: the whole result when the run
- * completes ({@link #write}), the points measured so far when it fails ({@link #finish}), and also
+ * completes ({@link #write}), the points measured so far when it fails ({@link #failed}), and also
  * when it is interrupted (Ctrl-C, a job's time limit: the JVM runs shutdown hooks, not finally blocks). A point
  * cut short is lost; every finished one is kept. One write at a time, atomically. The serving counterpart of
  * {@link ResultSaver}, which follows the offline scenario's progress events.
@@ -46,27 +46,6 @@ final class ServingSaver implements AutoCloseable {
         points.add(point);
     }
 
-    /**
-     * The run's result, written to the file when there is one: complete, or with the points measured before the
-     * run failed. A failed run that measured nothing leaves an earlier file alone.
-     */
-    synchronized Result finish(boolean complete, List<String> warnings) {
-        saved = true;
-        Result result = new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, startedAt,
-                Instant.now().toString(), complete, spec, environment, List.of(), points, warnings);
-        if (file != null) {
-            if (complete || !points.isEmpty()) {
-                ResultJson.write(result, file);
-                err.println(complete ? "wrote " + file : "wrote partial result (" + points.size() + " points) to "
-                        + file);
-            } else {
-                err.println("nothing measured; " + file + " not written");
-            }
-            err.flush();
-        }
-        return result;
-    }
-
     /** Writes a completed run's result to the file, when there is one. */
     synchronized void write(Result complete) {
         saved = true;
@@ -77,22 +56,46 @@ final class ServingSaver implements AutoCloseable {
         }
     }
 
+    /**
+     * The run failed: the result of the points measured before, written to the file when there is one. A run that
+     * measured nothing leaves an earlier file alone.
+     */
+    synchronized Result failed() {
+        saved = true;
+        Result result = partial(List.of());
+        if (file != null) {
+            err.println(points.isEmpty() ? "nothing measured; " + file + " not written" : writePartial(result, ""));
+            err.flush();
+        }
+        return result;
+    }
+
     /** On interruption (the shutdown hook): the points finished so far, unless the run already wrote its result. */
     synchronized void saveOnExit() {
         if (saved || points.isEmpty()) {
             return;
         }
         saved = true;
-        Result partial = new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, startedAt,
-                Instant.now().toString(), false, spec, environment, List.of(), points,
-                List.of("interrupted after " + points.size() + " points; a point in progress was lost"));
+        Result result = partial(List.of("interrupted after " + points.size() + " points; a point in progress was"
+                + " lost"));
         try {
-            ResultJson.write(partial, file);
-            err.println("interrupted: wrote partial result (" + points.size() + " points) to " + file);
+            err.println(writePartial(result, "interrupted: "));
         } catch (RuntimeException e) {
             err.println("interrupted: could not write " + file + ": " + e.getMessage());
         }
         err.flush();
+    }
+
+    /** An incomplete result of the points finished so far. */
+    private Result partial(List<String> warnings) {
+        return new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, startedAt, Instant.now().toString(),
+                false, spec, environment, List.of(), points, warnings);
+    }
+
+    /** Writes {@code result} and returns the line that says so. */
+    private String writePartial(Result result, String prefix) {
+        ResultJson.write(result, file);
+        return prefix + "wrote partial result (" + points.size() + " points) to " + file;
     }
 
     /** Removes the shutdown hook once the run is over. */

@@ -46,7 +46,7 @@ class ServingSaverTest {
         StringWriter err = new StringWriter();
         try (ServingSaver s = saver(file, err)) {
             s.add(measured.servingPoints().get(0));
-            Result r = s.finish(false, List.of());
+            Result r = s.failed();
             assertFalse(r.complete());
         }
         Result back = ResultJson.read(file);
@@ -57,7 +57,7 @@ class ServingSaverTest {
         Path earlier = dir.resolve("earlier.json");
         Files.writeString(earlier, "an earlier file");
         try (ServingSaver s = saver(earlier, new StringWriter())) {
-            s.finish(false, List.of());
+            s.failed();
         }
         assertEquals("an earlier file", Files.readString(earlier), "nothing measured, nothing overwritten");
     }
@@ -80,7 +80,7 @@ class ServingSaverTest {
         Path done = dir.resolve("done.json");
         try (ServingSaver s = saver(done, new StringWriter())) {
             s.add(measured.servingPoints().get(0));
-            s.finish(true, List.of());
+            s.write(measured);
             s.saveOnExit();  // a late hook finds the result written and leaves it
         }
         assertTrue(ResultJson.read(done).complete());

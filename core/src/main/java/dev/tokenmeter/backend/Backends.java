@@ -29,8 +29,12 @@ public final class Backends {
 
     /** Names of the providers found, for messages. */
     public static List<String> names() {
+        return names(providers());
+    }
+
+    private static List<String> names(List<BackendProvider> providers) {
         List<String> names = new ArrayList<>();
-        for (BackendProvider p : providers()) {
+        for (BackendProvider p : providers) {
             names.add(p.name());
         }
         return names;
@@ -83,10 +87,7 @@ public final class Backends {
                 return p;
             }
         }
-        List<String> known = new ArrayList<>();
-        for (BackendProvider p : all) {
-            known.add(p.name());
-        }
-        throw new IllegalArgumentException("unknown backend '" + name + "'; known: auto, " + String.join(", ", known));
+        throw new IllegalArgumentException("unknown backend '" + name + "'; known: auto, "
+                + String.join(", ", names(all)));
     }
 }
