@@ -2,10 +2,18 @@ package dev.tokenmeter.compare;
 
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.model.ModelConfig;
+import dev.tokenmeter.result.Column;
 import dev.tokenmeter.result.Environment;
-import dev.tokenmeter.result.PointResult;
+import dev.tokenmeter.result.Judgement;
+import dev.tokenmeter.result.Metric;
+import dev.tokenmeter.result.Notice;
 import dev.tokenmeter.result.Result;
-import dev.tokenmeter.scenario.TrialRecord;
+import dev.tokenmeter.result.RunFigure;
+import dev.tokenmeter.result.ScenarioPoint;
+import dev.tokenmeter.result.ScenarioSpec;
+import dev.tokenmeter.result.ScenarioType;
+import dev.tokenmeter.result.SetupField;
+import dev.tokenmeter.result.Significance;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
@@ -16,19 +24,23 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Compares a candidate offline result ({@code tokenmeter run}) with a baseline, point by point and metric by metric,
- * on the per-trial samples. Serving results have no trials to test; {@link ServingComparer} compares them.
+ * Compares a candidate result with a baseline of the same scenario, point by point and metric by metric, with the
+ * metric vocabulary and the significance rule the scenario gives ({@link ScenarioType#metrics()},
+ * {@link ScenarioType#significance()}).
  *
- * <p>Points are matched by (batch, prompt length, output length); a point only one result has is listed, not
- * compared. The two runs must have measured the same model on the same backend, scenario and device, or the
- * comparison would show the setups' difference rather than the code's: otherwise it is refused with an
- * {@link IncompatibleResultsException} naming every difference, unless forced, in which case the differences
- * travel with the comparison.
+ * <p>Points are matched by their label; a point only one result has is listed, not compared. The two runs must
+ * have measured the same model on the same backend and device, and share the scenario's setup fields
+ * ({@link ScenarioType#setup()}), or the comparison would show the setups' difference rather than the code's:
+ * otherwise it is refused with an {@link IncompatibleResultsException} naming every difference, unless forced, in
+ * which case the differences travel with the comparison. Results of two scenarios are never compared.
  *
- * <p>Significance: a metric has changed when Welch's t-test (means) and the Mann–Whitney U test (ranks) both say
- * so, that is when the larger of their p-values is small; that p-value is Holm-adjusted over every metric of
- * every point compared, so that two runs of the same code are reported as different in fewer than
- * {@code alpha} of comparisons however many points and metrics they hold.
+ * <p>Significance, where the scenario's samples are trials: a metric has changed when Welch's t-test (means) and
+ * the Mann–Whitney U test (ranks) both say so, that is when the larger of their p-values is small; that p-value is
+ * Holm-adjusted over every distinct measurement of every point compared (metrics made of the same samples, such as
+ * an offline trial's TPOT and mean decode step, are tested once), so that two runs of the same code are reported as
+ * different in fewer than {@code alpha} of comparisons however many points and metrics they hold. Where each point
+ * is a single run, each change is reported and never called significant; what is compared as a fact is each
+ * point's judgement, where the scenario has one ({@link PointChange}).
  */
 public final class Comparer {
     public static final double DEFAULT_ALPHA = 0.05;
@@ -38,7 +50,7 @@ public final class Comparer {
 
     /**
      * @param alpha  significance level, in (0, 0.5]
-     * @param force  compare results of different models, backends, scenarios or devices, with warnings
+     * @param force  compare results of different models, backends, devices or setups, with warnings
      */
     public Comparer(double alpha, boolean force) {
         if (!(alpha > 0) || !(alpha <= 0.5)) {
@@ -61,200 +73,209 @@ public final class Comparer {
      * @param baselineLabel  how messages name the baseline (its file name, say)
      * @param candidateLabel how messages name the candidate
      * @throws IncompatibleResultsException when the runs differ in setup and this comparer does not force
-     * @throws IllegalArgumentException     when they share no point, a result is malformed (named), or either is
-     *                                      a serving result
+     * @throws IllegalArgumentException     when they are of two scenarios, share no point, or a result is malformed
+     *                                      (named)
      */
     public Comparison compare(String baselineLabel, Result baseline, String candidateLabel, Result candidate) {
         Objects.requireNonNull(baseline, "baseline");
         Objects.requireNonNull(candidate, "candidate");
-        requireSameScenario(baselineLabel, baseline, candidateLabel, candidate);
-        if (ServingComparer.isServing(baseline)) {
-            throw new IllegalArgumentException(baselineLabel + " and " + candidateLabel + " are serving results;"
-                    + " ServingComparer compares them");
+        if (baseline.type() != candidate.type()) {
+            throw new IllegalArgumentException(baselineLabel + " is a " + baseline.scenario() + " result and "
+                    + candidateLabel + " a " + candidate.scenario() + " one: their points have nothing to match;"
+                    + " compare two results of the same scenario (forcing does not change this)");
         }
         List<String> differences = differences(baselineLabel, baseline, candidateLabel, candidate);
         if (!differences.isEmpty() && !force) {
             throw new IncompatibleResultsException(baselineLabel, candidateLabel, differences);
         }
-        Map<PointKey, PointResult> a = byPoint(baselineLabel, baseline);
-        Map<PointKey, PointResult> b = byPoint(candidateLabel, candidate);
-        List<PointKey> onlyA = a.keySet().stream().filter(k -> !b.containsKey(k)).sorted().toList();
-        List<PointKey> onlyB = b.keySet().stream().filter(k -> !a.containsKey(k)).sorted().toList();
-        if (onlyA.size() == a.size()) {
-            throw new IllegalArgumentException(baselineLabel + " and " + candidateLabel + " have no point in common: "
-                    + baselineLabel + " has " + names(a.keySet()) + "; " + candidateLabel + " has "
-                    + names(b.keySet()));
+        return compare(baseline.type(), baselineLabel, baseline, candidateLabel, candidate, differences);
+    }
+
+    private <S extends ScenarioSpec, P extends ScenarioPoint> Comparison compare(ScenarioType<S, P> type,
+            String labelA, Result a, String labelB, Result b, List<String> differences) {
+        Map<String, P> pointsA = byLabel(labelA, a.points(type.pointType()));
+        Map<String, P> pointsB = byLabel(labelB, b.points(type.pointType()));
+        List<String> onlyA = pointsA.keySet().stream().filter(k -> !pointsB.containsKey(k)).toList();
+        List<String> onlyB = pointsB.keySet().stream().filter(k -> !pointsA.containsKey(k)).toList();
+        if (onlyA.size() == pointsA.size()) {
+            throw new IllegalArgumentException(labelA + " and " + labelB + " have no point in common: " + labelA
+                    + " has " + names(pointsA.keySet()) + "; " + labelB + " has " + names(pointsB.keySet()));
         }
 
-        List<PointKey> keys = new ArrayList<>();
-        List<Metric> metrics = new ArrayList<>();
-        List<TwoSamples> stats = new ArrayList<>();
-        for (Map.Entry<PointKey, PointResult> e : a.entrySet()) {
-            PointKey key = e.getKey();
-            PointResult pb = b.get(key);
+        boolean tested = type.significance() == Significance.TRIALS;
+        List<Row> rows = new ArrayList<>();
+        List<PointChange> judged = new ArrayList<>();
+        for (Map.Entry<String, P> e : pointsA.entrySet()) {
+            P pa = e.getValue();
+            P pb = pointsB.get(e.getKey());
             if (pb == null) {
                 continue;
             }
-            for (Metric m : Metric.values()) {
-                if (!m.definedFor(key.outputLength())) {
+            List<String> key = List.of(cells(type.key(), pa));
+            for (Metric<P> m : type.metrics()) {
+                if (!type.comparable(m, pa, pb)) {
                     continue;
                 }
-                keys.add(key);
-                metrics.add(m);
-                stats.add(TwoSamples.of(samples(baselineLabel, e.getValue(), m),
-                        samples(candidateLabel, pb, m)));
+                double[] sa = samples(labelA, pa, m);
+                double[] sb = samples(labelB, pb, m);
+                if (sa.length > 0 && sb.length > 0) {
+                    rows.add(new Row(e.getKey(), key, m, TwoSamples.of(sa, sb)));
+                }
+            }
+            Judgement ja = type.judge(pa);
+            Judgement jb = type.judge(pb);
+            if (ja != null && jb != null) {
+                judged.add(new PointChange(e.getKey(), ja, jb));
             }
         }
-        double[] adjusted = holm(stats);
+        double[] adjusted = tested ? holm(rows) : new double[rows.size()];
         List<MetricChange> changes = new ArrayList<>();
-        for (int i = 0; i < stats.size(); i++) {
-            changes.add(change(keys.get(i), metrics.get(i), stats.get(i), adjusted[i]));
+        for (int i = 0; i < rows.size(); i++) {
+            changes.add(change(rows.get(i), tested, tested ? adjusted[i] : Double.NaN));
         }
 
         List<String> warnings = new ArrayList<>();
         for (String d : differences) {
             warnings.add("compared although the runs differ: " + d);
         }
-        warnings.addAll(runWarnings(baselineLabel, baseline, a));
-        warnings.addAll(runWarnings(candidateLabel, candidate, b));
-        return new Comparison(side(baselineLabel, baseline), side(candidateLabel, candidate), alpha, changes, onlyA,
-                onlyB, differences, warnings);
+        warnings.addAll(runWarnings(type, labelA, a, pointsA));
+        warnings.addAll(runWarnings(type, labelB, b, pointsB));
+        List<String> keyHeaders = type.key().stream().map(Column::header).toList();
+        return new Comparison(side(labelA, a), side(labelB, b), type.name(), type.significance(), alpha, keyHeaders,
+                changes, judged, runFigures(type.runFigures(a.points(type.pointType())),
+                        type.runFigures(b.points(type.pointType()))), onlyA, onlyB, differences, warnings);
     }
 
-    /**
-     * Refuses to compare a serving result with an offline one, naming which is which, whether forced or not: a
-     * static batch and a request rate are not the same point under any setup, so there is nothing to match.
-     *
-     * @throws IllegalArgumentException when exactly one of the two is a serving result
-     */
-    public static void requireSameScenario(String baselineLabel, Result baseline, String candidateLabel,
-            Result candidate) {
-        boolean servingA = ServingComparer.isServing(baseline);
-        if (servingA != ServingComparer.isServing(candidate)) {
-            String serving = servingA ? baselineLabel : candidateLabel;
-            String offline = servingA ? candidateLabel : baselineLabel;
-            throw new IllegalArgumentException(serving + " is a serving result (tokenmeter serve) and " + offline
-                    + " an offline one (tokenmeter run): their points have nothing to match; compare two results"
-                    + " of the same scenario (forcing does not change this)");
-        }
+    /** One metric of one point, both sides' samples. */
+    private record Row(String point, List<String> key, Metric<?> metric, TwoSamples stats) {
     }
 
-    private MetricChange change(PointKey key, Metric m, TwoSamples s, double pAdjusted) {
+    private MetricChange change(Row r, boolean tested, double pAdjusted) {
+        TwoSamples s = r.stats();
         Verdict verdict;
         boolean significant = false;
-        if (!s.testable()) {
+        if (!tested) {
+            verdict = Verdict.NOT_TESTED;
+        } else if (!s.testable()) {
             verdict = Verdict.TOO_FEW_TRIALS;
         } else {
             significant = pAdjusted < alpha;
-            double worse = m.direction() == Metric.Direction.HIGHER_IS_BETTER ? -s.relativeChange()
-                    : s.relativeChange();
+            double worse = r.metric().worsening(s.relativeChange());
             verdict = !significant || worse == 0 ? Verdict.NO_SIGNIFICANT_CHANGE
                     : worse > 0 ? Verdict.REGRESSION : Verdict.IMPROVEMENT;
         }
-        return new MetricChange(key, m, s.nA(), s.nB(), s.medianA(), s.meanA(), s.medianB(), s.meanB(),
-                s.relativeChange(), s.relativeCiLow(), s.relativeCiHigh(), s.pMannWhitney(), s.pWelch(), pAdjusted,
-                significant, verdict);
+        return new MetricChange(r.point(), r.key(), r.metric(), s.nA(), s.nB(), s.medianA(), s.meanA(), s.medianB(),
+                s.meanB(), s.relativeChange(), s.relativeCiLow(), s.relativeCiHigh(), s.pMannWhitney(), s.pWelch(),
+                pAdjusted, significant, verdict);
     }
 
     /**
-     * Holm's step-down adjustment of each testable comparison's p-value (the larger of its two tests'); NaN for
-     * the others. Controls the chance of any false "significant" at alpha, under any dependence between metrics.
+     * Holm's step-down adjustment of each testable row's p-value (the larger of its two tests'), over the distinct
+     * measurements: rows of one point whose metric names the same measurement share one test, counted once, and
+     * take its adjusted p-value; NaN for rows without a test. Controls the chance of any false "significant" at
+     * alpha, under any dependence between measurements.
      */
-    static double[] holm(List<TwoSamples> stats) {
-        double[] out = new double[stats.size()];
+    static double[] holm(List<Row> rows) {
+        double[] out = new double[rows.size()];
         Arrays.fill(out, Double.NaN);
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < stats.size(); i++) {
-            if (stats.get(i).testable()) {
-                order.add(i);
+        Map<String, List<Integer>> families = new LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).stats().testable()) {
+                families.computeIfAbsent(rows.get(i).point() + "\u0000" + rows.get(i).metric().measurement(),
+                        k -> new ArrayList<>()).add(i);
             }
         }
-        order.sort((x, y) -> Double.compare(stats.get(x).pBoth(), stats.get(y).pBoth()));
+        // A measurement's test is its first row's.
+        List<List<Integer>> order = new ArrayList<>(families.values());
+        order.sort((x, y) -> Double.compare(rows.get(x.get(0)).stats().pBoth(), rows.get(y.get(0)).stats().pBoth()));
         int m = order.size();
         double running = 0;
         for (int rank = 0; rank < m; rank++) {
-            int i = order.get(rank);
-            running = Math.max(running, Math.min(1.0, (m - rank) * stats.get(i).pBoth()));
-            out[i] = running;
-        }
-        return out;
-    }
-
-    /** The metric's value for each trial, checked: a result read from a file may hold anything. */
-    private static double[] samples(String label, PointResult p, Metric m) {
-        List<TrialRecord> trials = p.trials();
-        String where = label + ", " + PointKey.of(p);
-        if (trials.isEmpty()) {
-            throw new IllegalArgumentException(where + ": malformed result: the point has no trials");
-        }
-        double[] out = new double[trials.size()];
-        for (int i = 0; i < out.length; i++) {
-            TrialRecord t = trials.get(i);
-            if (t == null || t.decodeStepMs() == null) {
-                throw new IllegalArgumentException(where + ": malformed result: trial " + i + " has no timings");
-            }
-            if (t.decodeStepMs().length != p.outputLength() - 1) {
-                throw new IllegalArgumentException(where + ": malformed result: trial " + i + " has "
-                        + t.decodeStepMs().length + " decode steps; output length " + p.outputLength() + " needs "
-                        + (p.outputLength() - 1));
-            }
-            out[i] = m.sample(p.batch(), p.outputLength(), t);
-            if (!Double.isFinite(out[i]) || out[i] <= 0) {
-                throw new IllegalArgumentException(where + ": malformed result: trial " + i + " gives " + m.label()
-                        + " = " + out[i] + " (" + m.unit() + "); timings must be positive");
+            List<Integer> family = order.get(rank);
+            running = Math.max(running, Math.min(1.0, (m - rank) * rows.get(family.get(0)).stats().pBoth()));
+            for (int i : family) {
+                out[i] = running;
             }
         }
         return out;
     }
 
-    private static Map<PointKey, PointResult> byPoint(String label, Result r) {
-        if (r.points() == null) {
-            throw new IllegalArgumentException(label + ": malformed result: no points");
+    /** A metric's samples for a point, with the result and point named where the file is malformed. */
+    private static <P extends ScenarioPoint> double[] samples(String label, P point, Metric<P> m) {
+        try {
+            return m.samples().apply(point);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(label + ", " + point.label() + ": " + e.getMessage(), e);
         }
-        Map<PointKey, PointResult> out = new LinkedHashMap<>();
-        for (PointResult p : r.points()) {
-            if (out.put(PointKey.of(p), p) != null) {
-                throw new IllegalArgumentException(label + ": malformed result: " + PointKey.of(p)
-                        + " is listed twice");
+    }
+
+    private static <P extends ScenarioPoint> Map<String, P> byLabel(String label, List<P> points) {
+        Map<String, P> out = new LinkedHashMap<>();
+        for (P p : points) {
+            if (p == null || p.label() == null) {
+                throw new IllegalArgumentException(label + ": malformed result: a point without a label");
+            }
+            if (out.put(p.label(), p) != null) {
+                throw new IllegalArgumentException(label + ": malformed result: " + p.label() + " is listed twice");
+            }
+        }
+        return out;
+    }
+
+    private static <P> String[] cells(List<Column<P>> columns, P point) {
+        return columns.stream().map(c -> c.cell().apply(point)).toArray(String[]::new);
+    }
+
+    private static List<Comparison.RunFigureChange> runFigures(List<RunFigure> a, List<RunFigure> b) {
+        List<Comparison.RunFigureChange> out = new ArrayList<>();
+        for (RunFigure fa : a) {
+            RunFigure fb = b.stream().filter(f -> f.label().equals(fa.label())).findFirst().orElse(null);
+            out.add(Comparison.RunFigureChange.of(fa, fb));
+        }
+        for (RunFigure fb : b) {
+            if (a.stream().noneMatch(f -> f.label().equals(fb.label()))) {
+                out.add(Comparison.RunFigureChange.of(null, fb));
             }
         }
         return out;
     }
 
     /**
-     * How the two runs' setups differ, one item per difference, each naming both values: the scenario, the model
-     * (by name where the names differ, else field by field: sizes, dtype...), the backend that ran and the
-     * device's name. Seeds,
-     * thread counts, trial policies and tokenmeter versions may differ: comparing those is the point.
+     * How the two runs' setups differ, one item per difference, each naming both values: the model (by name where
+     * the names differ, else field by field: sizes, dtype...), the backend that ran, the device's name, and the
+     * scenario's setup fields ({@link ScenarioType#setup()}). Whatever else may differ (seeds of an offline run,
+     * thread counts, trial policies, tokenmeter versions): comparing those is the point.
      */
     public static List<String> differences(String labelA, Result a, String labelB, Result b) {
         List<String> out = new ArrayList<>();
-        differ(out, "scenario", a.scenario(), b.scenario(), labelA, labelB);
-        ModelConfig ma = a.spec() == null ? null : a.spec().model();
-        ModelConfig mb = b.spec() == null ? null : b.spec().model();
-        if (ma == null || mb == null) {
-            differ(out, "model", ma == null ? null : ma.name(), mb == null ? null : mb.name(), labelA, labelB);
+        ModelConfig ma = a.spec().model();
+        ModelConfig mb = b.spec().model();
+        // Every component of the record, so that a field added to ModelConfig is compared without a change here.
+        List<String> fields = new ArrayList<>();
+        for (RecordComponent c : ModelConfig.class.getRecordComponents()) {
+            if (!c.getName().equals("name")) {
+                differ(fields, "model " + c.getName(), component(c, ma), component(c, mb), labelA, labelB);
+            }
+        }
+        if (!ma.name().equals(mb.name())) {
+            // Two different models: their names say it; the fields that differ are named, not listed with values.
+            String also = fields.stream().map(f -> f.substring("model ".length(), f.indexOf(':')))
+                    .reduce((x, y) -> x + ", " + y).map(f -> " (they also differ in " + f + ")").orElse("");
+            out.add("model: " + ma.name() + " in " + labelA + ", " + mb.name() + " in " + labelB + also);
         } else {
-            // Every component of the record, so that a field added to ModelConfig is compared without a change here.
-            List<String> fields = new ArrayList<>();
-            for (RecordComponent c : ModelConfig.class.getRecordComponents()) {
-                if (!c.getName().equals("name")) {
-                    differ(fields, "model " + c.getName(), component(c, ma), component(c, mb), labelA, labelB);
-                }
-            }
-            if (!ma.name().equals(mb.name())) {
-                // Two different models: their names say it; the fields that differ are named, not listed with values.
-                String also = fields.stream().map(f -> f.substring("model ".length(), f.indexOf(':')))
-                        .reduce((x, y) -> x + ", " + y).map(f -> " (they also differ in " + f + ")").orElse("");
-                out.add("model: " + ma.name() + " in " + labelA + ", " + mb.name() + " in " + labelB + also);
-            } else {
-                out.addAll(fields);
-            }
+            out.addAll(fields);
         }
         DeviceInfo da = device(a);
         DeviceInfo db = device(b);
         differ(out, "backend", da == null ? null : da.backend(), db == null ? null : db.backend(), labelA, labelB);
         differ(out, "device", da == null ? null : da.name(), db == null ? null : db.name(), labelA, labelB);
+        if (a.type() == b.type()) {
+            for (SetupField f : a.type().setup()) {
+                if (f.applies().test(a.spec()) || f.applies().test(b.spec())) {
+                    differ(out, f.describe(), f.value().apply(a.spec()), f.value().apply(b.spec()), labelA, labelB);
+                }
+            }
+        }
         return out;
     }
 
@@ -281,36 +302,35 @@ public final class Comparer {
         return env == null ? null : env.device();
     }
 
-    private static List<String> runWarnings(String label, Result r, Map<PointKey, PointResult> points) {
+    /** An incomplete run, and every error notice of a point (its figures are wrong or partial). */
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> List<String> runWarnings(ScenarioType<S, P> type,
+            String label, Result r, Map<String, P> points) {
         List<String> out = new ArrayList<>();
         if (!r.complete()) {
             out.add(label + " is an incomplete run (it stopped before all its points were measured)");
         }
-        for (PointResult p : points.values()) {
-            boolean error = p.roofline() != null && p.roofline().violation() != null;
-            for (String w : p.warnings() == null ? List.<String>of() : p.warnings()) {
-                error |= w.startsWith("MEASUREMENT ERROR");
-            }
-            if (error) {
-                out.add(label + ", " + PointKey.of(p) + ": a measurement error was recorded (a trial faster than the"
-                        + " device's roofline); its figures are suspect");
+        for (P p : points.values()) {
+            for (Notice n : type.notices(p)) {
+                if (n.level() == Notice.Level.ERROR) {
+                    out.add(label + ", " + p.label() + ": " + n.text() + "; its figures are suspect");
+                }
             }
         }
         return out;
     }
 
-    /** One result as a report names it; shared with {@link ServingComparer}. */
+    /** One result as a report names it. */
     static Comparison.Side side(String label, Result r) {
         DeviceInfo d = device(r);
         Environment env = r.environment();
         String version = env == null ? null : env.tokenmeterVersion() + " (commit " + env.gitCommit() + ")";
-        return new Comparison.Side(label, r.spec() == null ? null : r.spec().model().name(),
-                d == null ? null : d.backend(), d == null ? null : d.name(), version, r.startedAt());
+        return new Comparison.Side(label, r.spec().model().name(), d == null ? null : d.backend(),
+                d == null ? null : d.name(), version, r.startedAt());
     }
 
-    private static String names(Iterable<PointKey> keys) {
+    private static String names(Iterable<String> labels) {
         List<String> out = new ArrayList<>();
-        for (PointKey k : keys) {
+        for (String k : labels) {
             out.add("(" + k + ")");
         }
         return out.isEmpty() ? "no points" : String.join(", ", out);

@@ -2,19 +2,19 @@ package dev.tokenmeter.compare;
 
 import java.util.List;
 
-/** The Markdown pieces both comparison reports (offline and serving) are made of. */
+/** The Markdown pieces a comparison report is made of. */
 final class MarkdownTables {
     private MarkdownTables() {
     }
 
     /** The two results compared, one line each. */
     static void sides(StringBuilder sb, Comparison.Side baseline, Comparison.Side candidate) {
-        sb.append("**baseline** ").append(escape(ComparisonRenderer.side(baseline))).append("  \n");
-        sb.append("**candidate** ").append(escape(ComparisonRenderer.side(candidate))).append("\n\n");
+        sb.append("**baseline** ").append(escape(ComparisonReport.side(baseline))).append("  \n");
+        sb.append("**candidate** ").append(escape(ComparisonReport.side(candidate))).append("\n\n");
     }
 
     /** A header row and its alignment row ({@code right[i]}: column i right-aligned). */
-    static void header(StringBuilder sb, String[] headers, boolean[] right) {
+    static void header(StringBuilder sb, List<String> headers, boolean[] right) {
         sb.append('|');
         for (String h : headers) {
             sb.append(' ').append(h).append(" |");

@@ -3,16 +3,13 @@ package dev.tokenmeter.compare;
 import java.util.List;
 
 /**
- * The rule a CI job gates on: fail when some metric is a significant regression whose change is worse than the
- * threshold. A significant change smaller than the threshold, an improvement, or a change the tests cannot tell
- * from noise never fails it.
- *
- * <p>Serving results have no significance test (one run per point, see {@link ServingComparer}), so none of their
- * metric differences fails the gate, however large: a gate on untested single runs would fail on noise (two
- * identical CPU runs' SLO searches have answered 10% apart). What fails it is a point's verdict getting worse,
- * which is a fact of each run rather than an estimate: a point that passed (met its SLOs, not overloaded) in the
- * baseline and fails in the candidate, or that became OVERLOADED. A verdict change has no size, so the threshold
- * does not apply to it.
+ * The rule a CI job gates on. It fails on a metric that is a significant regression whose change is worse than
+ * the threshold; a significant change smaller than the threshold, an improvement, or a change the tests cannot tell
+ * from noise never fails it. Where a scenario's points are single runs (serving), no metric difference is tested,
+ * so none fails the gate however large: a gate on untested single runs would fail on noise. What fails it there is
+ * a point's judgement getting worse, a fact of each run rather than an estimate: a point that passed (met its
+ * SLOs, not overloaded) in the baseline and fails in the candidate, or that became OVERLOADED. A judgement has no
+ * size, so the threshold does not apply to it.
  *
  * @param threshold the tolerated worsening as a fraction of the baseline mean (0.03 = 3%), >= 0
  */
@@ -45,29 +42,22 @@ public record RegressionGate(double threshold) {
         return new RegressionGate(percent || v >= 1 ? v / 100 : v);
     }
 
-    /** The regressions that fail the gate, worst first; empty when it passes. */
+    /** The metric regressions that fail the gate, worst first. */
     public List<MetricChange> failures(Comparison c) {
         return c.regressionsBeyond(threshold);
     }
 
+    /** The points whose judgement got worse, in table order: they fail the gate whatever the threshold. */
+    public List<PointChange> verdictFailures(Comparison c) {
+        return c.verdictRegressions();
+    }
+
     public boolean passes(Comparison c) {
-        return failures(c).isEmpty();
-    }
-
-    /**
-     * The serving points that fail the gate, in table order: those whose verdict got worse
-     * ({@link ServingComparison#regressions()}); empty when it passes. The threshold plays no part.
-     */
-    public List<ServingPointChange> failures(ServingComparison c) {
-        return c.regressions();
-    }
-
-    public boolean passes(ServingComparison c) {
-        return failures(c).isEmpty();
+        return failures(c).isEmpty() && verdictFailures(c).isEmpty();
     }
 
     /** The threshold as a percentage, "3%" or "0.5%". */
     public String describe() {
-        return ComparisonRenderer.threshold(threshold);
+        return ComparisonReport.threshold(threshold);
     }
 }

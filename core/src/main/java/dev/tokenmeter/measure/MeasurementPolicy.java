@@ -1,5 +1,6 @@
 package dev.tokenmeter.measure;
 
+import dev.tokenmeter.InvalidFieldException;
 import java.util.Optional;
 
 /**
@@ -25,25 +26,22 @@ public record MeasurementPolicy(int warmupTrials, int minTrials, int maxTrials, 
     public static final int MAX_WARMUP_TRIALS = 10_000;
 
     public MeasurementPolicy {
-        if (warmupTrials < 0) {
-            throw new IllegalArgumentException("warmupTrials must be >= 0, got " + warmupTrials);
-        }
-        if (minTrials < 1) {
-            throw new IllegalArgumentException("minTrials must be >= 1, got " + minTrials);
-        }
+        InvalidFieldException.atLeastZero("warmupTrials", warmupTrials, "no warm-up");
+        InvalidFieldException.positive("minTrials", minTrials);
         if (maxTrials < minTrials) {
-            throw new IllegalArgumentException("maxTrials must be >= minTrials (" + minTrials + "), got "
-                    + maxTrials);
+            throw new InvalidFieldException("maxTrials", "must be >= minTrials (" + minTrials + "), got " + maxTrials);
         }
         if (!(budgetSeconds >= 0) || !Double.isFinite(budgetSeconds)) {
-            throw new IllegalArgumentException("budgetSeconds must be a finite number >= 0, got " + budgetSeconds);
+            throw new InvalidFieldException("budgetSeconds", "must be a finite number of seconds >= 0, got "
+                    + budgetSeconds);
         }
         if (!(targetRelativeCi > 0) || !(targetRelativeCi < 1)) {
-            throw new IllegalArgumentException("targetRelativeCi must be in (0, 1) (0.01 = 1%), got "
+            throw new InvalidFieldException("targetRelativeCi", "must be in (0, 1) (0.01 = 1%), got "
                     + targetRelativeCi);
         }
         if (!(warmupSeconds >= 0) || !Double.isFinite(warmupSeconds)) {
-            throw new IllegalArgumentException("warmupSeconds must be a finite number >= 0, got " + warmupSeconds);
+            throw new InvalidFieldException("warmupSeconds", "must be a finite number of seconds >= 0, got "
+                    + warmupSeconds);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.tokenmeter.metrics;
 
 import dev.tokenmeter.measure.Summary;
-import dev.tokenmeter.scenario.TrialRecord;
 import java.util.List;
 
 /**

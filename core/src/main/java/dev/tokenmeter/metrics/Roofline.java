@@ -4,7 +4,6 @@ import dev.tokenmeter.backend.DeviceCeilings;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.model.ModelAccounting;
 import dev.tokenmeter.model.ModelConfig;
-import dev.tokenmeter.scenario.TrialRecord;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,12 +1,9 @@
 package dev.tokenmeter.plan;
 
-import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.backend.DeviceCeilings;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
-import dev.tokenmeter.result.Notice;
-import dev.tokenmeter.result.PointResult;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.TextTable;
 import java.util.ArrayList;
@@ -14,7 +11,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -36,7 +32,7 @@ import java.util.function.ToDoubleFunction;
  * @param planVersion          version of this structure ({@value #PLAN_VERSION})
  * @param source               the result it was planned from (a file name)
  * @param scenario             the result's scenario: "offline" (static batches) or "serving" (see
- *                             {@link ServingPlanner})
+ *                             {@link ServingPlanBasis})
  * @param model                the result's model
  * @param device               the device the result was measured on
  * @param deviceKind           its kind, "gpu" or "cpu" ("unknown" where the result records no device)
@@ -68,11 +64,6 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
     public static final String KIND = "capacity-plan";
     /** Hours in a month as cloud price lists count them (8760 / 12). */
     public static final double HOURS_PER_MONTH = 730;
-    /**
-     * How far (as a ratio of prompt or output lengths) the workload's mix may be from the measured one before the
-     * plan refuses to estimate it: beyond, the ignored effects (attention's growth with context) are too large.
-     */
-    public static final double MAX_MIX_FACTOR = 4;
     /** Relative slack of {@link #gpusNeeded}'s ceiling, for quotients that rounding pushed a hair above an integer. */
     private static final double CEIL_SLACK = 1e-12;
 
@@ -154,131 +145,32 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
 
     /**
      * The plan for {@code in} from {@code result}, an offline or serving result; {@code source} names it in
-     * messages. Refuses (IllegalArgumentException) a result of another scenario or without points, a length mix
-     * the result cannot answer, and (TokenmeterException) a result none of whose points is usable.
+     * messages. The price of the measured device is the one asked for, else the one the result's run used, else the
+     * device's preset. Refuses (IllegalArgumentException) a result of another scenario or without points, a length
+     * mix the result cannot answer, and (TokenmeterException) a result none of whose points is usable.
      */
     public static CapacityPlan of(Result result, String source, PlanInputs in) {
         Objects.requireNonNull(result, "result");
         Objects.requireNonNull(in, "in");
-        if (ServingPlanner.SCENARIO.equals(result.scenario())) {
-            return ServingPlanner.plan(result, source, in);
-        }
-        if (!"offline".equals(result.scenario())) {
-            throw new IllegalArgumentException(source + ": plan reads offline and serving results; this one's"
-                    + " scenario is '" + result.scenario() + "'");
-        }
-        if (result.points().isEmpty()) {
-            throw new IllegalArgumentException(source + ": the result has no measured point");
-        }
-        List<String> notes = new ArrayList<>();
-        List<PointResult> usable = usablePoints(result, notes);
-        if (usable.isEmpty()) {
-            throw new TokenmeterException(source + ": every point is a measurement error; nothing to plan from");
-        }
-        int prompt = length(usable, in.promptLength(), true, source);
-        int output = length(usable, in.outputLength(), false, source);
-        int[] mix = nearestMix(usable, prompt, output, source);
-        boolean approximated = mix[0] != prompt || mix[1] != output;
-        if (approximated) {
-            notes.add(0, String.format(Locale.ROOT, "APPROXIMATION: the result measured prompt %d / output %d"
-                    + " tokens, not the asked %d / %d; each point was rescaled: prefill time (TTFT) in proportion to"
-                    + " prompt tokens, decode as %d steps at the measured TPOT (attention's growth with context is"
-                    + " ignored); measure this mix for real figures", mix[0], mix[1], prompt, output, output - 1));
-        }
-        if (!result.complete()) {
-            notes.add("the result is INCOMPLETE: only the points it measured are used");
-        }
-
-        List<PointEstimate> estimates = new ArrayList<>();
-        for (PointResult p : usable) {
-            if (p.promptLength() == mix[0] && p.outputLength() == mix[1]) {
-                estimates.add(PointEstimate.measured(p).withMix(prompt, output));
-            }
-        }
-        estimates.sort(Comparator.comparingInt(PointEstimate::batch));
+        PlanBasis basis = PlanBasis.of(result, source, in);
+        List<String> notes = new ArrayList<>(basis.notes());
+        List<PointEstimate> estimates = basis.estimates();
         List<Candidate> candidates = estimates.stream().map(e -> Candidate.of(e, in.constraints())).toList();
 
         DeviceInfo device = result.environment() == null ? null : result.environment().device();
+        Price price = in.price() != null ? in.price() : result.spec().price() != null ? result.spec().price()
+                : device == null ? null : PricePresets.forDevice(device);
         List<Deployment> deployments = new ArrayList<>();
-        Price price = in.price() != null || device == null ? in.price() : PricePresets.forDevice(device);
         Deployment measured = measuredDeployment(device, estimates, in, price);
         deployments.add(measured);
-        if (measured.feasible() && measured.gpus() != null) {
-            PointEstimate op = measured.operatingPoint();
-            double perGpu = in.rate() / measured.gpus();
-            notes.add(String.format(Locale.ROOT, "from offline static batches: TTFT is a whole batch's prefill"
-                    + " from a standing start, without queueing or waiting for a batch to fill (at %s req/s per GPU"
-                    + " a batch of %d fills in about %s s); a continuous-batching server's latencies differ",
-                    TextTable.significant(perGpu, 4), op.batch(), TextTable.significant(op.batch() / perGpu, 3)));
-        }
-        projections(device, estimates, in, false, deployments, notes);
-        String model = result.spec() == null ? "unknown model" : result.spec().model().name();
-        return new CapacityPlan("tokenmeter", KIND, PLAN_VERSION, source, "offline", model,
-                device == null ? "unknown device" : device.name(), device == null ? "unknown" : device.kind(),
-                device == null ? "unknown" : device.backend(), price, in.rate(), in.utilization(), prompt, output,
-                "prompt " + prompt + ", output " + output, mix[0], mix[1], approximated, in.constraints(),
+        notes.addAll(basis.notesAt(measured, candidates, in));
+        projections(device, estimates, in, basis.wholeRunProjection(), deployments, notes);
+        return new CapacityPlan("tokenmeter", KIND, PLAN_VERSION, source, result.scenario(),
+                result.spec().model().name(), device == null ? "unknown device" : device.name(),
+                device == null ? "unknown" : device.kind(), device == null ? "unknown" : device.backend(), price,
+                in.rate(), in.utilization(), basis.promptLength(), basis.outputLength(), basis.lengthMix(),
+                basis.measuredPromptLength(), basis.measuredOutputLength(), basis.approximated(), in.constraints(),
                 candidates, deployments, measured.feasible(), notes);
-    }
-
-    /** Points with metrics and without a roofline violation; each one left out is noted. */
-    private static List<PointResult> usablePoints(Result result, List<String> notes) {
-        List<PointResult> out = new ArrayList<>();
-        for (PointResult p : result.points()) {
-            String violation = p.roofline() == null ? null : p.roofline().violation();
-            if (p.metrics() == null) {
-                notes.add(Notice.pointLabel(p) + ": left out, no metrics");
-            } else if (violation != null) {
-                notes.add(Notice.pointLabel(p) + ": left out, MEASUREMENT ERROR: " + violation);
-            } else {
-                out.add(p);
-            }
-        }
-        return out;
-    }
-
-    /** The asked prompt (or output) length, or the result's own when it measured only one. */
-    private static int length(List<PointResult> points, Integer asked, boolean prompt, String source) {
-        if (asked != null) {
-            return asked;
-        }
-        TreeSet<Integer> measured = new TreeSet<>();
-        for (PointResult p : points) {
-            measured.add(prompt ? p.promptLength() : p.outputLength());
-        }
-        if (measured.size() > 1) {
-            throw new IllegalArgumentException(source + ": the result measured " + (prompt ? "prompt" : "output")
-                    + " lengths " + measured + "; choose the workload's " + (prompt ? "prompt" : "output")
-                    + " length");
-        }
-        return measured.first();
-    }
-
-    /**
-     * The measured (prompt, output) closest to the asked one on a log scale, refused beyond
-     * {@link #MAX_MIX_FACTOR} in either length.
-     */
-    private static int[] nearestMix(List<PointResult> points, int prompt, int output, String source) {
-        int[] best = null;
-        double bestDistance = Double.POSITIVE_INFINITY;
-        TreeSet<String> seen = new TreeSet<>();
-        for (PointResult p : points) {
-            seen.add(p.promptLength() + "/" + p.outputLength());
-            double d = Math.abs(Math.log((double) prompt / p.promptLength()))
-                    + Math.abs(Math.log((double) output / p.outputLength()));
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = new int[] {p.promptLength(), p.outputLength()};
-            }
-        }
-        double promptFactor = Math.max((double) prompt / best[0], (double) best[0] / prompt);
-        double outputFactor = Math.max((double) output / best[1], (double) best[1] / output);
-        if (promptFactor > MAX_MIX_FACTOR || outputFactor > MAX_MIX_FACTOR) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: prompt %d / output %d tokens is more"
-                    + " than %.0f times away from every measured mix (prompt/output: %s); too far to estimate:"
-                    + " measure it (tokenmeter run --prompt-len %d --gen %d)", source, prompt, output,
-                    MAX_MIX_FACTOR, String.join(", ", seen), prompt, output));
-        }
-        return best;
     }
 
     static Deployment measuredDeployment(DeviceInfo device, List<PointEstimate> estimates, PlanInputs in,

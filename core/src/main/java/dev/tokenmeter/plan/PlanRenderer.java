@@ -7,7 +7,7 @@ import static dev.tokenmeter.result.TextTable.significant;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.result.AtomicFiles;
-import dev.tokenmeter.result.ConsoleTable;
+import dev.tokenmeter.report.ConsoleReport;
 import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.TextTable;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ public final class PlanRenderer {
         if (!notes.isEmpty()) {
             sb.append('\n').append("notes:\n");
             for (String n : notes) {
-                sb.append(n.startsWith("APPROXIMATION") || n.contains("MEASUREMENT ERROR") ? ConsoleTable.LOUD
+                sb.append(n.startsWith("APPROXIMATION") || n.contains("MEASUREMENT ERROR") ? ConsoleReport.LOUD
                         : "- ").append(n).append('\n');
             }
         }
@@ -104,7 +104,7 @@ public final class PlanRenderer {
         Deployment d = p.measuredDeployment();
         PointEstimate op = d.operatingPoint();
         if (!d.feasible()) {
-            sb.append(ConsoleTable.LOUD).append(serving(p) ? "NO FEASIBLE POINT: no measured load is steady and"
+            sb.append(ConsoleReport.LOUD).append(serving(p) ? "NO FEASIBLE POINT: no measured load is steady and"
                     + " meets " : "NO FEASIBLE POINT: no measured batch size meets ")
                     .append(p.constraints().describe()).append('\n');
             sb.append(String.format(Locale.ROOT, "closest: %s, TTFT p99 %s ms, TPOT p99 %s ms, %s req/s per"
@@ -164,8 +164,9 @@ public final class PlanRenderer {
         return t;
     }
 
+    /** Whether the plan's points are offered loads (a serving result's) rather than batch sizes. */
     private static boolean serving(CapacityPlan p) {
-        return ServingPlanner.SCENARIO.equals(p.scenario());
+        return p.points().stream().anyMatch(c -> c.estimate().isServing());
     }
 
     /** "GPU", or "device" for a plan measured on something else (a CPU instance). */

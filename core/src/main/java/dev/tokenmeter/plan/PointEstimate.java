@@ -1,10 +1,5 @@
 package dev.tokenmeter.plan;
 
-import dev.tokenmeter.metrics.PointMetrics;
-import dev.tokenmeter.result.PointResult;
-import dev.tokenmeter.result.ServingPointResult;
-import dev.tokenmeter.result.ServingSummary;
-import java.util.Locale;
 
 /**
  * What one GPU does at one operating point: an offline point (one batch size; medians and p99s over its trials),
@@ -36,44 +31,6 @@ import java.util.Locale;
 public record PointEstimate(String label, int batch, int promptLength, int outputLength, double ttftP50Ms,
         double ttftP99Ms, double tpotP50Ms, double tpotP99Ms, double requestsPerSecond, double inputTokensPerSecond,
         double outputTokensPerSecond, double decodeTokensPerSecond, String disqualified) {
-
-    /** A measured point's figures (medians of rates, p50 and p99 of latencies). */
-    public static PointEstimate measured(PointResult p) {
-        PointMetrics m = p.metrics();
-        if (m == null) {
-            throw new IllegalArgumentException("point batch " + p.batch() + " has no metrics");
-        }
-        boolean decodes = p.outputLength() > 1 && m.tpotMs() != null;
-        double tpot50 = decodes ? m.tpotMs().p50() : Double.NaN;
-        return new PointEstimate("batch " + p.batch(), p.batch(), p.promptLength(), p.outputLength(),
-                m.ttftMs().p50(), m.ttftMs().p99(), tpot50, decodes ? m.tpotMs().p99() : Double.NaN,
-                m.requestsPerSecond().p50(), m.inputTokensPerSecond().p50(), m.outputTokensPerSecond().p50(),
-                decodes ? p.batch() * 1e3 / tpot50 : Double.NaN, null);
-    }
-
-    /**
-     * A serving point's figures: p50 and p99 of TTFT and TPOT over its completed requests, and its achieved rates
-     * (completed requests and their tokens over the run's duration, which are below the offered rate by the
-     * run's ramp and drain).
-     */
-    public static PointEstimate serving(ServingPointResult p) {
-        ServingSummary m = p.metrics();
-        if (m == null || m.completed() == 0) {
-            throw new IllegalArgumentException("serving point '" + p.label() + "' has no completed request");
-        }
-        boolean decodes = m.tpotMs() != null;
-        String disqualified = null;
-        if (p.load() != null && p.load().overloaded()) {
-            disqualified = "OVERLOADED: " + p.load().reason();
-        } else if (m.incomplete() > 0) {
-            disqualified = String.format(Locale.ROOT, "INCOMPLETE: %d of %d requests were unfinished when the point"
-                    + " ended, and its percentiles leave them out", m.incomplete(), m.incomplete() + m.completed());
-        }
-        return new PointEstimate(p.label(), 0, (int) Math.round((double) m.inputTokens() / m.completed()),
-                (int) Math.round((double) m.outputTokens() / m.completed()), m.ttftMs().p50(), m.ttftMs().p99(),
-                decodes ? m.tpotMs().p50() : Double.NaN, decodes ? m.tpotMs().p99() : Double.NaN,
-                m.requestsPerSecond(), m.inputTokensPerSecond(), m.outputTokensPerSecond(), Double.NaN, disqualified);
-    }
 
     /** Whether this is a serving point (it has no fixed batch). */
     public boolean isServing() {

@@ -1,9 +1,7 @@
 package dev.tokenmeter.result;
 
-import dev.tokenmeter.metrics.Roofline;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One thing a reader of a report must be told, at one of three levels. Every renderer lists the same notices
@@ -14,6 +12,9 @@ import java.util.Locale;
  * @param text  the message itself, without the point
  */
 public record Notice(Level level, String point, String text) {
+    /** Run-level warnings that start with this are errors: the figures they concern cannot be right. */
+    public static final String MEASUREMENT_ERROR = "MEASUREMENT ERROR";
+
     public enum Level {
         /** Figures are wrong or partial: a roofline violation, an incomplete run. */
         ERROR,
@@ -28,76 +29,40 @@ public record Notice(Level level, String point, String text) {
         return point == null ? text : point + ": " + text;
     }
 
-    /** The point's label as notices use it. */
-    public static String pointLabel(PointResult p) {
-        return String.format(Locale.ROOT, "batch %d, prompt %d, output %d", p.batch(), p.promptLength(),
-                p.outputLength());
-    }
-
     /**
-     * Every notice of a result: an incomplete run, then each point's warnings (roofline violations as errors,
-     * listed once even where the point's warnings already quote them), each serving point's warnings, one note for
-     * cache-resident points, then the run's own warnings.
+     * Every notice of a result: an incomplete run, then each point's notices, then what the scenario says of its
+     * points together, then the run's own warnings.
      */
     public static List<Notice> of(Result r) {
         List<Notice> out = new ArrayList<>();
-        List<String> cached = new ArrayList<>();
         if (!r.complete()) {
             out.add(new Notice(Level.ERROR, null, "INCOMPLETE RUN: only the points shown were measured"));
         }
-        for (PointResult p : r.points()) {
-            out.addAll(ofPoint(p));
-            if (p.roofline() != null && p.roofline().cacheResident()) {
-                cached.add(pointLabel(p));
-            }
-        }
-        for (ServingPointResult p : r.servingPoints()) {
-            out.addAll(ofServingPoint(p));
-        }
-        if (!cached.isEmpty()) {
-            // One line for all of them: on a CPU with a small model that is every point.
-            out.add(new Notice(Level.NOTE, null, "the working set fits in the device's last-level cache, so MBU"
-                    + " above 100% is possible and not an error: " + (cached.size() == r.points().size()
-                            && cached.size() > 1 ? "all points" : String.join("; ", cached))));
-        }
+        out.addAll(ofPoints(r.type(), r));
         for (String w : r.warnings()) {
-            out.add(new Notice(w.startsWith("MEASUREMENT ERROR") ? Level.ERROR : Level.WARNING, null, w));
+            out.add(new Notice(w.startsWith(MEASUREMENT_ERROR) ? Level.ERROR : Level.WARNING, null, w));
         }
         return out;
     }
 
-    /** One point's warnings, its roofline violation included (once) as an error. */
-    public static List<Notice> ofPoint(PointResult p) {
+    /** One point's notices, as its scenario gives them. */
+    public static List<Notice> of(Result r, ScenarioPoint point) {
+        return ofPoint(r.type(), point);
+    }
+
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> List<Notice> ofPoints(ScenarioType<S, P> type,
+            Result r) {
+        List<P> points = r.points(type.pointType());
         List<Notice> out = new ArrayList<>();
-        String where = pointLabel(p);
-        Roofline roof = p.roofline();
-        String violation = roof == null ? null : roof.violation();
-        boolean violationListed = false;
-        for (String w : p.warnings()) {
-            boolean loud = (violation != null && w.contains(violation)) || w.startsWith("MEASUREMENT ERROR");
-            violationListed |= loud;
-            out.add(new Notice(loud ? Level.ERROR : Level.WARNING, where, w));
+        for (P p : points) {
+            out.addAll(type.notices(p));
         }
-        if (violation != null && !violationListed) {
-            out.add(new Notice(Level.ERROR, where, "MEASUREMENT ERROR: " + violation));
-        }
+        out.addAll(type.notices(points));
         return out;
     }
 
-    /**
-     * One serving point's warnings: an overloaded load (its latencies are not steady-state), and requests the run
-     * ended before finishing (left out of every figure).
-     */
-    public static List<Notice> ofServingPoint(ServingPointResult p) {
-        List<Notice> out = new ArrayList<>();
-        if (p.load() != null && p.load().overloaded()) {
-            out.add(new Notice(Level.WARNING, p.label(), p.load().reason()));
-        }
-        if (p.metrics() != null && p.metrics().incomplete() > 0) {
-            out.add(new Notice(Level.WARNING, p.label(), String.format(Locale.ROOT, "%d of %d requests unfinished"
-                    + " when the run ended (time limit): they are left out of the latencies and rates",
-                    p.metrics().incomplete(), p.requests())));
-        }
-        return out;
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> List<Notice> ofPoint(ScenarioType<S, P> type,
+            ScenarioPoint point) {
+        return type.notices(type.pointType().cast(point));
     }
 }

@@ -1,34 +1,75 @@
 package dev.tokenmeter.result;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * The immutable outcome of a run: what was asked, where it ran, and every point measured. Renderers turn it into
- * tables and files; nothing here is computed at render time.
+ * The immutable outcome of a run of any scenario: what was asked, where it ran, and every point measured, in run
+ * order. Renderers turn it into tables and files; nothing here is computed at render time.
  *
  * @param schemaVersion version of this structure in JSON ({@link #SCHEMA_VERSION})
- * @param scenario      {@value #OFFLINE} or {@value #SERVING}
+ * @param tool          always {@value #TOOL}
  * @param startedAt     ISO-8601 instant
  * @param finishedAt    ISO-8601 instant
- * @param complete      false when the run stopped before all points were measured
- * @param points        the offline scenario's points; empty for a serving run
- * @param servingPoints the serving scenario's points, in run order; empty for an offline run (and when read from a
- *                      file written before the field existed: null is taken as empty)
- * @param warnings      run-level warnings (each point also carries its own)
+ * @param complete      false when the run stopped before all its points were measured
+ * @param spec          what was asked, with every automatic value made concrete (the price used, the step budget)
+ * @param environment   the device, host and software it ran on
+ * @param points        the points measured, all of the spec's scenario
+ * @param warnings      run-level warnings (each point's own are in the point)
  */
-public record Result(int schemaVersion, String tool, String scenario, String startedAt, String finishedAt,
-        boolean complete, RunSpec spec, Environment environment, List<PointResult> points,
-        List<ServingPointResult> servingPoints, List<String> warnings) {
-    public static final int SCHEMA_VERSION = 1;
+@JsonPropertyOrder({"schemaVersion", "tool", "scenario", "startedAt", "finishedAt", "complete", "spec",
+    "environment", "points", "warnings"})
+public record Result(int schemaVersion, String tool, String startedAt, String finishedAt, boolean complete,
+        RunSpec spec, Environment environment, List<ScenarioPoint> points, List<String> warnings) {
+    public static final int SCHEMA_VERSION = 2;
     public static final String TOOL = "tokenmeter";
-    /** The scenario of {@code tokenmeter run}: static batches. */
-    public static final String OFFLINE = "offline";
-    /** The scenario of {@code tokenmeter serve}: requests arriving over time, continuous batching. */
-    public static final String SERVING = "serving";
 
     public Result {
+        Objects.requireNonNull(spec, "spec");
         points = List.copyOf(points);
-        servingPoints = servingPoints == null ? List.of() : List.copyOf(servingPoints);
         warnings = List.copyOf(warnings);
+        Class<?> kind = spec.scenario().type().pointType();
+        for (ScenarioPoint p : points) {
+            if (!kind.isInstance(p)) {
+                throw new IllegalArgumentException("a " + scenario() + " result holds " + scenario()
+                        + " points only, got " + p.getClass().getSimpleName());
+            }
+        }
+    }
+
+    /** A result of this run, written by this version of tokenmeter. */
+    public static Result of(String startedAt, String finishedAt, boolean complete, RunSpec spec,
+            Environment environment, List<? extends ScenarioPoint> points, List<String> warnings) {
+        return new Result(SCHEMA_VERSION, TOOL, startedAt, finishedAt, complete, spec, environment,
+                List.copyOf(points), warnings);
+    }
+
+    /** The scenario's type, which knows its points. */
+    public ScenarioType<?, ?> type() {
+        return spec.scenario().type();
+    }
+
+    /** The scenario's name ("offline", "serving"); in JSON beside the schema version, for readers of the file. */
+    @JsonProperty("scenario")
+    public String scenario() {
+        return type().name();
+    }
+
+    /** The points as their scenario's own type. */
+    public <P extends ScenarioPoint> List<P> points(Class<P> type) {
+        if (!type.isAssignableFrom(spec.scenario().type().pointType())) {
+            throw new IllegalArgumentException("this is a " + scenario() + " result; its points are not "
+                    + type.getSimpleName());
+        }
+        return points.stream().map(type::cast).toList();
+    }
+
+    /** This result with {@code more} run-level warnings. */
+    public Result withWarnings(List<String> more) {
+        List<String> all = new java.util.ArrayList<>(warnings);
+        all.addAll(more);
+        return new Result(schemaVersion, tool, startedAt, finishedAt, complete, spec, environment, points, all);
     }
 }

@@ -8,14 +8,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * Results as JSON. Undefined figures (NaN) are written as the string "NaN" so that the file stays standard JSON.
- * Reading checks the schema version first and names the file and the reason when it cannot.
+ * Results as JSON (schema version {@value Result#SCHEMA_VERSION}, docs/result-schema.md). Undefined figures (NaN)
+ * are written as the string "NaN" so that the file stays standard JSON. Reading checks the schema version first
+ * and names the file and the reason when it cannot; a file of version 1 is read too ({@link ResultJsonV1}).
  */
 public final class ResultJson {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -23,6 +25,9 @@ public final class ResultJson {
             .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // Each scenario's spec and point by its "kind": the types the sealed interfaces permit.
+            .registerSubtypes(ScenarioSpec.class.getPermittedSubclasses())
+            .registerSubtypes(ScenarioPoint.class.getPermittedSubclasses())
             .build();
 
     private ResultJson() {
@@ -64,6 +69,9 @@ public final class ResultJson {
         if (version.asInt() > Result.SCHEMA_VERSION) {
             throw new IllegalArgumentException(source + ": schema version " + version.asInt()
                     + " is newer than this tokenmeter reads (" + Result.SCHEMA_VERSION + "); upgrade tokenmeter");
+        }
+        if (version.asInt() < Result.SCHEMA_VERSION) {
+            ResultJsonV1.upgrade((ObjectNode) tree);
         }
         try {
             return MAPPER.treeToValue(tree, Result.class);

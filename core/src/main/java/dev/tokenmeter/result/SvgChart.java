@@ -15,7 +15,7 @@ import java.util.Locale;
  * <p>Coordinates are in SVG user units (CSS pixels at 100%); text widths are estimated from the character
  * count, which is enough to keep labels apart at the fixed font sizes used here.
  */
-final class SvgChart {
+public final class SvgChart {
     /** Tableau 10: distinguishable, and still distinct for the common forms of colour blindness. */
     static final String[] PALETTE = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
         "#ff9da7", "#9c755f", "#bab0ac"};
@@ -29,7 +29,7 @@ final class SvgChart {
     private static final double CHAR_WIDTH = 0.6; // of the font size, for a sans-serif face
 
     /** One point; {@code label} is drawn beside the marker (may be null), {@code tooltip} shows on hover. */
-    record Point(double x, double y, String label, String tooltip) {
+    public record Point(double x, double y, String label, String tooltip) {
     }
 
     /** A named series of points in one colour; a connected one is joined in the order of its points. */
@@ -60,38 +60,38 @@ final class SvgChart {
     }
 
     /** A chart of points on two numeric axes; the y axis starts at zero. */
-    static SvgChart xy(String title, String xTitle, String yTitle) {
+    public static SvgChart xy(String title, String xTitle, String yTitle) {
         return new SvgChart(title, xTitle, yTitle);
     }
 
     /** A chart of one bar per category; the y axis starts at zero. */
-    static SvgChart bars(String title, String xTitle, String yTitle) {
+    public static SvgChart bars(String title, String xTitle, String yTitle) {
         SvgChart c = new SvgChart(title, xTitle, yTitle);
         c.barChart = true;
         return c;
     }
 
     /** Powers of two on the x axis (batch sizes), ticks at powers of two. */
-    SvgChart logX() {
+    public SvgChart logX() {
         xLog = true;
         return this;
     }
 
     /** The x axis starts at zero. */
-    SvgChart xFromZero() {
+    public SvgChart xFromZero() {
         xFromZero = true;
         return this;
     }
 
     /** A dashed horizontal line at {@code y}, labelled. */
-    SvgChart reference(double y, String label) {
+    public SvgChart reference(double y, String label) {
         referenceY = y;
         referenceLabel = label;
         return this;
     }
 
     /** Adds a series; its undefined points are left out and counted. */
-    SvgChart series(String name, List<Point> points, boolean connected) {
+    public SvgChart series(String name, List<Point> points, boolean connected) {
         List<Point> kept = new ArrayList<>();
         for (Point p : points) {
             if (Double.isFinite(p.x()) && Double.isFinite(p.y()) && (!xLog || p.x() > 0)) {
@@ -105,7 +105,7 @@ final class SvgChart {
     }
 
     /** Adds a bar; an undefined value leaves it out and is counted. */
-    SvgChart bar(String category, double value, String valueLabel, int color, String tooltip) {
+    public SvgChart bar(String category, double value, String valueLabel, int color, String tooltip) {
         if (Double.isFinite(value)) {
             bars.add(new Bar(category, value, valueLabel, color, tooltip));
         } else {
@@ -115,18 +115,24 @@ final class SvgChart {
     }
 
     /** Names of the bars' colours, for the legend. */
-    SvgChart barLegend(List<String> names) {
+    public SvgChart barLegend(List<String> names) {
         barLegend.clear();
         barLegend.addAll(names);
         return this;
     }
 
     /** Points or bars left out because a figure was undefined. */
-    int skipped() {
+    public int skipped() {
         return skipped;
     }
 
-    String title() {
+    /** "2 points are left out: why.", or nothing when every point is drawn: the end of a chart's caption. */
+    public String skippedNote(String why) {
+        int n = skipped();
+        return n == 0 ? "" : " " + n + " point" + (n == 1 ? " is" : "s are") + " left out: " + why + ".";
+    }
+
+    public String title() {
         return title;
     }
 
@@ -136,7 +142,7 @@ final class SvgChart {
 
     // ---- rendering ----
 
-    String render() {
+    public String render() {
         List<String> legend = new ArrayList<>();
         if (barChart) {
             for (int i = 0; i < barLegend.size(); i++) {
@@ -443,7 +449,7 @@ final class SvgChart {
     }
 
     /** Text made safe for XML and HTML, in element content and in quoted attribute values alike. */
-    static String escape(String s) {
+    public static String escape(String s) {
         if (s == null) {
             return "";
         }

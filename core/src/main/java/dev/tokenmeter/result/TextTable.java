@@ -159,4 +159,18 @@ public final class TextTable {
         }
         return significant(bytesPerSecond / 1e9, 4) + " GB/s";
     }
+
+    /**
+     * A double in plain notation ("0.000000707", "20000000000") with the fewest digits that read back as the same
+     * double; empty when NaN or infinite: how CSV cells hold numbers, for spreadsheets and data-frame readers.
+     */
+    public static String plain(double v) {
+        if (!Double.isFinite(v)) {
+            return "";
+        }
+        if (v == 0) {
+            return "0"; // also -0.0
+        }
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
 }

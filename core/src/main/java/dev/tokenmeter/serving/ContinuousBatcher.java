@@ -117,22 +117,25 @@ public final class ContinuousBatcher {
         return out;
     }
 
-    /** The next step, or null when nothing can run (nothing waiting and nothing running). */
-    public StepBatch nextStep() {
+    /**
+     * The next step, or null when nothing can run (nothing waiting and nothing running); {@code nowNanos} is the
+     * host time, recorded as the admission time of the requests the step admits.
+     */
+    public StepBatch nextStep(long nowNanos) {
         if (inFlight != null) {
             throw new IllegalStateException("the previous step was not completed");
         }
-        StepBatch step = buildStep();
+        StepBatch step = buildStep(nowNanos);
         // Every running request part-way through its prompt and none with a free block to go on: give one's blocks
         // back (recompute later) until another can move. The pool holds one full-context request, so one always can.
         while (step == null && running.size() > 1) {
             preempt(running.get(policy.victim(Collections.unmodifiableList(running))));
-            step = buildStep();
+            step = buildStep(nowNanos);
         }
         return step;
     }
 
-    private StepBatch buildStep() {
+    private StepBatch buildStep(long nowNanos) {
         int bs = config.options().kvBlockSize();
         int budget = config.maxTokensPerStep();
         List<ServingSequence> seqs = new ArrayList<>();
@@ -178,7 +181,7 @@ public final class ContinuousBatcher {
                 break;
             }
             waiting.remove(idx);
-            s.admit(freeSlots.pollFirst(), admissions++);
+            s.admit(freeSlots.pollFirst(), admissions++, nowNanos);
             running.add(s);
             int fit = fitChunk(s, n);
             if (fit == 0) {

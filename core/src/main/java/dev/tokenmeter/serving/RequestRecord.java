@@ -10,17 +10,19 @@ import java.util.Objects;
  *
  * @param arrival     the request as the workload defined it
  * @param arrivalNanos its scheduled arrival (the clock starts here, not when the engine first saw it)
+ * @param admittedNanos when the scheduler first admitted it (gave it a slot and fed it its first prompt chunk); −1
+ *                    when it never was, or where that was not recorded
  * @param tokenNanos  when output token i was available, non-decreasing, {@code arrival.outputLength()} entries
  *                    for a completed request, fewer when the run ended first
  * @param preemptions how many times the scheduler evicted it and recomputed its context
  * @param outputTokens the generated token ids, as many as {@code tokenNanos} (token counts are these ids, never a
  *                    re-tokenization)
  */
-public record RequestRecord(Arrival arrival, long arrivalNanos, long[] tokenNanos, int preemptions,
-        int[] outputTokens) {
-    /** A record without the token ids (metrics need only the times). */
+public record RequestRecord(Arrival arrival, long arrivalNanos, long admittedNanos, long[] tokenNanos,
+        int preemptions, int[] outputTokens) {
+    /** A record without the admission time and the token ids (metrics need only the arrival and token times). */
     public RequestRecord(Arrival arrival, long arrivalNanos, long[] tokenNanos, int preemptions) {
-        this(arrival, arrivalNanos, tokenNanos, preemptions, new int[tokenNanos.length]);
+        this(arrival, arrivalNanos, -1, tokenNanos, preemptions, new int[tokenNanos.length]);
     }
 
     public RequestRecord {
@@ -42,6 +44,10 @@ public record RequestRecord(Arrival arrival, long arrivalNanos, long[] tokenNano
         if (tokenNanos.length > arrival.outputLength()) {
             throw new IllegalArgumentException(tokenNanos.length + " token times for a request of "
                     + arrival.outputLength() + " output tokens");
+        }
+        if (admittedNanos < -1 || (tokenNanos.length > 0 && admittedNanos > tokenNanos[0])) {
+            throw new IllegalArgumentException("admittedNanos must be -1 (not admitted) or a time no later than the"
+                    + " first token's, got " + admittedNanos);
         }
         if (preemptions < 0) {
             throw new IllegalArgumentException("preemptions must be >= 0, got " + preemptions);
@@ -66,19 +72,20 @@ public record RequestRecord(Arrival arrival, long arrivalNanos, long[] tokenNano
     @Override
     public boolean equals(Object o) {
         return o instanceof RequestRecord r && arrival.equals(r.arrival) && arrivalNanos == r.arrivalNanos
-                && Arrays.equals(tokenNanos, r.tokenNanos) && preemptions == r.preemptions
-                && Arrays.equals(outputTokens, r.outputTokens);
+                && admittedNanos == r.admittedNanos && Arrays.equals(tokenNanos, r.tokenNanos)
+                && preemptions == r.preemptions && Arrays.equals(outputTokens, r.outputTokens);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(arrival, arrivalNanos, Arrays.hashCode(tokenNanos), preemptions,
+        return Objects.hash(arrival, arrivalNanos, admittedNanos, Arrays.hashCode(tokenNanos), preemptions,
                 Arrays.hashCode(outputTokens));
     }
 
     @Override
     public String toString() {
-        return "RequestRecord[" + arrival + ", arrivalNanos=" + arrivalNanos + ", tokens=" + tokenNanos.length
+        return "RequestRecord[" + arrival + ", arrivalNanos=" + arrivalNanos + ", admittedNanos=" + admittedNanos
+                + ", tokens=" + tokenNanos.length
                 + ", preemptions=" + preemptions + "]";
     }
 }

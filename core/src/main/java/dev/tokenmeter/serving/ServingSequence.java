@@ -22,6 +22,7 @@ public final class ServingSequence {
     private int generated;
     private int preemptions;
     private long admittedOrder;
+    private long admittedNanos = -1;
 
     ServingSequence(Arrival arrival, long arrivalNanos, int[] prompt) {
         if (prompt.length != arrival.promptLength()) {
@@ -90,9 +91,13 @@ public final class ServingSequence {
         return admittedOrder;
     }
 
-    void admit(int newSlot, long order) {
+    /** Admitted to {@code newSlot} at host time {@code nanos}; the first admission's time is kept. */
+    void admit(int newSlot, long order, long nanos) {
         slot = newSlot;
         admittedOrder = order;
+        if (admittedNanos < 0) {
+            admittedNanos = nanos;
+        }
     }
 
     void advance(int fed) {
@@ -118,6 +123,7 @@ public final class ServingSequence {
     }
 
     RequestRecord record() {
-        return new RequestRecord(arrival, arrivalNanos, Arrays.copyOf(tokenNanos, generated), preemptions, output());
+        return new RequestRecord(arrival, arrivalNanos, admittedNanos, Arrays.copyOf(tokenNanos, generated), preemptions,
+                output());
     }
 }

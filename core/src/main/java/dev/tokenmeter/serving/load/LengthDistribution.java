@@ -1,5 +1,7 @@
 package dev.tokenmeter.serving.load;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,8 +22,15 @@ public interface LengthDistribution {
     /** The largest length {@link #sample} can return, in tokens: what the KV cache must be sized for. */
     int max();
 
-    /** The option text that gives this distribution: {@code "N"} or {@code "LO:HI"}. */
+    /** The option text that gives this distribution: {@code "N"} or {@code "LO:HI"}; how JSON holds it. */
+    @JsonValue
     String describe();
+
+    /** Reads {@link #describe()}'s text back, as JSON does. */
+    @JsonCreator
+    static LengthDistribution fromText(String text) {
+        return parse("a length", text);
+    }
 
     /** Always {@code tokens}. */
     static LengthDistribution fixed(int tokens) {

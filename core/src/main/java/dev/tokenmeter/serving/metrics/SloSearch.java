@@ -31,7 +31,7 @@ public record SloSearch(double relativeTolerance, int maxProbes) {
     @FunctionalInterface
     public interface Probe {
         /** Runs the workload at {@code rate} requests per second; the point's rate must be {@code rate}. */
-        ServingPoint measure(double rate);
+        ProbedRate measure(double rate);
     }
 
     /** Why a search stopped. */
@@ -54,7 +54,7 @@ public record SloSearch(double relativeTolerance, int maxProbes) {
      * @param points         every measured point, in the order measured
      * @param stop           why the search ended
      */
-    public record Result(double highestPassing, double lowestFailing, List<ServingPoint> points, Stop stop) {
+    public record Result(double highestPassing, double lowestFailing, List<ProbedRate> points, Stop stop) {
         public Result {
             points = List.copyOf(points);
             Objects.requireNonNull(stop, "stop");
@@ -66,7 +66,7 @@ public record SloSearch(double relativeTolerance, int maxProbes) {
         }
 
         /** The point measured at the highest passing rate, or null when none passed. */
-        public ServingPoint best() {
+        public ProbedRate best() {
             return points.stream().filter(p -> p.meetsSlo() && p.offeredRate() == highestPassing).findFirst()
                     .orElse(null);
         }
@@ -96,7 +96,7 @@ public record SloSearch(double relativeTolerance, int maxProbes) {
         if (!(low < high)) {
             throw new IllegalArgumentException("low must be < high, got " + low + " and " + high);
         }
-        List<ServingPoint> points = new ArrayList<>();
+        List<ProbedRate> points = new ArrayList<>();
         if (!measure(probe, low, points)) {
             return new Result(Double.NaN, low, points, Stop.LOWEST_FAILS);
         }
@@ -117,7 +117,7 @@ public record SloSearch(double relativeTolerance, int maxProbes) {
         if (!(start <= cap)) {
             throw new IllegalArgumentException("start must be <= cap, got " + start + " and " + cap);
         }
-        List<ServingPoint> points = new ArrayList<>();
+        List<ProbedRate> points = new ArrayList<>();
         if (!measure(probe, start, points)) {
             return new Result(Double.NaN, start, points, Stop.LOWEST_FAILS);
         }
@@ -136,7 +136,7 @@ public record SloSearch(double relativeTolerance, int maxProbes) {
     }
 
     /** Halves [pass, fail] until it is within the tolerance or the probes are spent. */
-    private Result bisect(Probe probe, double pass, double fail, List<ServingPoint> points) {
+    private Result bisect(Probe probe, double pass, double fail, List<ProbedRate> points) {
         while (fail - pass > relativeTolerance * pass) {
             if (points.size() >= maxProbes) {
                 return new Result(pass, fail, points, Stop.MAX_PROBES);
@@ -151,8 +151,8 @@ public record SloSearch(double relativeTolerance, int maxProbes) {
         return new Result(pass, fail, points, Stop.CONVERGED);
     }
 
-    private static boolean measure(Probe probe, double rate, List<ServingPoint> points) {
-        ServingPoint p = Objects.requireNonNull(probe.measure(rate), "the probe returned no point");
+    private static boolean measure(Probe probe, double rate, List<ProbedRate> points) {
+        ProbedRate p = Objects.requireNonNull(probe.measure(rate), "the probe returned no point");
         if (p.offeredRate() != rate) {
             throw new IllegalStateException("asked the probe for " + rate + " req/s, it measured "
                     + p.offeredRate() + " req/s");

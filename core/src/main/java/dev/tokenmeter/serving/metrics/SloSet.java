@@ -1,5 +1,7 @@
 package dev.tokenmeter.serving.metrics;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -57,6 +59,7 @@ public record SloSet(List<Slo> slos) {
      *
      * @throws IllegalArgumentException naming {@code --slo}, the offending piece and what is accepted
      */
+    @JsonCreator
     public static SloSet parse(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("--slo: no SLO given; " + ACCEPTED);
@@ -126,7 +129,8 @@ public record SloSet(List<Slo> slos) {
         return new IllegalArgumentException("--slo: " + what + " in '" + piece + "'; " + ACCEPTED);
     }
 
-    /** The {@code --slo} text for this set, each SLO with its percentile and unit. */
+    /** The {@code --slo} text for this set, each SLO with its percentile and unit; how JSON holds it. */
+    @JsonValue
     public String describe() {
         return slos.stream().map(Slo::describe).collect(Collectors.joining(","));
     }

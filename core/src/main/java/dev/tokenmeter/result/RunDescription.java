@@ -1,0 +1,80 @@
+package dev.tokenmeter.result;
+
+import static dev.tokenmeter.result.TextTable.bandwidth;
+import static dev.tokenmeter.result.TextTable.flops;
+import static dev.tokenmeter.result.TextTable.percent;
+import static dev.tokenmeter.result.TextTable.significant;
+
+import dev.tokenmeter.backend.DeviceCeilings;
+import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.cost.CostMetrics;
+import dev.tokenmeter.cost.Price;
+import dev.tokenmeter.model.ModelConfig;
+import java.util.Locale;
+
+/** The phrases every report's header is made of: the model's shape, the device, its ceilings, the price. */
+public final class RunDescription {
+    private RunDescription() {
+    }
+
+    /** The model's shape in one line. */
+    public static String shape(ModelConfig m) {
+        return String.format(Locale.ROOT,
+                "%s: %s params, %d layers, hidden %d, %d/%d heads (q/kv) of %d, ffn %d, vocab %d, %s%s",
+                m.name(), params(m.accounting().parameterCount()), m.layers(), m.hidden(), m.heads(), m.kvHeads(),
+                m.headDim(), m.ffn(), m.vocab(), m.weightDtype().label(), m.tiedEmbeddings() ? ", tied" : "");
+    }
+
+    /** A parameter count as "8.03B" or "110M". */
+    public static String params(long count) {
+        return count >= 1_000_000_000L ? significant(count / 1e9, 3) + "B" : significant(count / 1e6, 3) + "M";
+    }
+
+    /** "all cores", "1 thread", "4 threads". */
+    public static String threads(int threads) {
+        return threads == 0 ? "all cores" : threads + (threads == 1 ? " thread" : " threads");
+    }
+
+    /** "3.35 TB/s... (measured ...)": a device's bandwidth and FLOP/s with where they come from. */
+    public static String ceilings(DeviceCeilings c) {
+        return bandwidth(c.memoryBandwidth()) + ", " + flops(c.flops()) + " (" + c.source() + ")";
+    }
+
+    /** "NVIDIA H100 80GB HBM3 (gpu, 132 SMs, 85.0 GB memory)". */
+    public static String device(DeviceInfo device) {
+        return String.format(Locale.ROOT, "%s (%s, %d %s, %s memory)", device.name(), device.kind(),
+                device.computeUnits(), "gpu".equals(device.kind()) ? "SMs" : "cores",
+                TextTable.bytes(device.memoryBytes()));
+    }
+
+    /** The backend that ran, and the one asked for where they differ: "cpu (asked: auto)". */
+    public static String backend(Result r) {
+        DeviceInfo device = r.environment() == null ? null : r.environment().device();
+        String asked = r.spec().backend();
+        if (device == null) {
+            return asked;
+        }
+        return device.backend() + (asked.equalsIgnoreCase(device.backend()) ? "" : " (asked: " + asked + ")");
+    }
+
+    /** The price the costs were computed with: the one the run recorded, else the one its points carry. */
+    public static String price(Result r) {
+        Price used = r.spec().price();
+        if (used != null) {
+            return usdPerHour(used.usdPerHour(), used.utilization(), used.label(), used.source()
+                    + (used.asOf().isEmpty() ? "" : ", " + used.asOf()));
+        }
+        for (ScenarioPoint p : r.points()) {
+            CostMetrics c = p.cost();
+            if (c != null) {
+                return usdPerHour(c.usdPerHour(), c.utilization(), c.priceLabel(), c.priceSource());
+            }
+        }
+        return "none (cost figures left out)";
+    }
+
+    private static String usdPerHour(double usd, double utilization, String label, String source) {
+        String u = utilization < 1 ? ", utilization " + percent(utilization) + "%" : "";
+        return "$" + significant(usd, 4) + " per device-hour, " + label + u + " (" + source + ")";
+    }
+}

@@ -1,0 +1,101 @@
+package dev.tokenmeter.result;
+
+import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.engine.EngineOptions;
+import java.util.List;
+
+/**
+ * Everything a scenario supplies to the rest of tokenmeter, so that the runner, the renderers (console, CSV,
+ * Markdown, HTML, JSON) and {@code compare} are written once for every scenario: how its points are measured on an
+ * engine, its table and charts, its notices, and its metric vocabulary with the significance rule that goes with
+ * it. A scenario's spec returns its type ({@link ScenarioSpec#type()}).
+ *
+ * @param <S> the scenario's spec
+ * @param <P> the scenario's point
+ */
+public interface ScenarioType<S extends ScenarioSpec, P extends ScenarioPoint> {
+    /** The scenario's name: "offline", "serving"; its {@code "kind"} in JSON. */
+    String name();
+
+    Class<S> specType();
+
+    Class<P> pointType();
+
+    // ---- running ----
+
+    /** The spec with its automatic values made concrete for {@code device} (a step budget that suits a CPU). */
+    default S resolve(S spec, DeviceInfo device) {
+        return spec;
+    }
+
+    /** The engine the spec needs: sequences at once, context, KV-cache layout. */
+    EngineOptions engineOptions(long seed, S spec);
+
+    /** Measures every point on {@code run}'s engine, handing each to it as it is done. */
+    void run(ScenarioRun<S, P> run);
+
+    /** A finished point in one line, for progress logs: "12 trials, 345.6 output tok/s (median)". */
+    String summary(P point);
+
+    // ---- reporting ----
+
+    /** Heading of the points' table in reports: "Points", "Serving points". */
+    String tableTitle();
+
+    /** The columns of the points' table in console, Markdown and HTML reports. */
+    List<Column<P>> table();
+
+    /** The columns of the points' CSV table: raw figures, snake_case headers, empty where undefined. */
+    List<Column<P>> csv();
+
+    /** The columns that name a point in a comparison: batch, prompt and output length; the point's label. */
+    List<Column<P>> key();
+
+    /** Lines this scenario adds to a report's header (the trial policy, the SLOs). */
+    List<Detail> details(S spec);
+
+    /** Lines under the points' table in every report (what a mark in a cell means); empty for none. */
+    List<String> footnotes(List<P> points);
+
+    /** The sentence under the HTML table that says how to read its figures. */
+    String legend();
+
+    /** The charts of the HTML report. */
+    List<Figure> figures(Result result);
+
+    /** What a reader must know of one point (a measurement error, an overload), in order. */
+    List<Notice> notices(P point);
+
+    /** What a reader must know of the points together, after every point's own notices. */
+    default List<Notice> notices(List<P> points) {
+        return List.of();
+    }
+
+    // ---- comparing ----
+
+    /** The metrics {@code compare} sets side by side, in table order. */
+    List<Metric<P>> metrics();
+
+    /** Whether {@code metric} of two points means the same thing on both (goodput under the same SLOs only). */
+    default boolean comparable(Metric<P> metric, P baseline, P candidate) {
+        return true;
+    }
+
+    /** How {@code compare} tests this scenario's metrics. */
+    Significance significance();
+
+    /** The spec fields beyond model, backend and device that two results must share to be compared. */
+    default List<SetupField> setup() {
+        return List.of();
+    }
+
+    /** The point's pass or fail, or null where this scenario's points have none. */
+    default Judgement judge(P point) {
+        return null;
+    }
+
+    /** Figures of the whole run that a comparison sets side by side (a search's answer); empty for none. */
+    default List<RunFigure> runFigures(List<P> points) {
+        return List.of();
+    }
+}

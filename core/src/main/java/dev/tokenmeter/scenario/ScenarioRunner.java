@@ -1,0 +1,150 @@
+package dev.tokenmeter.scenario;
+
+import dev.tokenmeter.backend.Backend;
+import dev.tokenmeter.backend.BackendProvider;
+import dev.tokenmeter.backend.Backends;
+import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.cost.Price;
+import dev.tokenmeter.cost.PricePresets;
+import dev.tokenmeter.engine.Engine;
+import dev.tokenmeter.result.Environment;
+import dev.tokenmeter.result.PointProgress;
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.RunListener;
+import dev.tokenmeter.result.RunSpec;
+import dev.tokenmeter.result.ScenarioPoint;
+import dev.tokenmeter.result.ScenarioRun;
+import dev.tokenmeter.result.ScenarioSpec;
+import dev.tokenmeter.result.ScenarioType;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Runs any scenario: selects and opens the backend, makes the spec's automatic values concrete for the device,
+ * loads the engine the scenario asks for, lets the scenario measure its points, and builds the {@link Result},
+ * telling a {@link RunListener} as it goes. A run that fails still hands the points it measured to
+ * {@link RunListener#finished} (marked incomplete) before the failure propagates.
+ */
+public final class ScenarioRunner {
+    private ScenarioRunner() {
+    }
+
+    /** Selects the spec's backend (or "auto"), opens it, runs, and closes it. */
+    public static Result run(RunSpec spec, RunListener listener) {
+        BackendProvider provider = Backends.select(spec.backend(), spec.model());
+        try (Backend backend = provider.open(spec.threads())) {
+            return run(spec, backend, listener);
+        }
+    }
+
+    /** Runs on an opened backend, which stays open. */
+    public static Result run(RunSpec spec, Backend backend, RunListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return run(spec.scenario().type(), spec, backend, listener);
+    }
+
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> Result run(ScenarioType<S, P> type,
+            RunSpec asked, Backend backend, RunListener listener) {
+        DeviceInfo device = backend.device();
+        S scenario = type.resolve(type.specType().cast(asked.scenario()), device);
+        Price price = asked.price() != null ? asked.price() : PricePresets.forDevice(device);
+        RunSpec spec = asked.withScenario(scenario).withPrice(price);
+        Run<S, P> run = new Run<>(spec, scenario, device, price, listener);
+        if (price == null) {
+            run.warn("no price preset matches device '" + device.name() + "': cost figures left out");
+        }
+        Environment environment = Environment.capture(device);
+        String started = Instant.now().toString();
+        boolean complete = false;
+        Result result = null;
+        try (Engine engine = backend.load(spec.model(), type.engineOptions(spec.seed(), scenario))) {
+            run.engine = engine;
+            listener.started(spec, environment);
+            type.run(run);
+            complete = true;
+        } catch (RuntimeException | Error e) {
+            run.warn("the run failed: " + e);
+            throw e;
+        } finally {
+            if (!complete) {
+                run.warn("the run stopped after " + run.points.size() + (run.total > 0 ? " of " + run.total : "")
+                        + " points");
+            }
+            // Built on failure too, so that a listener can keep the points already measured.
+            result = Result.of(started, Instant.now().toString(), complete, spec, environment, run.points,
+                    run.warnings);
+            listener.finished(result);
+        }
+        return result;
+    }
+
+    /** One run's state: what the scenario is given, and what it hands back. */
+    private static final class Run<S extends ScenarioSpec, P extends ScenarioPoint> implements ScenarioRun<S, P> {
+        private final RunSpec spec;
+        private final S scenario;
+        private final DeviceInfo device;
+        private final Price price;
+        private final RunListener listener;
+        private final List<P> points = new ArrayList<>();
+        private final List<String> warnings = new ArrayList<>();
+        private Engine engine;
+        private int total;
+
+        Run(RunSpec spec, S scenario, DeviceInfo device, Price price, RunListener listener) {
+            this.spec = spec;
+            this.scenario = scenario;
+            this.device = device;
+            this.price = price;
+            this.listener = listener;
+        }
+
+        @Override
+        public RunSpec spec() {
+            return spec;
+        }
+
+        @Override
+        public S scenario() {
+            return scenario;
+        }
+
+        @Override
+        public Engine engine() {
+            return engine;
+        }
+
+        @Override
+        public DeviceInfo device() {
+            return device;
+        }
+
+        @Override
+        public Price price() {
+            return price;
+        }
+
+        @Override
+        public void pointStarted(String label, int index, int total) {
+            this.total = total;
+            listener.pointStarted(label, index, total);
+        }
+
+        @Override
+        public void progress(PointProgress progress) {
+            listener.progress(progress);
+        }
+
+        @Override
+        public void pointFinished(P point) {
+            points.add(point);
+            listener.pointFinished(point, points.size() - 1, total);
+        }
+
+        @Override
+        public void warn(String warning) {
+            warnings.add(warning);
+        }
+    }
+}

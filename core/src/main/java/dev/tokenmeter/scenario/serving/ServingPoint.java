@@ -1,0 +1,157 @@
+package dev.tokenmeter.scenario.serving;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.tokenmeter.cost.CostMetrics;
+import dev.tokenmeter.cost.Price;
+import dev.tokenmeter.result.ScenarioPoint;
+import dev.tokenmeter.serving.RequestRecord;
+import dev.tokenmeter.serving.ServingLoop;
+import dev.tokenmeter.serving.metrics.ServingMetrics;
+import dev.tokenmeter.serving.metrics.SloCheck;
+import dev.tokenmeter.serving.metrics.SloReport;
+import dev.tokenmeter.serving.metrics.SloSet;
+import dev.tokenmeter.serving.metrics.SustainedLoad;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One measured point of the serving scenario: how the load was offered, what the run did, its metrics, its SLO
+ * verdict, whether the load was sustained, what it cost, and every request's record, from which all of these can
+ * be recomputed.
+ *
+ * @param label               the point's name as reports show it ("rate 2.00", "concurrency 8", "trace t.jsonl")
+ * @param mode                how requests were offered
+ * @param offeredRate         the nominal offered rate, requests per second; NaN for a closed loop
+ * @param concurrency         requests kept in flight by a closed loop; 0 for an open loop
+ * @param requests            requests of the point's workload, completed or not
+ * @param promptLength        prompt tokens per request as the option gives them ({@code "128"}, {@code "64:256"})
+ * @param outputLength        output tokens per request, likewise
+ * @param steps               engine steps the run took
+ * @param preemptions         times a request was evicted and its context recomputed
+ * @param metrics             latencies and rates
+ * @param slo                 the run held to its SLOs; null when none were given
+ * @param load                whether the offered load was sustained
+ * @param cost                cost at the point's achieved rates; null when no price applies
+ * @param achievedArrivalRate the rate at which requests actually arrived, (n − 1) / (last arrival − first), per
+ *                            second: a seeded random stream is faster or slower than its nominal rate; null in
+ *                            results written before it was recorded
+ * @param peakInFlight        the most requests that had arrived and not completed at one time; null likewise
+ * @param requestLog          every request, in the order of their ids; null likewise
+ */
+@JsonTypeName(ServingScenario.NAME)
+public record ServingPoint(String label, ServingMode mode, double offeredRate, int concurrency, int requests,
+        String promptLength, String outputLength, long steps, long preemptions, ServingSummary metrics,
+        SloResult slo, LoadResult load, CostMetrics cost, Double achievedArrivalRate, Integer peakInFlight,
+        List<RequestEntry> requestLog) implements ScenarioPoint {
+
+    public ServingPoint {
+        Objects.requireNonNull(label, "label");
+        Objects.requireNonNull(mode, "mode");
+        requestLog = requestLog == null ? null : List.copyOf(requestLog);
+    }
+
+    /**
+     * The run's SLO verdict, two ways (see {@link SloReport}): goodput counts requests that met every limit, each
+     * judged on its own values; {@code meetsSlo} is whether the run as a whole met every SLO at its percentile.
+     *
+     * @param slo          the SLOs as {@code --slo} writes them ({@code "ttft:p99=2000ms,tpot:p99=100ms"})
+     * @param goodRequests completed requests that met every limit
+     * @param goodput      good requests per second of the run's duration
+     * @param goodFraction good requests / completed requests
+     * @param meetsSlo     every SLO met at its percentile (the sustained-load check is separate: {@code load})
+     * @param checks       each SLO at its percentile, in the order given
+     */
+    public record SloResult(String slo, int goodRequests, double goodput, double goodFraction, boolean meetsSlo,
+            List<SloCheckResult> checks) {
+        public SloResult {
+            checks = checks == null ? List.of() : List.copyOf(checks);
+        }
+
+        public static SloResult of(SloReport r) {
+            List<SloCheckResult> checks = new ArrayList<>();
+            for (SloCheck c : r.checks()) {
+                checks.add(new SloCheckResult(c.slo().metric().label(), c.slo().percentile(), c.slo().limitMs(),
+                        c.measuredMs(), c.met()));
+            }
+            return new SloResult(r.slos().describe(), r.goodRequests(), r.goodput(), r.goodFraction(), r.meetsSlo(),
+                    checks);
+        }
+    }
+
+    /**
+     * One SLO checked against the run at its percentile.
+     *
+     * @param metric     "ttft", "tpot", "itl" or "e2e"
+     * @param percentile 50, 90, 95 or 99
+     * @param limitMs    the bound, ms
+     * @param measuredMs the run's value at that percentile, ms; NaN where the metric is undefined (counts as met)
+     * @param met        measuredMs ≤ limitMs, or undefined
+     */
+    public record SloCheckResult(String metric, int percentile, double limitMs, double measuredMs, boolean met) {
+    }
+
+    /**
+     * The sustained-load check ({@link SustainedLoad}).
+     *
+     * @param status "STEADY", "OVERLOADED" or "NOT_JUDGED"
+     * @param reason why, in a sentence; for an overload, the warning to show
+     */
+    public record LoadResult(String status, String reason) {
+        public static final String OVERLOADED = SustainedLoad.Status.OVERLOADED.name();
+
+        public static LoadResult of(SustainedLoad l) {
+            return new LoadResult(l.status().name(), l.reason());
+        }
+
+        /** Whether the queue kept growing, so that the point's latencies are not steady-state. */
+        public boolean overloaded() {
+            return OVERLOADED.equals(status);
+        }
+    }
+
+    /**
+     * A point from a finished run, computing its metrics, SLO report (when {@code slos} is not null) and
+     * sustained-load check from the outcome's records, finished and unfinished, and keeping every record.
+     *
+     * @param label        as reports show it ("rate 2.00")
+     * @param offeredRate  requests per second offered; NaN for a closed loop
+     * @param concurrency  requests in flight for a closed loop; 0 for an open loop
+     * @param promptLength the prompt lengths' option text ({@code LengthDistribution.describe()})
+     * @param outputLength the output lengths' option text
+     * @param price        the price per device-hour for the cost figures, or null for none
+     */
+    public static ServingPoint of(String label, ServingMode mode, double offeredRate, int concurrency,
+            String promptLength, String outputLength, ServingLoop.Outcome outcome, SloSet slos, Price price) {
+        Objects.requireNonNull(outcome, "outcome");
+        List<RequestRecord> all = new ArrayList<>(outcome.finished());
+        all.addAll(outcome.unfinished());
+        all.sort(Comparator.comparingInt(r -> r.arrival().id()));
+        ServingMetrics metrics = ServingMetrics.of(all);
+        SloReport slo = slos == null ? null : SloReport.of(metrics, slos);
+        CostMetrics cost = price == null ? null : CostMetrics.of(price, metrics.requestsPerSecond(),
+                metrics.inputTokensPerSecond(), metrics.outputTokensPerSecond(), 1);
+        List<RequestEntry> log = all.stream().map(RequestEntry::of).toList();
+        return new ServingPoint(label, mode, offeredRate, concurrency, all.size(), promptLength, outputLength,
+                outcome.steps(), outcome.preemptions(), ServingSummary.of(metrics),
+                slo == null ? null : SloResult.of(slo), LoadResult.of(SustainedLoad.check(offeredRate, all)), cost,
+                arrivalRate(all), outcome.peakInFlight(), log);
+    }
+
+    /** (n − 1) / (last arrival − first arrival), per second; NaN for fewer than two or a zero span. */
+    static double arrivalRate(List<RequestRecord> records) {
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (RequestRecord r : records) {
+            first = Math.min(first, r.arrivalNanos());
+            last = Math.max(last, r.arrivalNanos());
+        }
+        return records.size() < 2 || last == first ? Double.NaN : (records.size() - 1) / ((last - first) / 1e9);
+    }
+
+    /** Whether this point passed: every SLO met at its percentile and the load not overloaded. */
+    public boolean passes() {
+        return slo != null && slo.meetsSlo() && (load == null || !load.overloaded());
+    }
+}

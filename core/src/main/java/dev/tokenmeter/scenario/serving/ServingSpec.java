@@ -1,0 +1,321 @@
+package dev.tokenmeter.scenario.serving;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.tokenmeter.InvalidFieldException;
+import dev.tokenmeter.engine.EngineOptions;
+import dev.tokenmeter.model.ModelConfig;
+import dev.tokenmeter.result.ScenarioSpec;
+import dev.tokenmeter.scenario.RunBuilder;
+import dev.tokenmeter.serving.Arrival;
+import dev.tokenmeter.serving.load.LengthDistribution;
+import dev.tokenmeter.serving.load.TraceArrivals;
+import dev.tokenmeter.serving.metrics.SloSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The serving scenario ({@code tokenmeter serve}), so that it can be repeated: how the load is offered, the
+ * lengths, the SLOs and the scheduler's limits. Checked when made: each field out of range is refused naming it
+ * ({@link InvalidFieldException}), and the fields of a mode are given exactly when that mode is.
+ *
+ * @param mode               how the load is offered
+ * @param rates              offered rates, requests/s, for {@link ServingMode#RATE}; empty otherwise
+ * @param burstiness         gamma shape of the inter-arrival times of a rate sweep (1: Poisson)
+ * @param concurrencies      requests in flight, for {@link ServingMode#CONCURRENCY}; empty otherwise
+ * @param trace              the trace's name (its file name), for {@link ServingMode#TRACE}; null otherwise
+ * @param traceArrivals      the trace's requests as read, before scaling; null where a result written before
+ *                           they were recorded holds none (such a spec cannot be run again)
+ * @param traceScale         factor on the trace's times
+ * @param searchLow          lower end of the searched rates, requests/s ({@link ServingMode#SEARCH}; 0 otherwise)
+ * @param searchHigh         upper end of the searched rates, requests/s ({@link ServingMode#SEARCH}; 0 otherwise)
+ * @param requests           requests per point (a trace brings its own)
+ * @param promptLength       prompt tokens per request
+ * @param outputLength       output tokens per request
+ * @param slo                the SLOs each point is held to, or null (a search needs them)
+ * @param maxSequences       sequences running at once
+ * @param maxTokensPerStep   token budget of one step; 0 for the device's default (a result records the one used)
+ * @param kvBlockSize        positions per KV-cache block
+ * @param kvBlocks           KV-cache blocks; 0 for enough to hold every running sequence at full length
+ * @param warmupRequests     requests served before the points are measured
+ * @param maxDurationSeconds time limit of one point
+ */
+@JsonTypeName(ServingScenario.NAME)
+public record ServingSpec(ServingMode mode, List<Double> rates, double burstiness, List<Integer> concurrencies,
+        String trace, List<Arrival> traceArrivals, double traceScale, double searchLow, double searchHigh,
+        int requests, LengthDistribution promptLength, LengthDistribution outputLength, SloSet slo,
+        int maxSequences, int maxTokensPerStep, int kvBlockSize, int kvBlocks, int warmupRequests,
+        double maxDurationSeconds) implements ScenarioSpec {
+    public ServingSpec {
+        if (mode == null) {
+            throw new InvalidFieldException("mode", "is needed: rates, concurrencies, a trace or a search");
+        }
+        rates = rates == null ? List.of() : List.copyOf(rates);
+        concurrencies = concurrencies == null ? List.of() : List.copyOf(concurrencies);
+        traceArrivals = traceArrivals == null ? null : List.copyOf(traceArrivals);
+        onlyFor(mode, ServingMode.RATE, "rates", !rates.isEmpty());
+        onlyFor(mode, ServingMode.CONCURRENCY, "concurrencies", !concurrencies.isEmpty());
+        onlyFor(mode, ServingMode.TRACE, "trace", trace != null);
+        onlyFor(mode, ServingMode.SEARCH, "searchLow", searchLow != 0 || searchHigh != 0);
+        if (!(burstiness > 0) || Double.isInfinite(burstiness)) {
+            throw new InvalidFieldException("burstiness", "must be a finite number > 0 (the gamma shape: 1 is"
+                    + " Poisson), got " + burstiness);
+        }
+        for (double r : rates) {
+            InvalidFieldException.positive("rates", r, "requests/s");
+        }
+        for (int c : concurrencies) {
+            InvalidFieldException.positive("concurrencies", c);
+        }
+        if (traceArrivals != null && traceArrivals.isEmpty()) {
+            throw new InvalidFieldException("traceArrivals", "holds no request");
+        }
+        if (!(traceScale > 0) || Double.isInfinite(traceScale)) {
+            throw new InvalidFieldException("traceScale", "must be a finite factor > 0, got " + traceScale);
+        }
+        if (mode == ServingMode.SEARCH) {
+            if (!(searchLow > 0 && searchHigh > searchLow && Double.isFinite(searchHigh))) {
+                throw new InvalidFieldException("searchLow", "and searchHigh must be 0 < low < high requests/s, got "
+                        + searchLow + " and " + searchHigh);
+            }
+            if (slo == null) {
+                throw new InvalidFieldException("slo", "is needed by a search: the SLOs the rate must meet");
+            }
+        }
+        InvalidFieldException.positive("requests", requests);
+        if (promptLength == null) {
+            throw new InvalidFieldException("promptLength", "is needed");
+        }
+        if (outputLength == null) {
+            throw new InvalidFieldException("outputLength", "is needed");
+        }
+        InvalidFieldException.positive("maxSequences", maxSequences);
+        InvalidFieldException.atLeastZero("maxTokensPerStep", maxTokensPerStep, "the device's default");
+        InvalidFieldException.positive("kvBlockSize", kvBlockSize);
+        InvalidFieldException.atLeastZero("kvBlocks", kvBlocks, "every running sequence at full length");
+        InvalidFieldException.atLeastZero("warmupRequests", warmupRequests, "none");
+        InvalidFieldException.positive("maxDurationSeconds", maxDurationSeconds, "seconds");
+    }
+
+    /** Refuses a mode's field given in another mode, or missing in its own. */
+    private static void onlyFor(ServingMode mode, ServingMode owner, String field, boolean given) {
+        if (given && mode != owner) {
+            throw new InvalidFieldException(field, "applies to mode " + owner.label() + " only, not " + mode.label());
+        }
+        if (!given && mode == owner) {
+            throw new InvalidFieldException(field, "is needed by mode " + owner.label());
+        }
+    }
+
+    @Override
+    public ServingScenario type() {
+        return ServingScenario.TYPE;
+    }
+
+    @Override
+    public void checkFits(ModelConfig model) {
+        model.checkSequenceLength(maxPrompt(), maxOutput());
+    }
+
+    /** The longest prompt a request can have, tokens. */
+    public int maxPrompt() {
+        return traceArrivals == null ? promptLength.max()
+                : traceArrivals.stream().mapToInt(Arrival::promptLength).max().orElse(1);
+    }
+
+    /** The longest output a request can have, tokens. */
+    public int maxOutput() {
+        return traceArrivals == null ? outputLength.max()
+                : traceArrivals.stream().mapToInt(Arrival::outputLength).max().orElse(1);
+    }
+
+    /** The trace's arrivals at their scaled times; refused where the spec records none. */
+    public List<Arrival> scaledTrace() {
+        if (traceArrivals == null) {
+            throw new IllegalArgumentException("this spec records trace " + trace + " by name only (a result of an"
+                    + " older tokenmeter); give the trace file again");
+        }
+        return TraceArrivals.scaled(traceArrivals, traceScale);
+    }
+
+    /** The KV-cache blocks the run uses: {@code kvBlocks}, or enough for every sequence at full length. */
+    public int blocks() {
+        return kvBlocks > 0 ? kvBlocks : maxSequences * ((maxPrompt() + maxOutput() + kvBlockSize - 1) / kvBlockSize);
+    }
+
+    /** This spec with the step budget and KV blocks it runs with. */
+    ServingSpec resolved(int stepTokens) {
+        return new ServingSpec(mode, rates, burstiness, concurrencies, trace, traceArrivals, traceScale, searchLow,
+                searchHigh, requests, promptLength, outputLength, slo, maxSequences,
+                maxTokensPerStep > 0 ? maxTokensPerStep : stepTokens, kvBlockSize, blocks(), warmupRequests,
+                maxDurationSeconds);
+    }
+
+    /**
+     * Builds a serving run with {@code serve}'s defaults: 200 requests per point of 128 prompt and 32 output
+     * tokens, 64 sequences at once, blocks of 16 positions, 8 warm-up requests, 600 s per point. Exactly one of
+     * {@link #rates}, {@link #concurrencies}, {@link #trace} and {@link #search} says how the load is offered.
+     *
+     * <pre>{@code
+     * Result r = Benchmark.serving().model("llama-110m").rates(1, 2, 4).requests(100)
+     *         .promptLengths(LengthDistribution.uniform(64, 256)).outputLengths(LengthDistribution.fixed(32))
+     *         .slo(SloSet.parse("ttft=2s,tpot=100ms")).run();
+     * boolean met = r.points(ServingPoint.class).get(0).passes();
+     * }</pre>
+     */
+    public static final class Builder extends RunBuilder<Builder> {
+        private final List<ServingMode> modes = new ArrayList<>();
+        private List<Double> rates;
+        private double burstiness = 1;
+        private List<Integer> concurrencies;
+        private String trace;
+        private List<Arrival> traceArrivals;
+        private double traceScale = 1;
+        private double searchLow;
+        private double searchHigh;
+        private int requests = 200;
+        private LengthDistribution prompt = LengthDistribution.fixed(128);
+        private LengthDistribution output = LengthDistribution.fixed(32);
+        private SloSet slo;
+        private int maxSequences = 64;
+        private int maxTokensPerStep;
+        private int kvBlockSize = EngineOptions.DEFAULT_BLOCK_SIZE;
+        private int kvBlocks;
+        private int warmupRequests = 8;
+        private double maxDurationSeconds = 600;
+
+        public Builder() {
+        }
+
+        /** Open loop: one point per rate, requests per second, arrivals Poisson or gamma ({@link #burstiness}). */
+        public Builder rates(double... values) {
+            List<Double> list = new ArrayList<>();
+            for (double v : values) {
+                list.add(v);
+            }
+            return rates(list);
+        }
+
+        public Builder rates(List<Double> values) {
+            modes.add(ServingMode.RATE);
+            this.rates = values;
+            return this;
+        }
+
+        /** Gamma shape of the inter-arrival times: 1 (the default) Poisson, below 1 burstier, above more regular. */
+        public Builder burstiness(double value) {
+            this.burstiness = value;
+            return this;
+        }
+
+        /** Closed loop: one point per concurrency, a new request as each one finishes. */
+        public Builder concurrencies(int... values) {
+            List<Integer> list = new ArrayList<>();
+            for (int v : values) {
+                list.add(v);
+            }
+            return concurrencies(list);
+        }
+
+        public Builder concurrencies(List<Integer> values) {
+            modes.add(ServingMode.CONCURRENCY);
+            this.concurrencies = values;
+            return this;
+        }
+
+        /**
+         * Replays {@code arrivals} (times and lengths, as {@link TraceArrivals#read} gives them) with every time
+         * multiplied by {@code scale}; {@code name} labels the point ("trace NAME").
+         */
+        public Builder trace(String name, List<Arrival> arrivals, double scale) {
+            modes.add(ServingMode.TRACE);
+            this.trace = Objects.requireNonNull(name, "name");
+            this.traceArrivals = Objects.requireNonNull(arrivals, "arrivals");
+            this.traceScale = scale;
+            return this;
+        }
+
+        /** The highest Poisson rate in [low, high] requests/s that meets the {@link #slo SLOs}, by bisection. */
+        public Builder search(double low, double high) {
+            modes.add(ServingMode.SEARCH);
+            this.searchLow = low;
+            this.searchHigh = high;
+            return this;
+        }
+
+        /** Requests per point (default 200; a trace brings its own). */
+        public Builder requests(int value) {
+            this.requests = value;
+            return this;
+        }
+
+        /** Prompt tokens per request (default 128). */
+        public Builder promptLengths(LengthDistribution value) {
+            this.prompt = value;
+            return this;
+        }
+
+        /** Output tokens per request (default 32). */
+        public Builder outputLengths(LengthDistribution value) {
+            this.output = value;
+            return this;
+        }
+
+        /** The SLOs each point is held to (goodput, "SLO met"); needed by {@link #search}. */
+        public Builder slo(SloSet value) {
+            this.slo = value;
+            return this;
+        }
+
+        /** Sequences running at once (default 64). */
+        public Builder maxSequences(int value) {
+            this.maxSequences = value;
+            return this;
+        }
+
+        /** Token budget of one step; 0 (the default) for 2048 on a GPU, 256 on the CPU. */
+        public Builder maxTokensPerStep(int value) {
+            this.maxTokensPerStep = value;
+            return this;
+        }
+
+        /** Positions per KV-cache block (default 16). */
+        public Builder kvBlockSize(int value) {
+            this.kvBlockSize = value;
+            return this;
+        }
+
+        /** KV-cache blocks; 0 (the default) holds every running sequence at full length, fewer forces preemption. */
+        public Builder kvBlocks(int value) {
+            this.kvBlocks = value;
+            return this;
+        }
+
+        /**
+         * Requests served before the points (default 8), at the workload's lengths (a trace's first request's); on
+         * a GPU they are followed by a ramp through every decode batch size. 0 skips both.
+         */
+        public Builder warmupRequests(int value) {
+            this.warmupRequests = value;
+            return this;
+        }
+
+        /** Time limit of one point, seconds (default 600); requests left are reported unfinished. */
+        public Builder maxDurationSeconds(double value) {
+            this.maxDurationSeconds = value;
+            return this;
+        }
+
+        @Override
+        protected ServingSpec scenario() {
+            if (modes.size() != 1) {
+                throw new InvalidFieldException("mode", modes.isEmpty()
+                        ? "is needed: give rates, concurrencies, a trace or a search"
+                        : "must be one of rates, concurrencies, a trace and a search; got " + modes);
+            }
+            return new ServingSpec(modes.get(0), rates, burstiness, concurrencies, trace, traceArrivals, traceScale,
+                    searchLow, searchHigh, requests, prompt, output, slo, maxSequences, maxTokensPerStep, kvBlockSize,
+                    kvBlocks, warmupRequests, maxDurationSeconds);
+        }
+    }
+}
