@@ -1,15 +1,21 @@
 package dev.tokenmeter.cli;
 
+import dev.tokenmeter.InvalidFieldException;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.ModelConfigs;
 import dev.tokenmeter.model.WeightDtype;
-import dev.tokenmeter.result.OutputFormat;
+import dev.tokenmeter.report.OutputFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Checks of command-line values that name the option at fault, so that a usage error reads "--batch: ..."
@@ -17,6 +23,43 @@ import java.util.Locale;
  */
 final class Args {
     private Args() {
+    }
+
+    /** The run-wide fields every measuring command names by its options. */
+    private static final Map<String, String> COMMON = Map.of("model", "--model", "backend", "--backend", "seed",
+            "--seed", "threads", "--threads");
+
+    /** {@code scenario}'s field-to-option names with the run-wide ones. */
+    static Map<String, String> options(Map<String, String> scenario) {
+        Map<String, String> all = new HashMap<>(COMMON);
+        all.putAll(scenario);
+        return Map.copyOf(all);
+    }
+
+    /**
+     * Builds a spec through the library's builders, whose records check every value: a field they refuse is named
+     * by its option ({@code options}: field name to option), here and wherever the message mentions another field.
+     */
+    static <T> T checked(Map<String, String> options, Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (InvalidFieldException e) {
+            String problem = e.problem();
+            for (Map.Entry<String, String> f : options.entrySet()) {
+                problem = problem.replaceAll("\\b" + Pattern.quote(f.getKey()) + "\\b",
+                        Matcher.quoteReplacement(f.getValue()));
+            }
+            throw new IllegalArgumentException(options.getOrDefault(e.field(), e.field()) + " " + problem, e);
+        }
+    }
+
+    /** A fraction as a percentage with at most two decimals and no trailing zeros: 0.01 is "1%", 0.0123 "1.23%". */
+    static String percent(double fraction) {
+        String s = String.format(Locale.ROOT, "%.2f", 100 * fraction);
+        if (s.contains(".")) {
+            s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
+        }
+        return s + "%";
     }
 
     /** The model a user named (preset or config.json), with its weight dtype overridden where asked. */

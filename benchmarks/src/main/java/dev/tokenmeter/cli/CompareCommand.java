@@ -2,12 +2,9 @@ package dev.tokenmeter.cli;
 
 import dev.tokenmeter.compare.Comparer;
 import dev.tokenmeter.compare.Comparison;
-import dev.tokenmeter.compare.ComparisonRenderer;
+import dev.tokenmeter.compare.ComparisonReport;
 import dev.tokenmeter.compare.IncompatibleResultsException;
 import dev.tokenmeter.compare.RegressionGate;
-import dev.tokenmeter.compare.ServingComparer;
-import dev.tokenmeter.compare.ServingComparison;
-import dev.tokenmeter.compare.ServingComparisonRenderer;
 import dev.tokenmeter.result.AtomicFiles;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
@@ -22,10 +19,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tokenmeter compare}: a candidate result against a baseline, and optionally a gate that CI fails on. Two
- * offline results are compared on their trials, with tests ({@link Comparer}); two serving results point by point,
- * without tests, since each serving point is one run ({@link ServingComparer}); a serving result and an offline one
- * are refused. Exit codes: 0 compared (and the gate, if any, passed), 3 the gate failed, 2 usage error (a file
+ * {@code tokenmeter compare}: a candidate result against a baseline, and optionally a gate that CI fails on, through
+ * the one {@link Comparer}: two offline results are compared on their trials, with tests; two serving results point
+ * by point, without tests, since each serving point is one run; a serving result and an offline one are refused. Exit codes: 0 compared (and the gate, if any, passed), 3 the gate failed, 2 usage error (a file
  * missing, malformed or of a newer schema, or results not measured alike), 1 anything else.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -96,19 +92,19 @@ final class CompareCommand implements Callable<Integer> {
         Args.outputFile("--markdown", markdown);
         Result a = ResultJson.read(baseline);
         Result b = ResultJson.read(candidate);
-        Report report;
+        Comparison c;
         try {
-            report = ServingComparer.isServing(a) || ServingComparer.isServing(b) ? serving(a, b, gate)
-                    : offline(comparer, a, b, gate);
+            c = comparer.compare(baseline.toString(), a, candidate.toString(), b);
         } catch (IncompatibleResultsException e) {
             throw new IllegalArgumentException(e.getMessage() + "; --force compares them anyway", e);
         }
-        out.print(report.console());
+        out.print(ComparisonReport.console(c));
+        List<String> gateLines = gate == null ? List.of() : ComparisonReport.gateLines(c, gate);
         if (markdown != null) {
-            StringBuilder md = new StringBuilder(report.markdown());
+            StringBuilder md = new StringBuilder(ComparisonReport.markdown(c));
             if (gate != null) {
                 md.append('\n');
-                for (String line : report.gateLines()) {
+                for (String line : gateLines) {
                     md.append(line.startsWith("REGRESSION") ? "**" + line + "**" : line).append("  \n");
                 }
             }
@@ -119,34 +115,11 @@ final class CompareCommand implements Callable<Integer> {
             return Main.EXIT_OK;
         }
         out.println();
-        for (String line : report.gateLines()) {
+        for (String line : gateLines) {
             out.println(line);
         }
         out.flush();
-        return report.passes() ? Main.EXIT_OK : Main.EXIT_REGRESSION;
-    }
-
-    /**
-     * A comparison as the command prints it, whichever scenario it was.
-     *
-     * @param gateLines the gate's last lines; empty without a gate
-     * @param passes    whether the gate passed (true without a gate)
-     */
-    private record Report(String console, String markdown, List<String> gateLines, boolean passes) {
-    }
-
-    private Report offline(Comparer comparer, Result a, Result b, RegressionGate gate) {
-        Comparison c = comparer.compare(baseline.toString(), a, candidate.toString(), b);
-        return new Report(ComparisonRenderer.console(c), ComparisonRenderer.markdown(c),
-                gate == null ? List.of() : ComparisonRenderer.gateLines(c, gate), gate == null || gate.passes(c));
-    }
-
-    /** Two serving results, or one with an offline result, which the comparer refuses naming which is which. */
-    private Report serving(Result a, Result b, RegressionGate gate) {
-        ServingComparison c = new ServingComparer(force).compare(baseline.toString(), a, candidate.toString(), b);
-        return new Report(ServingComparisonRenderer.console(c), ServingComparisonRenderer.markdown(c),
-                gate == null ? List.of() : ServingComparisonRenderer.gateLines(c, gate),
-                gate == null || gate.passes(c));
+        return gate.passes(c) ? Main.EXIT_OK : Main.EXIT_REGRESSION;
     }
 
     private static RegressionGate gate(String text) {

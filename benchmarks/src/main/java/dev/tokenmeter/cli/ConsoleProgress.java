@@ -1,24 +1,28 @@
 package dev.tokenmeter.cli;
 
-import dev.tokenmeter.measure.MeasurementPolicy;
-import dev.tokenmeter.measure.Precision;
-import dev.tokenmeter.measure.Summary;
-import dev.tokenmeter.result.PointResult;
+import dev.tokenmeter.result.Detail;
+import dev.tokenmeter.result.Environment;
+import dev.tokenmeter.result.PointProgress;
 import dev.tokenmeter.result.Result;
-import dev.tokenmeter.scenario.OfflineSpec;
-import dev.tokenmeter.scenario.ProgressListener;
-import dev.tokenmeter.scenario.TrialRecord;
+import dev.tokenmeter.result.RunDescription;
+import dev.tokenmeter.result.RunListener;
+import dev.tokenmeter.result.RunSpec;
+import dev.tokenmeter.result.ScenarioPoint;
+import dev.tokenmeter.result.ScenarioSpec;
+import dev.tokenmeter.result.ScenarioType;
 import java.io.PrintWriter;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * Progress on stderr while a run goes, so that a long run shows it is alive and stdout keeps only the report.
- * On a terminal it is one line per point, redrawn in place with '\r' (a bar, the trial count, the precision the
- * trials so far pin the headline metric down to, and the time spent), then a summary line; elsewhere (a CI log, a
- * file) it is plain lines: one per point started, per warm-up and per trial, and a summary.
+ * Progress on stderr while a run of any scenario goes, so that a long run shows it is alive and stdout keeps only the
+ * report. It starts with one line saying what runs where. On a terminal each point is one line redrawn in place with
+ * '\r' (a bar, what the point is doing, the time spent), then a summary line; elsewhere (a CI log, a file) it is
+ * plain lines: one per point started, per milestone the scenario reports (a warm-up or a trial done) and, for
+ * long points, one every {@value #LINE_SECONDS} seconds, then a summary.
  */
-final class ConsoleProgress implements ProgressListener {
+final class ConsoleProgress implements RunListener {
     /** What {@code --progress} asks for. */
     enum Mode {
         AUTO, BAR, LINES, NONE;
@@ -40,22 +44,22 @@ final class ConsoleProgress implements ProgressListener {
 
     /** Redraws of the bar at most this often (a trial of the tiny model takes a millisecond). */
     static final long DEFAULT_REFRESH_NANOS = 100_000_000L;
+    /** In log lines, an update that is no milestone is written at most this often. */
+    static final int LINE_SECONDS = 10;
     /** Cells of the bar; the whole frame stays within an 80-column terminal so that '\r' redraws one line. */
     private static final int BAR_CELLS = 10;
     private static final int MAX_FRAME = 79;
 
     private final PrintWriter err;
     private final boolean bar;
-    private final MeasurementPolicy policy;
     private final long refreshNanos;
 
-    private int index;
-    private int total;
-    private OfflineSpec.Point point;
+    private ScenarioType<?, ?> type;
+    private String where = "";
+    private String point = "";
+    private String status = "";
     private long pointStart;
-    private long measureStart;
-    private int warmupsDone;
-    private double[] headline = new double[0];
+    private long lastLine;
     private double fraction;
     private long lastDraw;
     private int lastFrameLength;
@@ -63,23 +67,21 @@ final class ConsoleProgress implements ProgressListener {
 
     /**
      * @param mode         BAR or LINES (AUTO is resolved by the caller, NONE means no listener at all)
-     * @param policy       the run's measurement policy, for the bar's fill and the precision target
      * @param refreshNanos least time between two redraws of the bar within a point
      */
-    ConsoleProgress(PrintWriter err, Mode mode, MeasurementPolicy policy, long refreshNanos) {
+    ConsoleProgress(PrintWriter err, Mode mode, long refreshNanos) {
         if (mode != Mode.BAR && mode != Mode.LINES) {
             throw new IllegalArgumentException("mode must be BAR or LINES, got " + mode);
         }
         this.err = err;
         this.bar = mode == Mode.BAR;
-        this.policy = policy;
         this.refreshNanos = refreshNanos;
     }
 
     /** The listener {@code --progress} and {@code --quiet} ask for. */
-    static ProgressListener create(Mode mode, boolean quiet, PrintWriter err, MeasurementPolicy policy) {
+    static RunListener create(Mode mode, boolean quiet, PrintWriter err) {
         Mode m = quiet ? Mode.NONE : mode.resolve();
-        return m == Mode.NONE ? ProgressListener.NONE : new ConsoleProgress(err, m, policy, DEFAULT_REFRESH_NANOS);
+        return m == Mode.NONE ? RunListener.NONE : new ConsoleProgress(err, m, DEFAULT_REFRESH_NANOS);
     }
 
     /**
@@ -90,104 +92,89 @@ final class ConsoleProgress implements ProgressListener {
         return System.console() != null && !"dumb".equals(System.getenv("TERM"));
     }
 
-    private String where(OfflineSpec.Point p) {
-        return String.format(Locale.ROOT, "[%d/%d] batch %d, prompt %d, output %d", index + 1, total, p.batch(),
-                p.promptLength(), p.outputLength());
+    /** "offline: tiny on cpu (AMD EPYC); trials 1 warm-up, ...": what runs where, once. */
+    @Override
+    public void started(RunSpec spec, Environment environment) {
+        type = spec.scenario().type();
+        List<String> parts = new ArrayList<>();
+        for (Detail d : details(spec.scenario().type(), spec)) {
+            parts.add(d.name().toLowerCase(Locale.ROOT) + " " + d.text());
+        }
+        err.println(type.name() + ": " + spec.model().name() + " on " + environment.device().backend() + " ("
+                + environment.device().name() + "), " + RunDescription.threads(spec.threads())
+                + (parts.isEmpty() ? "" : "; " + String.join("; ", parts)));
+        err.flush();
+    }
+
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> List<Detail> details(ScenarioType<S, P> type,
+            RunSpec spec) {
+        return type.details(type.specType().cast(spec.scenario()));
     }
 
     @Override
-    public void pointStarted(OfflineSpec.Point p, int index, int total) {
-        this.index = index;
-        this.total = total;
-        this.point = p;
-        this.pointStart = System.nanoTime();
-        this.measureStart = pointStart;
-        this.warmupsDone = 0;
-        this.headline = new double[0];
-        this.fraction = 0;
+    public void pointStarted(String label, int index, int total) {
+        where = total > 0 ? "[" + (index + 1) + "/" + total + "]" : "[" + (index + 1) + "]";
+        point = label;
+        status = "";
+        fraction = 0;
+        pointStart = System.nanoTime();
+        lastLine = pointStart;
         if (bar) {
             draw(true);
         } else {
-            err.println(where(p) + ": started");
+            err.println(where + " " + point + ": started");
             err.flush();
         }
     }
 
     @Override
-    public void warmupFinished(OfflineSpec.Point p, int warmupIndex) {
-        warmupsDone = warmupIndex + 1;
-        // The budget counts measured trials only: its clock starts after the last warm-up.
-        measureStart = System.nanoTime();
+    public void progress(PointProgress p) {
+        status = p.status();
+        if (Double.isFinite(p.fraction())) {
+            fraction = Math.max(fraction, p.fraction());
+        }
         if (bar) {
             draw(false);
-        } else {
-            err.println(where(p) + ": warm-up " + warmupsDone + " done");
+            return;
+        }
+        long now = System.nanoTime();
+        if (p.milestone() || now - lastLine >= LINE_SECONDS * 1_000_000_000L) {
+            lastLine = now;
+            err.println(String.format(Locale.ROOT, "%s %s: %s (%.1f s)", where, point, status,
+                    (now - pointStart) / 1e9));
             err.flush();
         }
     }
 
     @Override
-    public void trialFinished(OfflineSpec.Point p, int trialsDone, TrialRecord trial) {
-        headline = Arrays.copyOf(headline, trialsDone);
-        // The headline metric, as the stopping rule sees it: output tokens over the trial's duration.
-        headline[trialsDone - 1] = trial.outputTokensPerSecond(p.batch(), p.outputLength());
-        fraction = Math.max(fraction, pointFraction(trialsDone, (System.nanoTime() - measureStart) / 1e9));
-        if (bar) {
-            draw(false);
-        } else {
-            double rel = relativeCi();
-            err.println(String.format(Locale.ROOT, "%s: trial %d (%.2f s%s)", where(p), trialsDone,
-                    trial.e2eMs() / 1e3, Double.isFinite(rel) ? ", ±" + percent(rel) : ""));
-            err.flush();
-        }
-    }
-
-    @Override
-    public void pointFinished(PointResult result, int index, int total) {
+    public void pointFinished(ScenarioPoint p, int index, int total) {
         if (bar) {
             fraction = 1;
             draw(true);
-            err.println();
-            lineOpen = false;
-            lastFrameLength = 0;
+            endLine();
         }
-        double outRate = result.metrics().outputTokensPerSecond().median();
-        Precision pr = result.precision();
-        String precision = pr == null || !Double.isFinite(pr.relativeCiHalfWidth()) ? ""
-                : ", ±" + percent(pr.relativeCiHalfWidth()) + " at 95% (target ±" + percent(pr.target())
-                        + ", stopped by " + pr.stoppedBy() + ")";
-        err.println(String.format(Locale.ROOT, "[%d/%d] done: %d trials, %.1f output tok/s (median)%s", index + 1,
-                total, result.trials().size(), outRate, precision));
+        err.println(where + " " + p.label() + " done: " + summary(type, p));
         err.flush();
+    }
+
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> String summary(ScenarioType<S, P> type,
+            ScenarioPoint p) {
+        return type.summary(type.pointType().cast(p));
     }
 
     /** A run that stops midway must not leave the error message on the end of a half-drawn bar. */
     @Override
-    public void runFinished(Result result) {
+    public void finished(Result result) {
         if (lineOpen) {
-            err.println();
+            endLine();
             err.flush();
-            lineOpen = false;
-            lastFrameLength = 0;
         }
     }
 
-    /**
-     * How far the point has got, in [0, 1]: it ends at maxTrials or when the budget is spent, whichever comes
-     * first (earlier if the precision is reached), and never before minTrials.
-     */
-    private double pointFraction(int trialsDone, double elapsedSeconds) {
-        double byTrials = (double) trialsDone / policy.maxTrials();
-        double byTime = policy.budgetSeconds() > 0 ? elapsedSeconds / policy.budgetSeconds() : 1;
-        double f = Math.min(1, Math.max(byTrials, byTime));
-        if (trialsDone < policy.minTrials()) {
-            f = Math.min(f, (double) trialsDone / policy.minTrials());
-        }
-        return f;
-    }
-
-    private double relativeCi() {
-        return headline.length < 2 ? Double.NaN : Summary.of(headline).relativeCiHalfWidth();
+    private void endLine() {
+        err.println();
+        lineOpen = false;
+        lastFrameLength = 0;
     }
 
     private void draw(boolean force) {
@@ -196,26 +183,20 @@ final class ConsoleProgress implements ProgressListener {
             return;
         }
         lastDraw = now;
-        OfflineSpec.Point p = point;
-        StringBuilder frame = new StringBuilder(MAX_FRAME);
-        frame.append(String.format(Locale.ROOT, "[%d/%d] b=%d p=%d g=%d [", index + 1, total, p.batch(),
-                p.promptLength(), p.outputLength()));
+        StringBuilder rest = new StringBuilder(" [");
         int filled = (int) Math.round(fraction * BAR_CELLS);
         for (int i = 0; i < BAR_CELLS; i++) {
-            frame.append(i < filled ? '#' : '.');
+            rest.append(i < filled ? '#' : '.');
         }
-        frame.append("] ");
-        if (headline.length == 0 && policy.warmupTrials() > 0) {
-            frame.append("warm-up ").append(warmupsDone).append('/').append(policy.warmupTrials());
-        } else {
-            frame.append("trial ").append(headline.length);
-            double rel = relativeCi();
-            if (Double.isFinite(rel)) {
-                frame.append(" ±").append(percent(rel)).append(" (target ").append(percent(
-                        policy.targetRelativeCi())).append(')');
-            }
+        rest.append("] ");
+        if (!status.isEmpty()) {
+            rest.append(status).append(' ');
         }
-        frame.append(String.format(Locale.ROOT, " %.1fs", (now - pointStart) / 1e9));
+        rest.append(String.format(Locale.ROOT, "%.1fs", (now - pointStart) / 1e9));
+        // The point's label gives way first: the start and done lines name it in full.
+        int room = MAX_FRAME - where.length() - 1 - rest.length();
+        String label = point.length() <= room ? point : point.substring(0, Math.max(0, room - 1)) + "\u2026";
+        StringBuilder frame = new StringBuilder(MAX_FRAME).append(where).append(' ').append(label).append(rest);
         if (frame.length() > MAX_FRAME) {
             frame.setLength(MAX_FRAME);
         }
@@ -229,14 +210,5 @@ final class ConsoleProgress implements ProgressListener {
         err.print(frame);
         err.flush();
         lineOpen = true;
-    }
-
-    /** A fraction as a percentage with at most two decimals and no trailing zeros: 0.01 is "1%", 0.0123 "1.23%". */
-    static String percent(double fraction) {
-        String s = String.format(Locale.ROOT, "%.2f", 100 * fraction);
-        if (s.contains(".")) {
-            s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
-        }
-        return s + "%";
     }
 }

@@ -11,7 +11,7 @@ import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.result.ResultJson;
-import dev.tokenmeter.scenario.GreedyGeneration;
+import dev.tokenmeter.engine.GreedyGeneration;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;

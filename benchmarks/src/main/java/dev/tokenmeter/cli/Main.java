@@ -41,7 +41,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is needed: run, compare, generate, models or devices");
+        throw new ParameterException(spec.commandLine(), "a command is needed: run, serve, compare, plan, generate,"
+                + " models, devices or verify");
     }
 
     public static void main(String[] args) {
@@ -65,7 +66,9 @@ public final class Main implements Runnable {
     private static int usageError(ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println("tokenmeter: error: " + ex.getMessage());
+        String message = ex.getMessage() == null ? "" : ex.getMessage();
+        // picocli starts some of its own messages with "Error: "; this line already says so.
+        err.println("tokenmeter: error: " + (message.startsWith("Error: ") ? message.substring(7) : message));
         if (cmd.getCommandSpec().userObject() instanceof Main && args.length == 0) {
             cmd.usage(err);
         } else {

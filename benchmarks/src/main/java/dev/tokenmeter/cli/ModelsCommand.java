@@ -5,8 +5,8 @@ import dev.tokenmeter.model.ModelAccounting;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.ModelPresets;
 import dev.tokenmeter.model.WeightDtype;
-import dev.tokenmeter.result.ConsoleTable;
 import dev.tokenmeter.result.ResultJson;
+import dev.tokenmeter.result.RunDescription;
 import dev.tokenmeter.result.TextTable;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -56,7 +56,7 @@ final class ModelsCommand implements Callable<Integer> {
                     .right("heads/kv").right("head dim").right("ffn").right("vocab").left("tied")
                     .right("weights GB bf16").right("KV B/token bf16").right("max positions");
             for (Row r : rows) {
-                t.row(r.name(), ConsoleTable.params(r.parameters()), str(r.layers()), str(r.hidden()),
+                t.row(r.name(), RunDescription.params(r.parameters()), str(r.layers()), str(r.hidden()),
                         r.heads() + "/" + r.kvHeads(), str(r.headDim()), str(r.ffn()), str(r.vocab()),
                         r.tiedEmbeddings() ? "yes" : "no", TextTable.significant(r.weightBytesBf16() / 1e9, 3),
                         Long.toString(r.kvBytesPerTokenBf16()), str(r.maxPositions()));

@@ -1,80 +1,83 @@
 package dev.tokenmeter.cli;
 
-import dev.tokenmeter.ServingBenchmark;
-import dev.tokenmeter.backend.Backends;
-import dev.tokenmeter.cost.Price;
-import dev.tokenmeter.model.ModelConfig;
-import dev.tokenmeter.result.Environment;
-import dev.tokenmeter.result.Result;
-import dev.tokenmeter.result.RunSpec;
-import dev.tokenmeter.result.ServingPointResult;
-import dev.tokenmeter.result.ServingSpec;
-import dev.tokenmeter.serving.load.ArrivalProcess;
+import dev.tokenmeter.Benchmark;
+import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.load.TraceArrivals;
 import dev.tokenmeter.serving.metrics.SloSet;
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tokenmeter serve}: the serving scenario. Requests arrive (Poisson or gamma at a rate, a replayed trace,
- * or a closed loop of fixed concurrency) and are served by continuous batching over the engine's unified step with
- * a paged KV cache; each point reports TTFT, TPOT, ITL and E2E percentiles, throughput, goodput against the SLOs,
- * and whether the offered load was sustained. Several rates or concurrencies give the latency–throughput curve;
- * {@code --search LO:HI} finds the highest rate that meets the SLOs.
+ * {@code tokenmeter serve}: the serving scenario through the library's front door ({@link Benchmark#serving()}).
+ * Requests arrive (Poisson or gamma at a rate, a replayed trace, or a closed loop of fixed concurrency) and are
+ * served by continuous batching over the engine's unified step with a paged KV cache; each point reports TTFT, TPOT,
+ * ITL and E2E percentiles, throughput, goodput against the SLOs, and whether the offered load was sustained.
+ * Several rates or concurrencies give the latency–throughput curve; {@code --search LO:HI} finds the highest rate
+ * that meets the SLOs. The outputs, progress and the kept {@code --json} file are {@code run}'s.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {"Runs the serving scenario: requests arriving at a rate (or a trace, or a closed loop),"
                 + " continuous batching with chunked prefill over a paged KV cache, latency percentiles, goodput"
-                + " against SLOs. A list of rates is a sweep; --search finds the highest rate meeting --slo."})
+                + " against SLOs. A list of rates is a sweep; --search finds the highest rate meeting --slo.",
+                "Exactly one of --rate, --concurrency, --trace and --search says how the load is offered."})
 final class ServeCommand implements Callable<Integer> {
+    /** The spec's fields as this command's options name them, for the messages of values the spec refuses. */
+    static final Map<String, String> OPTIONS = Args.options(Map.ofEntries(Map.entry("rates", "--rate"),
+            Map.entry("burstiness", "--burstiness"), Map.entry("concurrencies", "--concurrency"),
+            Map.entry("trace", "--trace"), Map.entry("traceArrivals", "--trace"),
+            Map.entry("traceScale", "--trace-scale"), Map.entry("searchLow", "--search"),
+            Map.entry("searchHigh", "--search"), Map.entry("requests", "--requests"),
+            Map.entry("promptLength", "--prompt-len"), Map.entry("outputLength", "--gen"), Map.entry("slo", "--slo"),
+            Map.entry("maxSequences", "--max-seqs"), Map.entry("maxTokensPerStep", "--max-batch-tokens"),
+            Map.entry("kvBlockSize", "--kv-block-size"), Map.entry("kvBlocks", "--kv-blocks"),
+            Map.entry("warmupRequests", "--warmup-requests"), Map.entry("maxDurationSeconds", "--max-duration")));
+
     @Spec
     CommandSpec command;
 
-    @Option(names = "--model", defaultValue = RunCommand.DEFAULT_MODEL, paramLabel = "NAME|FILE",
-            description = "Preset or HF config.json (default: ${DEFAULT-VALUE}).")
-    String model;
+    @Mixin
+    ModelOptions models;
 
-    @Option(names = "--backend", defaultValue = Backends.AUTO, paramLabel = "NAME",
-            description = "cpu, cuda or auto (default: ${DEFAULT-VALUE}).")
-    String backend;
+    /** How the load is offered: exactly one of these, which picocli requires and the help shows as required. */
+    static final class Load {
+        @Option(names = "--rate", split = ",", paramLabel = "REQ/S", required = true,
+                description = "Open-loop arrival rates in requests/s; several make a sweep.")
+        List<Double> rates;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "CPU threads (0: all cores).")
-    int threads;
+        @Option(names = "--concurrency", split = ",", paramLabel = "N", required = true,
+                description = "Closed loop instead: N requests in flight, a new one as each finishes; several make"
+                        + " a sweep.")
+        List<Integer> concurrencies;
 
-    @Option(names = "--rate", split = ",", paramLabel = "REQ/S",
-            description = "Open-loop arrival rates in requests/s; several make a sweep.")
-    List<Double> rates;
+        @Option(names = "--trace", paramLabel = "FILE.jsonl", required = true,
+                description = "Replay arrivals and lengths from JSON Lines {\"at\": s, \"prompt\": n, \"output\": n}.")
+        Path trace;
+
+        @Option(names = "--search", paramLabel = "LO:HI", required = true,
+                description = "Find the highest Poisson rate in [LO, HI] req/s that meets --slo (bisection on"
+                        + " measured points).")
+        String search;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "How the load is offered (one of):%n")
+    Load load;
 
     @Option(names = "--burstiness", defaultValue = "1", paramLabel = "B",
             description = "Gamma inter-arrival shape: 1 Poisson (default), < 1 burstier, > 1 more regular.")
     double burstiness;
 
-    @Option(names = "--concurrency", split = ",", paramLabel = "N",
-            description = "Closed loop instead: N requests in flight, a new one as each finishes; several make a"
-                    + " sweep.")
-    List<Integer> concurrencies;
-
-    @Option(names = "--trace", paramLabel = "FILE.jsonl",
-            description = "Replay arrivals and lengths from JSON Lines {\"at\": s, \"prompt\": n, \"output\": n}.")
-    Path trace;
-
     @Option(names = "--trace-scale", defaultValue = "1", paramLabel = "F",
             description = "Multiply the trace's times by F (0.5: twice as fast).")
     double traceScale;
-
-    @Option(names = "--search", paramLabel = "LO:HI",
-            description = "Find the highest Poisson rate in [LO, HI] req/s that meets --slo (bisection on measured"
-                    + " points).")
-    String search;
 
     @Option(names = "--requests", defaultValue = "200", paramLabel = "N", description = "Requests per point.")
     int requests;
@@ -109,10 +112,6 @@ final class ServeCommand implements Callable<Integer> {
             description = "KV-cache blocks (0: every running sequence at full length; fewer forces preemption).")
     int kvBlocks;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Seed of weights, prompts and"
-            + " arrivals.")
-    long seed;
-
     @Option(names = "--warmup-requests", defaultValue = "8", paramLabel = "N",
             description = "Requests served before the points are measured (JIT, allocation), at the workload's"
                     + " lengths (a trace's first request's). On a GPU a ramp through every decode batch size up to"
@@ -123,170 +122,36 @@ final class ServeCommand implements Callable<Integer> {
             description = "Time limit of one point; requests left are reported unfinished.")
     double maxDuration;
 
-    @Option(names = "--price", defaultValue = "auto", paramLabel = "auto|PRESET|USD",
-            description = "Price per device-hour for the cost columns (as for run; default: the device's preset).")
-    String price;
+    @Mixin
+    PriceOptions prices;
 
-    @Option(names = "--format", paramLabel = "FORMAT",
-            description = "stdout format: table, json, csv, markdown or html (default: table).")
-    String format;
-
-    @Option(names = "--output", paramLabel = "FILE",
-            description = "Also write the report to FILE, in the format its extension names (or --format).")
-    Path output;
-
-    @Option(names = "--json", paramLabel = "FILE",
-            description = "Write the result (schema v1, scenario serving) as JSON, atomically; kept if a point fails.")
-    Path json;
+    @Mixin
+    OutputOptions outputs;
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = command.commandLine().getOut();
-        PrintWriter err = command.commandLine().getErr();
-        // Everything is checked before a device is opened, with the option's name in the message.
-        ModelConfig m = Args.model(model, null);
-        LengthDistribution prompt = LengthDistribution.parse("--prompt-len", promptLen);
-        LengthDistribution gen = LengthDistribution.parse("--gen", genLen);
-        Args.positive("--requests", requests);
-        Args.positive("--max-seqs", maxSeqs);
-        Args.atLeastZero("--max-batch-tokens", maxBatchTokens, "2048 on a GPU, 256 on the CPU");
-        Args.positive("--kv-block-size", blockSize);
-        Args.atLeastZero("--kv-blocks", kvBlocks, "every running sequence at full length");
-        Args.atLeastZero("--warmup-requests", warmupRequests, "none");
-        Args.atLeastZero("--threads", threads, "every core");
-        if (!(maxDuration > 0) || Double.isInfinite(maxDuration)) {
-            throw new IllegalArgumentException("--max-duration must be a number of seconds > 0, got " + maxDuration);
-        }
-        SloSet slos = slo == null ? null : SloSet.parse(slo);
-        RunCommand.Reports reports = RunCommand.Reports.of(format, output, json);
-        Price asked = "auto".equals(price) ? null : Args.price(price, 1.0);
-        int modes = (rates != null ? 1 : 0) + (concurrencies != null ? 1 : 0) + (trace != null ? 1 : 0)
-                + (search != null ? 1 : 0);
-        if (modes != 1) {
-            throw new IllegalArgumentException("give exactly one of --rate, --concurrency, --trace and --search");
-        }
-        if (rates != null) {
-            for (double r : rates) {
-                ArrivalProcess.gamma(r, burstiness);  // checks --rate and --burstiness
-            }
-        }
-        if (concurrencies != null) {
-            Args.positive("--concurrency", concurrencies);
-        }
-        if (!(traceScale > 0) || Double.isInfinite(traceScale)) {
-            throw new IllegalArgumentException("--trace-scale must be a finite number > 0, got " + traceScale);
-        }
-        double[] bracket = search == null ? null : bracket(search);
-        if (bracket != null && slos == null) {
-            throw new IllegalArgumentException("--search needs --slo: the SLOs the rate must meet");
-        }
-        ServingBenchmark run = ServingBenchmark.builder().model(m).backend(backend).seed(seed).threads(threads)
-                .burstiness(burstiness).requests(requests).promptLengths(prompt).outputLengths(gen).slo(slos)
-                .maxSequences(maxSeqs).maxBatchTokens(maxBatchTokens).kvBlockSize(blockSize).kvBlocks(kvBlocks)
-                .warmupRequests(warmupRequests).maxDurationSeconds(maxDuration).price(asked);
-        if (rates != null) {
-            run.rates(rates.stream().mapToDouble(Double::doubleValue).toArray());
-        } else if (concurrencies != null) {
-            run.concurrencies(concurrencies.stream().mapToInt(Integer::intValue).toArray());
-        } else if (trace != null) {
-            run.trace(trace.getFileName().toString(), TraceArrivals.read(trace), traceScale);
+    public Integer call() {
+        // Everything is checked before a device is opened, each value by the spec that holds it, named by option.
+        Execution execution = new Execution(outputs);
+        ServingSpec.Builder b = Benchmark.serving().model(models.config()).backend(models.backend)
+                .seed(models.seed).threads(models.threads).price(prices.asked())
+                .promptLengths(LengthDistribution.parse("--prompt-len", promptLen))
+                .outputLengths(LengthDistribution.parse("--gen", genLen)).slo(slo == null ? null : SloSet.parse(slo))
+                .burstiness(burstiness).requests(requests).maxSequences(maxSeqs).maxTokensPerStep(maxBatchTokens)
+                .kvBlockSize(blockSize).kvBlocks(kvBlocks).warmupRequests(warmupRequests)
+                .maxDurationSeconds(maxDuration);
+        if (load.rates != null) {
+            b.rates(load.rates);
+        } else if (load.concurrencies != null) {
+            b.concurrencies(load.concurrencies);
+        } else if (load.trace != null) {
+            b.trace(load.trace.getFileName().toString(), TraceArrivals.read(load.trace), traceScale);
         } else {
-            run.search(bracket[0], bracket[1]);
+            double[] bracket = bracket(load.search);
+            b.search(bracket[0], bracket[1]);
         }
-
-        Progress progress = new Progress(json, err);
-        Result result;
-        try {
-            result = run.listener(progress).run();
-            progress.finished(result);
-        } catch (RuntimeException | Error e) {
-            progress.failed();
-            throw e;
-        } finally {
-            progress.close();
-        }
-        for (String w : result.warnings()) {
-            err.println(w);
-        }
-        err.flush();
-        reports.write(result, out, err);
+        execution.run(Args.checked(OPTIONS, b::spec), prices.utilization(), command.commandLine().getOut(),
+                command.commandLine().getErr(), device -> { });
         return Main.EXIT_OK;
-    }
-
-    /**
-     * What the run shows on stderr as it goes (its setup, each point, a line every 10 s of a long point), and the
-     * {@code --json} file kept whatever happens ({@link ServingSaver}).
-     */
-    private final class Progress implements ServingBenchmark.Listener, AutoCloseable {
-        private final Path json;
-        private final PrintWriter err;
-        private ServingSaver saver;
-        private String label;
-        private long nextLine;
-
-        Progress(Path json, PrintWriter err) {
-            this.json = json;
-            this.err = err;
-        }
-
-        @Override
-        public void started(RunSpec spec, Environment environment, String backendName) {
-            ServingSpec s = spec.serving();
-            err.println("serve: " + spec.model().name() + " on " + backendName + " ("
-                    + environment.device().name() + "), " + s.maxSequences() + " sequences, step budget "
-                    + s.maxTokensPerStep() + " tokens, KV " + s.kvBlocks() + " blocks of " + s.kvBlockSize()
-                    + (s.slo() == null ? "" : ", SLO " + s.slo()));
-            err.flush();
-            saver = new ServingSaver(json, spec, environment, Instant.now().toString(), err);
-        }
-
-        @Override
-        public void pointFinished(ServingPointResult p) {
-            saver.add(p);
-            var m = p.metrics();
-            err.println(String.format(Locale.ROOT, "[%s] %.2f req/s, %.1f out tok/s, TTFT p99 %.1f ms, TPOT p99 %s"
-                    + " ms%s%s", p.label(), m.requestsPerSecond(), m.outputTokensPerSecond(), m.ttftMs().p99(),
-                    m.tpotMs() == null ? "-" : String.format(Locale.ROOT, "%.2f", m.tpotMs().p99()),
-                    p.slo() == null ? "" : p.slo().meetsSlo() ? ", SLO met" : ", SLO missed",
-                    p.load().overloaded() ? ", OVERLOADED" : ""));
-            err.flush();
-        }
-
-        /** A line every 10 s of a point: requests done so far, so that a long point shows it is alive. */
-        @Override
-        public void afterStep(String point, long steps, int finished, int total, long now) {
-            if (!point.equals(label)) {
-                label = point;
-                nextLine = 10_000_000_000L;
-            }
-            if (now >= nextLine) {
-                nextLine = now + 10_000_000_000L;
-                err.println(String.format(Locale.ROOT, "[%s] %d of %d requests done after %.0f s (%d steps)", point,
-                        finished, total, now / 1e9, steps));
-                err.flush();
-            }
-        }
-
-        /** The run failed: the points measured so far are kept. */
-        void failed() {
-            if (saver != null) {
-                saver.failed();
-            }
-        }
-
-        /** The run completed: its result is written. */
-        void finished(Result result) {
-            if (saver != null) {
-                saver.write(result);
-            }
-        }
-
-        @Override
-        public void close() {
-            if (saver != null) {
-                saver.close();
-            }
-        }
     }
 
     private static double[] bracket(String text) {

@@ -6,12 +6,9 @@ import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.engine.SequenceChunk;
 import dev.tokenmeter.engine.StepBatch;
+import dev.tokenmeter.metrics.TrialRecord;
 import dev.tokenmeter.model.ModelConfigs;
-import dev.tokenmeter.scenario.OfflineBenchmark;
-import dev.tokenmeter.scenario.TrialRecord;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
+import dev.tokenmeter.scenario.offline.OfflineScenario;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,7 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What the measuring harness costs per engine step: the offline scenario's trial ({@code OfflineBenchmark.runTrial}:
+ * What the measuring harness costs per engine step: the offline scenario's trial ({@link OfflineScenario#trial}:
  * a timestamp per step, the step's chunk list, the trial record) against a bare loop of the same engine steps, on
  * the {@code tiny} model at batch 1, where a step is cheapest and so the harness's share largest. The prompt is one
  * token, so every one of the {@value #STEPS} steps is a one-token step; both report microseconds per step, and
@@ -46,23 +43,6 @@ public class HarnessOverheadBenchmark {
     static final int PROMPT = 1;
     static final int STEPS = 64;
     private static final long SEED = 42;
-
-    /**
-     * The harness's own trial loop. It is package-private in core (it is no API), so it is looked up here; on the
-     * class path core and this jar share one module, so the lookup is allowed, and a constant method handle is
-     * inlined like a direct call.
-     */
-    private static final MethodHandle RUN_TRIAL;
-
-    static {
-        try {
-            RUN_TRIAL = MethodHandles.privateLookupIn(OfflineBenchmark.class, MethodHandles.lookup()).findStatic(
-                    OfflineBenchmark.class, "runTrial",
-                    MethodType.methodType(TrialRecord.class, Engine.class, int[][].class, int.class));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** Model preset. */
     @Param({"tiny"})
@@ -92,8 +72,8 @@ public class HarnessOverheadBenchmark {
     /** The harness: one offline trial of {@value #STEPS} steps, every step timed and recorded. */
     @Benchmark
     @OperationsPerInvocation(STEPS)
-    public TrialRecord harnessTrial() throws Throwable {
-        return (TrialRecord) RUN_TRIAL.invokeExact(engine, prompts, STEPS);
+    public TrialRecord harnessTrial() {
+        return OfflineScenario.trial(engine, prompts, STEPS);
     }
 
     /** The same steps with nothing around them but what the engine's interface needs. */

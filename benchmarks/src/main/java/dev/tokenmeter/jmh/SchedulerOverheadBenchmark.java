@@ -9,7 +9,7 @@ import dev.tokenmeter.model.ModelConfigs;
 import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.ContinuousBatcher;
 import dev.tokenmeter.serving.SchedulingPolicy;
-import dev.tokenmeter.serving.ServingRun;
+import dev.tokenmeter.serving.ServingLoop;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What serving costs the host per engine step, apart from the engine: {@code ServingRun}'s loop and the
+ * What serving costs the host per engine step, apart from the engine: {@code ServingLoop}'s loop and the
  * continuous batcher (admission, KV blocks, chunking the prompts within the step budget, block tables, the
  * step's chunk list, the request records, a clock reading per step), over an engine that computes nothing and
  * answers at once. One call serves {@code requests} requests of {@code prompt} + {@code output} tokens, all in
@@ -95,8 +95,8 @@ public class SchedulerOverheadBenchmark {
     /** Serves every request to its last token; returns the steps it took (also counted). */
     @Benchmark
     public long serve(Steps counter) {
-        ServingRun.Outcome o = ServingRun.closedLoop(engine, arrivals, requests, config,
-                SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingRun.systemClock(), 42, Long.MAX_VALUE, null);
+        ServingLoop.Outcome o = ServingLoop.closedLoop(engine, arrivals, requests, config,
+                SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingLoop.systemClock(), 42, Long.MAX_VALUE, null);
         counter.steps += o.steps();
         return o.steps();
     }

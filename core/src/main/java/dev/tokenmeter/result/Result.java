@@ -30,10 +30,10 @@ public record Result(int schemaVersion, String tool, String startedAt, String fi
         Objects.requireNonNull(spec, "spec");
         points = List.copyOf(points);
         warnings = List.copyOf(warnings);
-        Class<?> kind = spec.scenario().type().pointType();
+        ScenarioType<?, ?> type = spec.scenario().type();
         for (ScenarioPoint p : points) {
-            if (!kind.isInstance(p)) {
-                throw new IllegalArgumentException("a " + scenario() + " result holds " + scenario()
+            if (!type.pointType().isInstance(p)) {
+                throw new IllegalArgumentException("a " + type.name() + " result holds " + type.name()
                         + " points only, got " + p.getClass().getSimpleName());
             }
         }

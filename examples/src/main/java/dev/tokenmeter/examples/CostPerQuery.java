@@ -1,9 +1,9 @@
 package dev.tokenmeter.examples;
 
-import dev.tokenmeter.OfflineRun;
+import dev.tokenmeter.Benchmark;
 import dev.tokenmeter.measure.MeasurementPolicy;
-import dev.tokenmeter.result.PointResult;
 import dev.tokenmeter.result.Result;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
 import java.util.Locale;
 
 /**
@@ -21,14 +21,14 @@ public final class CostPerQuery {
     public static void main(String[] args) {
         String model = args.length > 0 ? args[0] : "llama-110m";
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 4;
-        Result result = OfflineRun.builder()
+        Result result = Benchmark.offline()
                 .model(model)
                 .batchSizes(batch)
                 .promptLengths(64)
                 .outputLengths(16)
                 .measurement(new MeasurementPolicy(1, 2, 5, 5.0, 0.01, 1.0))
                 .run();
-        for (PointResult p : result.points()) {
+        for (OfflinePoint p : result.points(OfflinePoint.class)) {
             System.out.printf(Locale.ROOT, "%s on %s, batch %d: %.1f output tok/s", model,
                     result.environment().device().name(), p.batch(), p.metrics().outputTokensPerSecond().p50());
             if (p.cost() != null) {

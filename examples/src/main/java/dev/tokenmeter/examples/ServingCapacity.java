@@ -1,12 +1,12 @@
 package dev.tokenmeter.examples;
 
-import dev.tokenmeter.ServingBenchmark;
+import dev.tokenmeter.Benchmark;
 import dev.tokenmeter.plan.CapacityPlan;
 import dev.tokenmeter.plan.Constraints;
 import dev.tokenmeter.plan.Deployment;
 import dev.tokenmeter.plan.PlanInputs;
 import dev.tokenmeter.result.Result;
-import dev.tokenmeter.result.ServingPointResult;
+import dev.tokenmeter.scenario.serving.ServingPoint;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.metrics.SloSet;
 import java.util.Arrays;
@@ -33,10 +33,10 @@ public final class ServingCapacity {
         int requests = args.length > 3 ? Integer.parseInt(args[3]) : 40;
         SloSet slos = SloSet.parse("ttft=2s,tpot=100ms");
 
-        Result result = ServingBenchmark.builder().model(model).rates(rates).requests(requests)
+        Result result = Benchmark.serving().model(model).rates(rates).requests(requests)
                 .promptLengths(LengthDistribution.uniform(64, 256)).outputLengths(LengthDistribution.fixed(32))
                 .slo(slos).run();
-        for (ServingPointResult p : result.servingPoints()) {
+        for (ServingPoint p : result.points(ServingPoint.class)) {
             System.out.printf(Locale.ROOT, "%s on %s, %s: %.2f req/s achieved, TTFT p99 %.0f ms, %s%n", model,
                     result.environment().device().name(), p.label(), p.metrics().requestsPerSecond(),
                     p.metrics().ttftMs().p99(), p.passes() ? "meets the SLOs" : "does not meet the SLOs"

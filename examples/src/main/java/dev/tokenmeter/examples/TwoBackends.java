@@ -1,12 +1,12 @@
 package dev.tokenmeter.examples;
 
-import dev.tokenmeter.OfflineRun;
+import dev.tokenmeter.Benchmark;
 import dev.tokenmeter.backend.Availability;
 import dev.tokenmeter.backend.BackendProvider;
 import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.measure.MeasurementPolicy;
-import dev.tokenmeter.result.PointResult;
 import dev.tokenmeter.result.Result;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
 import java.util.Locale;
 
 /**
@@ -37,9 +37,9 @@ public final class TwoBackends {
                 System.out.printf(Locale.ROOT, "%-5s not usable here: %s%n", name, a.reason());
                 continue;
             }
-            Result r = OfflineRun.builder().model(model).backend(name).batchSizes(1, 4).promptLengths(32)
+            Result r = Benchmark.offline().model(model).backend(name).batchSizes(1, 4).promptLengths(32)
                     .outputLengths(16).measurement(new MeasurementPolicy(1, 2, 5, 3.0, 0.01, 1.0)).run();
-            for (PointResult p : r.points()) {
+            for (OfflinePoint p : r.points(OfflinePoint.class)) {
                 System.out.printf(Locale.ROOT, "%-5s %-24s batch %2d: %9.1f output tok/s, TTFT %8.2f ms, TPOT %7.3f ms%n",
                         name, r.environment().device().name(), p.batch(), p.metrics().outputTokensPerSecond().p50(),
                         p.metrics().ttftMs().p50(), p.metrics().tpotMs().p50());

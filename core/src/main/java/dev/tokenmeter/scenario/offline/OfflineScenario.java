@@ -2,6 +2,7 @@ package dev.tokenmeter.scenario.offline;
 
 import static dev.tokenmeter.result.TextTable.significant;
 
+import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.measure.Precision;
@@ -73,6 +74,14 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
     @Override
     public void run(ScenarioRun<OfflineSpec, OfflinePoint> run) {
         OfflineRunner.run(run);
+    }
+
+    /**
+     * One offline trial, exactly as the runner measures it: {@code prompts.length} requests prefilled together, then
+     * decode steps until each has {@code outputLength} tokens, every step timed. The engine needs that many slots.
+     */
+    public static TrialRecord trial(Engine engine, int[][] prompts, int outputLength) {
+        return OfflineRunner.runTrial(engine, prompts, outputLength);
     }
 
     @Override

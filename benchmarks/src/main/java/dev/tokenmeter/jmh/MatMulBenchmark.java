@@ -1,6 +1,6 @@
-package dev.tokenmeter.cpu;
+package dev.tokenmeter.jmh;
 
-import dev.tokenmeter.jmh.Work;
+import dev.tokenmeter.cpu.CpuKernels;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The CPU engine's matrix product, y = x·Wᵀ with W in bf16 [out, in], split over the worker threads by output rows
- * exactly as {@link CpuEngine} does. {@code tokens = 1} is the matrix-vector product of a decode step at batch 1;
+ * exactly as the CPU engine does ({@link CpuKernels#matmul}). {@code tokens = 1} is the matrix-vector product of a decode step at batch 1;
  * 8 and 64 are matrix-matrix products (a decode batch, a prefill chunk). The shapes are llama-110m's: hidden → the
  * fused q|k|v (768 → 2304), hidden → the fused gate|up (768 → 4096) and ffn → hidden (2048 → 768).
  */
@@ -51,8 +51,7 @@ public class MatMulBenchmark {
     private short[] weights;
     private float[] x;
     private float[] y;
-    private MatMul matmul;
-    private Parallel parallel;
+    private CpuKernels kernels;
     private ThreadLocal<float[]> scratch;
 
     @Setup(Level.Trial)
@@ -63,8 +62,7 @@ public class MatMulBenchmark {
         }
         in = Integer.parseInt(dims[0].trim());
         out = Integer.parseInt(dims[1].trim());
-        matmul = kernel(kernel);
-        parallel = new Parallel(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        kernels = new CpuKernels(kernel, threads);
         // Seeded values in the weights' usual range; a product's speed does not depend on them (no denormals).
         SplittableRandom random = new SplittableRandom(42);
         weights = new short[in * out];
@@ -76,33 +74,17 @@ public class MatMulBenchmark {
             x[i] = (float) random.nextDouble(-1, 1);
         }
         y = new float[tokens * out];
-        scratch = ThreadLocal.withInitial(() -> new float[matmul.scratchFloats(in)]);
-    }
-
-    static MatMul kernel(String name) {
-        switch (name) {
-            case "vector":
-                if (!VectorSupport.available()) {
-                    throw new IllegalStateException("the vector kernel needs --add-modules jdk.incubator.vector");
-                }
-                return new VectorMatMul();
-            case "scalar":
-                return new ScalarMatMul();
-            default:
-                throw new IllegalArgumentException("kernel must be vector or scalar, got " + name);
-        }
+        scratch = ThreadLocal.withInitial(() -> kernels.scratch(in));
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        parallel.close();
+        kernels.close();
     }
 
     @Benchmark
     public float[] product(Work work) {
-        int align = matmul.rowAlign();
-        parallel.forRange(out, align, align, (a, b) -> matmul.rows(x, tokens, in, weights, out, y, false, a, b,
-                scratch.get()));
+        kernels.matmul(x, tokens, in, weights, out, y, scratch);
         // The weights once (bf16), the activations in and the products out (fp32).
         work.add(2L * tokens * in * out, 2L * in * out + (long) Float.BYTES * tokens * (in + out));
         return y;

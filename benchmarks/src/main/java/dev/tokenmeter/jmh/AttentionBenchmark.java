@@ -1,6 +1,6 @@
-package dev.tokenmeter.cpu;
+package dev.tokenmeter.jmh;
 
-import dev.tokenmeter.jmh.Work;
+import dev.tokenmeter.cpu.CpuKernels;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Attention of one decode token over a KV cache of {@code context} positions, every query head, spread over the
- * worker threads by head as {@link CpuEngine} does. The default shape is llama-110m's: 12 heads of 64, one kv head
+ * worker threads by head as the CPU engine does ({@link CpuKernels#attendDecode}). The default shape is llama-110m's: 12 heads of 64, one kv head
  * per query head. FLOPs count q·k and p·v (2·headDim each per position and head), as the roofline does.
  */
 @State(Scope.Benchmark)
@@ -48,45 +48,24 @@ public class AttentionBenchmark {
     public int threads;
 
     /** One head's attention: the signature of {@link CpuOps#attendHead} and {@link VectorAttention#attendHead}. */
-    interface Head {
-        void attend(float[] q, int qo, float[] keys, float[] values, int kvDim, int kvo, int d, int context,
-                float[] scores, float[] out, int oo);
-    }
-
     private int kvDim;
     private float[] q;
     private float[] keys;
     private float[] values;
     private float[] out;
-    private Head head;
-    private Parallel parallel;
+    private CpuKernels kernels;
     private ThreadLocal<float[]> scores;
 
     @Setup(Level.Trial)
     public void setUp() {
         kvDim = heads * headDim;
-        head = kernel(kernel);
-        parallel = new Parallel(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        kernels = new CpuKernels(kernel, threads);
         SplittableRandom random = new SplittableRandom(42);
         q = fill(random, kvDim);
         keys = fill(random, context * kvDim);
         values = fill(random, context * kvDim);
         out = new float[kvDim];
         scores = ThreadLocal.withInitial(() -> new float[context]);
-    }
-
-    static Head kernel(String name) {
-        switch (name) {
-            case "vector":
-                if (!VectorSupport.available()) {
-                    throw new IllegalStateException("the vector kernel needs --add-modules jdk.incubator.vector");
-                }
-                return VectorAttention::attendHead;
-            case "scalar":
-                return CpuOps::attendHead;
-            default:
-                throw new IllegalArgumentException("kernel must be vector or scalar, got " + name);
-        }
     }
 
     private static float[] fill(SplittableRandom random, int n) {
@@ -99,19 +78,12 @@ public class AttentionBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        parallel.close();
+        kernels.close();
     }
 
     @Benchmark
     public float[] decodeToken(Work work) {
-        // The engine's grain: at least 4 (token, head) items per chunk.
-        parallel.forRange(heads, 4, 1, (a, b) -> {
-            float[] s = scores.get();
-            for (int h = a; h < b; h++) {
-                int o = h * headDim;
-                head.attend(q, o, keys, values, kvDim, o, headDim, context, s, out, o);
-            }
-        });
+        kernels.attendDecode(q, keys, values, heads, headDim, context, scores, out);
         long flops = 4L * heads * headDim * context;
         // Keys and values once each, the query in, the output out.
         long bytes = 2L * context * kvDim * Float.BYTES + 2L * heads * headDim * Float.BYTES;
