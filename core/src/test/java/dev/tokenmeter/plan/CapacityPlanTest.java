@@ -5,9 +5,12 @@ import static dev.tokenmeter.plan.PlanFixtures.H100;
 import static dev.tokenmeter.plan.PlanFixtures.UNKNOWN_GPU;
 import static dev.tokenmeter.plan.PlanFixtures.point;
 import static dev.tokenmeter.plan.PlanFixtures.result;
+import static dev.tokenmeter.plan.PlanFixtures.servingPoint;
+import static dev.tokenmeter.plan.PlanFixtures.servingResult;
 import static dev.tokenmeter.plan.PlanFixtures.violating;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,8 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
-import dev.tokenmeter.result.PointResult;
 import dev.tokenmeter.result.Result;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
+import dev.tokenmeter.scenario.serving.ServingPoint;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +33,7 @@ class CapacityPlanTest {
      * Batch 2, prompt 100, output 11: TTFT 300 ms, then 10 decode steps of 70 ms, so a trial lasts 1000 ms: 2.0
      * req/s per GPU, 200 input and 22 output tok/s; 30% of the time in prefill, 70% in decode.
      */
-    private static PointResult twoPerSecond() {
+    private static OfflinePoint twoPerSecond() {
         return point(2, 100, 11, 70, 300, 300, 300);
     }
 
@@ -71,6 +75,8 @@ class CapacityPlanTest {
         CapacityPlan plan = CapacityPlan.of(result(H100, twoPerSecond()), "hand.json",
                 inputs(100, 0.8, Constraints.NONE, PricePresets.get("h100")));
         Deployment d = plan.measuredDeployment();
+        assertEquals("offline", plan.scenario());
+        assertEquals("prompt 100, output 11", plan.lengthMix());
         assertEquals(Basis.MEASURED, d.basis());
         assertTrue(d.feasible());
         assertEquals(2, d.operatingPoint().batch());
@@ -149,8 +155,8 @@ class CapacityPlanTest {
 
     @Test
     void chooseOnItsOwn() {
-        PointEstimate a = PointEstimate.measured(point(1, 10, 5, 10, 50, 50));
-        PointEstimate b = PointEstimate.measured(point(8, 10, 5, 20, 100, 100));
+        PointEstimate a = OfflinePlanBasis.measured(point(1, 10, 5, 10, 50, 50));
+        PointEstimate b = OfflinePlanBasis.measured(point(8, 10, 5, 20, 100, 100));
         assertSame(b, CapacityPlan.choose(List.of(a, b), Constraints.NONE).point());
         assertSame(a, CapacityPlan.choose(List.of(a, b), new Constraints(null, 15.0)).point());
         CapacityPlan.Choice none = CapacityPlan.choose(List.of(a, b), new Constraints(10.0, null));
@@ -228,8 +234,10 @@ class CapacityPlanTest {
         assertEquals(6, plan.deployments().size());
         Deployment measured = plan.measuredDeployment();
         assertEquals("NVIDIA Test GPU", measured.gpu());
-        assertNull(measured.cost(), "no preset matches an unknown GPU and none was given");
-        assertTrue(measured.notes().get(0).startsWith("no price: no price preset matches"), measured.notes().toString());
+        assertNull(measured.cost(), "no preset matches an unknown GPU, none was given and the result records none");
+        assertNull(plan.price());
+        assertTrue(measured.notes().get(0).startsWith("no price: no price preset matches"),
+                measured.notes().toString());
         // H100 from measured 2.0 TB/s / 500 TFLOP/s: decode 700 x 2/3.35, prefill 300 x 500/989.4.
         Deployment h100 = plan.deployments().get(1);
         assertEquals("H100 SXM", h100.gpu());
@@ -294,9 +302,42 @@ class CapacityPlanTest {
         assertThrows(IllegalArgumentException.class, () -> inputs(1, 1.01, Constraints.NONE, null));
         assertThrows(IllegalArgumentException.class, () -> new Constraints(0.0, null));
         assertThrows(IllegalArgumentException.class, () -> new Constraints(null, Double.POSITIVE_INFINITY));
+    }
+
+    @Test
+    void eachScenarioIsPlannedFromItsOwnBasis() {
+        PlanInputs in = inputs(10, 0.8, Constraints.NONE, null);
+        PlanBasis offline = PlanBasis.of(result(H100, twoPerSecond()), "o.json", in);
+        assertInstanceOf(OfflinePlanBasis.class, offline);
+        // Offline points are projected prefill and decode apart; a serving run's steps mix both.
+        assertFalse(offline.wholeRunProjection());
+        PlanBasis serving = PlanBasis.of(servingResult(H100, servingPoint(2, 200, 0, 100, 1024, 128, 150, 300, 30,
+                40, false)), "s.json", in);
+        assertInstanceOf(ServingPlanBasis.class, serving);
+        assertTrue(serving.wholeRunProjection());
+    }
+
+    @Test
+    void aResultThePlanCannotReadIsRefused() {
         Result r = result(H100, twoPerSecond());
-        Result serving = new Result(r.schemaVersion(), r.tool(), "serving", r.startedAt(), r.finishedAt(), true,
-                r.spec(), r.environment(), r.points(), List.of(), List.of());
-        assertThrows(IllegalArgumentException.class, () -> plan(serving, Constraints.NONE));
+        // The scenario is now the spec's, and a result holds points of its scenario only, so the old refusal of a
+        // "serving" result holding offline points has nothing left to refuse; what the plan relies on is that a
+        // result hands out its points only as their own type.
+        assertThrows(IllegalArgumentException.class, () -> r.points(ServingPoint.class));
+        // An offline result without points.
+        Result none = Result.of(r.startedAt(), r.finishedAt(), false, r.spec(), r.environment(), List.of(),
+                List.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plan(none,
+                Constraints.NONE));
+        assertEquals("three.json: the result has no measured point", e.getMessage());
+        // A point without metrics is not a figure to plan from.
+        OfflinePoint p = twoPerSecond();
+        OfflinePoint noMetrics = new OfflinePoint(p.batch(), p.promptLength(), p.outputLength(), 0, p.trials(), null,
+                null, null, null, List.of());
+        assertThrows(IllegalArgumentException.class, () -> OfflinePlanBasis.measured(noMetrics));
+        CapacityPlan left = plan(result(H100, noMetrics, point(4, 100, 11, 40, 300, 300)), Constraints.NONE);
+        assertEquals(4, left.measuredDeployment().operatingPoint().batch());
+        assertTrue(left.notes().contains("batch 2, prompt 100, output 11: left out, no metrics"),
+                left.notes().toString());
     }
 }

@@ -17,7 +17,7 @@ class PointEstimateTest {
     private static final double EPS = 1e-9;
 
     /** Batch 2, prompt 100, output 11: TTFT 300 ms + 10 steps of 70 ms = 1000 ms; 30% prefill, 70% decode. */
-    private static final PointEstimate P = PointEstimate.measured(point(2, 100, 11, 70, 300, 300, 300));
+    private static final PointEstimate P = OfflinePlanBasis.measured(point(2, 100, 11, 70, 300, 300, 300));
 
     private static void close(double expected, double actual, String what) {
         assertEquals(expected, actual, Math.abs(expected) * EPS, what);
@@ -77,14 +77,14 @@ class PointEstimateTest {
         close(2 / 0.3, one.requestsPerSecond(), "req/s");
         assertTrue(Double.isNaN(one.tpotP99Ms()));
         // A result of one-token outputs cannot give a longer one.
-        PointEstimate noDecode = PointEstimate.measured(point(2, 100, 1, 0, 300, 300));
+        PointEstimate noDecode = OfflinePlanBasis.measured(point(2, 100, 1, 0, 300, 300));
         assertThrows(IllegalArgumentException.class, () -> noDecode.withMix(100, 11));
     }
 
     @Test
     void aServingPointIsReadAsMeasuredAndOnlyTimeScaled() {
         // 200 requests of prompt 1024 / output 128 completed in 52 s; TTFT p50 400 / p99 900, TPOT 50 / 70.
-        PointEstimate s = PointEstimate.serving(servingPoint(4, 200, 0, 52, 1024, 128, 400, 900, 50, 70, false));
+        PointEstimate s = ServingPlanBasis.estimate(servingPoint(4, 200, 0, 52, 1024, 128, 400, 900, 50, 70, false));
         assertTrue(s.isServing());
         assertEquals("rate 4.00", s.label());
         assertEquals(1024, s.promptLength());
@@ -110,7 +110,7 @@ class PointEstimateTest {
         assertThrows(IllegalArgumentException.class, () -> s.timeScaled(0));
         assertThrows(IllegalArgumentException.class, () -> s.timeScaled(Double.NaN));
 
-        PointEstimate overloaded = PointEstimate.serving(servingPoint(8, 200, 0, 38, 1024, 128, 9000, 30000, 90,
+        PointEstimate overloaded = ServingPlanBasis.estimate(servingPoint(8, 200, 0, 38, 1024, 128, 9000, 30000, 90,
                 120, true));
         assertEquals("OVERLOADED: completions fell behind arrivals (test)", overloaded.disqualified());
         assertEquals(overloaded.disqualified(), overloaded.timeScaled(0.5).disqualified());

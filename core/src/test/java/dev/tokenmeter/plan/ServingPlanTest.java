@@ -16,7 +16,7 @@ import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
 import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.Result;
-import dev.tokenmeter.result.ServingPointResult;
+import dev.tokenmeter.scenario.serving.ServingPoint;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -186,14 +186,16 @@ class ServingPlanTest {
     @Test
     void aResultWithoutAUsablePointIsRefused() {
         Result empty = servingResult(H100, servingPoint(2, 200, 0, 100, 1024, 128, 150, 300, 30, 40, false));
-        Result none = new Result(empty.schemaVersion(), empty.tool(), empty.scenario(), empty.startedAt(),
-                empty.finishedAt(), false, empty.spec(), empty.environment(), List.of(), List.of(), List.of());
-        assertThrows(IllegalArgumentException.class, () -> CapacityPlan.of(none, "n.json", inputs(1, MLPERF, null)));
-        ServingPointResult p = empty.servingPoints().get(0);
-        ServingPointResult nothing = new ServingPointResult(p.label(), p.mode(), p.offeredRate(), 0, 200,
-                p.promptLength(), p.outputLength(), 0, 0, null, null, p.load(), null);
-        Result useless = new Result(empty.schemaVersion(), empty.tool(), empty.scenario(), empty.startedAt(),
-                empty.finishedAt(), true, empty.spec(), empty.environment(), List.of(), List.of(nothing), List.of());
+        Result none = Result.of(empty.startedAt(), empty.finishedAt(), false, empty.spec(), empty.environment(),
+                List.of(), List.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CapacityPlan.of(none,
+                "n.json", inputs(1, MLPERF, null)));
+        assertEquals("n.json: the result has no measured point", e.getMessage());
+        ServingPoint p = empty.points(ServingPoint.class).get(0);
+        ServingPoint nothing = new ServingPoint(p.label(), p.mode(), p.offeredRate(), 0, 200, p.promptLength(),
+                p.outputLength(), 0, 0, null, null, p.load(), null, null, null, null);
+        Result useless = Result.of(empty.startedAt(), empty.finishedAt(), true, empty.spec(), empty.environment(),
+                List.of(nothing), List.of());
         TokenmeterException t = assertThrows(TokenmeterException.class, () -> CapacityPlan.of(useless, "u.json",
                 inputs(1, MLPERF, null)));
         assertEquals("u.json: no serving point completed a request; nothing to plan from", t.getMessage());
