@@ -80,9 +80,9 @@ public final class Comparer {
         Objects.requireNonNull(baseline, "baseline");
         Objects.requireNonNull(candidate, "candidate");
         if (baseline.type() != candidate.type()) {
-            throw new IllegalArgumentException(baselineLabel + " is a " + baseline.scenario() + " result and "
-                    + candidateLabel + " a " + candidate.scenario() + " one: their points have nothing to match;"
-                    + " compare two results of the same scenario (forcing does not change this)");
+            throw new IllegalArgumentException(baselineLabel + " is " + article(baseline.scenario()) + " result and "
+                    + candidateLabel + " " + article(candidate.scenario()) + " one: their points have nothing to"
+                    + " match; compare two results of the same scenario (forcing does not change this)");
         }
         List<String> differences = differences(baselineLabel, baseline, candidateLabel, candidate);
         if (!differences.isEmpty() && !force) {
@@ -146,8 +146,8 @@ public final class Comparer {
                         type.runFigures(b.points(type.pointType()))), onlyA, onlyB, differences, warnings);
     }
 
-    /** One metric of one point, both sides' samples. */
-    private record Row(String point, List<String> key, Metric<?> metric, TwoSamples stats) {
+    /** One metric of one point, both sides' samples (package-private for {@link #holm}'s tests). */
+    record Row(String point, List<String> key, Metric<?> metric, TwoSamples stats) {
     }
 
     private MetricChange change(Row r, boolean tested, double pAdjusted) {
@@ -326,6 +326,11 @@ public final class Comparer {
         String version = env == null ? null : env.tokenmeterVersion() + " (commit " + env.gitCommit() + ")";
         return new Comparison.Side(label, r.spec().model().name(), d == null ? null : d.backend(),
                 d == null ? null : d.name(), version, r.startedAt());
+    }
+
+    /** "an offline", "a serving". */
+    private static String article(String noun) {
+        return ("aeiou".indexOf(noun.charAt(0)) >= 0 ? "an " : "a ") + noun;
     }
 
     private static String names(Iterable<String> labels) {

@@ -4,22 +4,23 @@ import dev.tokenmeter.backend.DeviceCeilings;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.metrics.PointMetrics;
+import dev.tokenmeter.metrics.TrialRecord;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.ModelPresets;
 import dev.tokenmeter.result.Environment;
-import dev.tokenmeter.result.PointResult;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.RunSpec;
-import dev.tokenmeter.scenario.OfflineSpec;
-import dev.tokenmeter.scenario.TrialRecord;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
+import dev.tokenmeter.scenario.offline.OfflineSpec;
+import dev.tokenmeter.scenario.offline.OfflineSpec.Point;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Results built by hand from seeded random trials, for comparison tests. Each trial's prefill and decode times
- * carry their own normal noise of 2% (a trial-to-trial variation, as real runs show), and each decode step
+ * Offline results built by hand from seeded random trials, for comparison tests. Each trial's prefill and decode
+ * times carry their own normal noise of 2% (a trial-to-trial variation, as real runs show), and each decode step
  * a further 0.5%. A time scale multiplies every time: 1/0.95 is a 5% throughput drop, 1.05 a 5% latency rise.
  */
 final class CompareFixtures {
@@ -29,7 +30,9 @@ final class CompareFixtures {
     static final double PREFILL_MS = 12.0;
     static final double STEP_MS = 3.0;
     /** The two points of {@link #result}: output 16, so that every metric is defined. */
-    static final List<PointKey> POINTS = List.of(new PointKey(1, 32, 16), new PointKey(4, 32, 16));
+    static final List<Point> POINTS = List.of(new Point(1, 32, 16), new Point(4, 32, 16));
+    /** The offline metrics' labels, in table order. */
+    static final List<String> METRICS = List.of("output tok/s", "TTFT", "TPOT", "E2E", "decode step");
 
     private CompareFixtures() {
     }
@@ -40,10 +43,10 @@ final class CompareFixtures {
     }
 
     static Result result(long seed, double timeScale, int trials, ModelConfig model, String backend, String device,
-            List<PointKey> points) {
+            List<Point> points) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        List<PointResult> out = new ArrayList<>();
-        for (PointKey k : points) {
+        List<OfflinePoint> out = new ArrayList<>();
+        for (Point k : points) {
             // A bigger batch takes longer per step, as it would.
             double scale = timeScale * (1 + 0.1 * (k.batch() - 1));
             out.add(point(k, trials(rnd, trials, k.outputLength(), scale)));
@@ -65,23 +68,31 @@ final class CompareFixtures {
         return out;
     }
 
-    static PointResult point(PointKey k, List<TrialRecord> trials) {
-        return new PointResult(k.batch(), k.promptLength(), k.outputLength(), 1, trials,
-                PointMetrics.offline(k.batch(), k.promptLength(), k.outputLength(), trials), null, null, null,
-                List.of());
+    static OfflinePoint point(Point k, List<TrialRecord> trials) {
+        return point(k, trials, List.of());
     }
 
-    static Result result(ModelConfig model, String backend, String device, List<PointResult> points) {
-        List<Integer> batches = points.stream().map(PointResult::batch).distinct().toList();
-        List<Integer> prompts = points.stream().map(PointResult::promptLength).distinct().toList();
-        List<Integer> outputs = points.stream().map(PointResult::outputLength).distinct().toList();
-        RunSpec spec = new RunSpec(model, "auto", 42, new OfflineSpec(batches, prompts, outputs),
-                new MeasurementPolicy(1, 10, 20, 20.0), null, 0);
+    static OfflinePoint point(Point k, List<TrialRecord> trials, List<String> warnings) {
+        return new OfflinePoint(k.batch(), k.promptLength(), k.outputLength(), 1, trials,
+                PointMetrics.offline(k.batch(), k.promptLength(), k.outputLength(), trials), null, null, null,
+                warnings);
+    }
+
+    static Result result(ModelConfig model, String backend, String device, List<OfflinePoint> points) {
+        List<Integer> batches = points.stream().map(OfflinePoint::batch).distinct().toList();
+        List<Integer> prompts = points.stream().map(OfflinePoint::promptLength).distinct().toList();
+        List<Integer> outputs = points.stream().map(OfflinePoint::outputLength).distinct().toList();
+        RunSpec spec = new RunSpec(model, "auto", 42, 0, null, new OfflineSpec(batches, prompts, outputs,
+                new MeasurementPolicy(1, 10, 20, 20.0)));
+        return Result.of("2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z", true, spec, environment(backend, device),
+                points, List.of());
+    }
+
+    /** Version 0.1.0-test at commit abc1234, on {@code device} through {@code backend}. */
+    static Environment environment(String backend, String device) {
         DeviceInfo info = new DeviceInfo(backend, device, "gpu".equals(backend) ? "gpu" : "cpu", 2, 8_000_000_000L,
                 32L << 20, new DeviceCeilings(20e9, 100e9, "test"), null, Map.of());
-        Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS", "Test CPU 9000", 2,
-                4L << 30, info);
-        return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
-                "2025-01-01T00:01:00Z", true, spec, env, points, List.of(), List.of());
+        return new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS", "Test CPU 9000", 2, 4L << 30,
+                info);
     }
 }

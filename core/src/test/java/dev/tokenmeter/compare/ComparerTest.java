@@ -1,5 +1,6 @@
 package dev.tokenmeter.compare;
 
+import static dev.tokenmeter.compare.CompareFixtures.METRICS;
 import static dev.tokenmeter.compare.CompareFixtures.POINTS;
 import static dev.tokenmeter.compare.CompareFixtures.result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,22 +8,29 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenmeter.metrics.TrialRecord;
 import dev.tokenmeter.model.ModelPresets;
 import dev.tokenmeter.model.WeightDtype;
-import dev.tokenmeter.result.PointResult;
+import dev.tokenmeter.result.Metric;
 import dev.tokenmeter.result.Result;
-import dev.tokenmeter.scenario.TrialRecord;
+import dev.tokenmeter.result.Significance;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
+import dev.tokenmeter.scenario.offline.OfflineSpec.Point;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Comparisons of hand-built results with and without a real difference; every seed is in the test. */
+/** Comparisons of hand-built offline results with and without a real difference; every seed is in the test. */
 class ComparerTest {
     private static final int REPETITIONS = 200;
     private static final RegressionGate GATE_3 = new RegressionGate(0.03);
 
     private static Comparison compare(Result a, Result b) {
         return Comparer.defaults().compare(a, b);
+    }
+
+    private static boolean is(MetricChange m, String label) {
+        return m.metric().label().equals(label);
     }
 
     @Test
@@ -37,9 +45,10 @@ class ComparerTest {
             long significant = c.changes().stream().filter(MetricChange::significant).count();
             flagged += significant > 0 ? 1 : 0;
             flaggedMetrics += (int) significant;
-            tested += c.tested();
+            tested += c.testedRows();
             assertTrue(GATE_3.passes(c), "seeds " + seedA + ", " + seedB + ": " + GATE_3.failures(c));
-            assertEquals(10, c.tested(), "2 points x 5 metrics");
+            assertEquals(10, c.testedRows(), "2 points x 5 metrics");
+            assertEquals(8, c.testedMeasurements(), "2 points x 4 measurements: TPOT and decode step are one");
         }
         // Holm keeps the chance of any false alarm per comparison below alpha = 5%.
         assertTrue(flagged <= REPETITIONS * 0.05, flagged + " of " + REPETITIONS
@@ -56,7 +65,7 @@ class ComparerTest {
                 String where = "seed " + seed + ": " + m;
                 assertEquals(Verdict.REGRESSION, m.verdict(), where);
                 assertTrue(m.significant() && m.pAdjusted() < 0.05, where);
-                if (m.metric() == Metric.OUTPUT_TOKENS_PER_SECOND) {
+                if (is(m, "output tok/s")) {
                     // Four standard errors of the difference of two means of 20 trials at ~1.6% noise.
                     assertEquals(-0.05, m.relativeChange(), 0.025, where);
                     assertTrue(m.relativeCiLow() < m.relativeChange() && m.relativeChange() < m.relativeCiHigh(),
@@ -77,7 +86,7 @@ class ComparerTest {
         for (int r = 0; r < n; r++) {
             long seed = 9000 + 2L * r;
             Comparison c = compare(result(seed, 1.0), result(seed + 1, 1.05));
-            MetricChange e2e = c.changes().stream().filter(m -> m.metric() == Metric.E2E).findFirst().orElseThrow();
+            MetricChange e2e = c.changes().stream().filter(m -> is(m, "E2E")).findFirst().orElseThrow();
             covered += e2e.relativeCiLow() <= 0.05 && 0.05 <= e2e.relativeCiHigh() ? 1 : 0;
         }
         assertTrue(covered >= 88, covered + " of " + n + " 95% intervals covered the true +5% E2E change");
@@ -88,10 +97,11 @@ class ComparerTest {
         Comparison c = compare(result(11, 1.0), result(12, 1.05));
         for (MetricChange m : c.changes()) {
             assertEquals(Verdict.REGRESSION, m.verdict(), m.toString());
-            if (m.direction() == Metric.Direction.LOWER_IS_BETTER) {
+            Metric.Direction direction = m.metric().direction();
+            if (direction == Metric.Direction.LOWER_IS_BETTER) {
                 assertEquals(0.05, m.relativeChange(), 0.025, m.toString());
             }
-            assertEquals(m.relativeChange() * (m.direction() == Metric.Direction.HIGHER_IS_BETTER ? -1 : 1),
+            assertEquals(m.relativeChange() * (direction == Metric.Direction.HIGHER_IS_BETTER ? -1 : 1),
                     m.worsening(), 0);
         }
         List<MetricChange> failures = GATE_3.failures(c);
@@ -114,10 +124,37 @@ class ComparerTest {
     }
 
     @Test
+    void rowsAreNamedByTheOfflineKeyAndTestedOnTrials() {
+        Comparison c = Comparer.defaults().compare("a.json", result(13, 1.0), "b.json", result(14, 1.0));
+        assertEquals("offline", c.scenario());
+        assertEquals(Significance.TRIALS, c.significance());
+        assertTrue(c.tested());
+        assertEquals(0.05, c.alpha());
+        assertEquals(List.of("batch", "prompt", "output"), c.keyHeaders());
+        List<String> expected = new ArrayList<>();
+        for (Point k : POINTS) {
+            for (String metric : METRICS) {
+                expected.add(k.label() + " / " + metric);
+            }
+        }
+        assertEquals(expected, c.changes().stream().map(m -> m.point() + " / " + m.metric().label()).toList(),
+                "by point in baseline order, then metric in the scenario's order");
+        assertEquals(List.of("4", "32", "16"), c.changes().get(5).key());
+        assertTrue(c.points().isEmpty(), "offline points have no judgement");
+        assertTrue(c.runFigures().isEmpty());
+        assertEquals("a.json", c.baseline().label());
+        assertEquals("b.json", c.candidate().label());
+        assertEquals("tiny", c.candidate().model());
+        assertTrue(c.differences().isEmpty() && c.warnings().isEmpty(), c.warnings()::toString);
+    }
+
+    @Test
     void fewerThanTwoTrialsGiveNoTestAndNoVerdict() {
         Result one = result(21, 2.0, 1, ModelPresets.get("tiny"), "cpu", "Test CPU 9000", POINTS);
         Comparison c = compare(result(22, 1.0), one);
-        assertEquals(0, c.tested());
+        assertEquals(0, c.testedRows());
+        assertEquals(0, c.testedMeasurements());
+        assertEquals(10, c.changes().size());
         for (MetricChange m : c.changes()) {
             assertEquals(Verdict.TOO_FEW_TRIALS, m.verdict());
             assertTrue(Double.isNaN(m.pAdjusted()) && Double.isNaN(m.pWelch()) && Double.isNaN(m.pMannWhitney()));
@@ -130,11 +167,11 @@ class ComparerTest {
 
     @Test
     void oneTokenOutputsHaveNoTpotOrDecodeStep() {
-        List<PointKey> single = List.of(new PointKey(2, 8, 1));
+        List<Point> single = List.of(new Point(2, 8, 1));
         Comparison c = compare(result(31, 1.0, 5, ModelPresets.get("tiny"), "cpu", "X", single),
                 result(32, 1.0, 5, ModelPresets.get("tiny"), "cpu", "X", single));
-        assertEquals(List.of(Metric.OUTPUT_TOKENS_PER_SECOND, Metric.TTFT, Metric.E2E),
-                c.changes().stream().map(MetricChange::metric).toList());
+        assertEquals(List.of("output tok/s", "TTFT", "E2E"),
+                c.changes().stream().map(m -> m.metric().label()).toList());
     }
 
     @Test
@@ -163,41 +200,41 @@ class ComparerTest {
     }
 
     @Test
-    void backendDeviceAndScenarioDifferencesAreNamed() {
+    void backendAndDeviceDifferencesAreNamed() {
         Result a = result(51, 1.0);
         Result b = result(52, 1.0, 5, ModelPresets.get("tiny"), "cuda", "NVIDIA H100", POINTS);
-        Result c = new Result(b.schemaVersion(), b.tool(), "serving", b.startedAt(), b.finishedAt(), true, b.spec(),
-                b.environment(), b.points(), List.of(), b.warnings());
-        assertEquals(List.of("scenario: offline in A, serving in B", "backend: cpu in A, cuda in B",
-                "device: Test CPU 9000 in A, NVIDIA H100 in B"), Comparer.differences("A", a, "B", c));
+        assertEquals(List.of("backend: cpu in A, cuda in B", "device: Test CPU 9000 in A, NVIDIA H100 in B"),
+                Comparer.differences("A", a, "B", b));
         assertTrue(Comparer.differences("A", a, "B", result(53, 1.0)).isEmpty(), "seeds and timings may differ");
     }
 
     @Test
     void pointsOnlyInOneResultAreListedNotCompared() {
-        List<PointKey> first = List.of(POINTS.get(0), POINTS.get(1), new PointKey(8, 32, 16));
-        List<PointKey> second = List.of(new PointKey(2, 32, 16), POINTS.get(1), POINTS.get(0));
+        List<Point> first = List.of(POINTS.get(0), POINTS.get(1), new Point(8, 32, 16));
+        List<Point> second = List.of(new Point(2, 32, 16), POINTS.get(1), POINTS.get(0));
         Comparison c = compare(result(61, 1.0, 5, ModelPresets.get("tiny"), "cpu", "X", first),
                 result(62, 1.0, 5, ModelPresets.get("tiny"), "cpu", "X", second));
-        assertEquals(List.of(new PointKey(8, 32, 16)), c.onlyInBaseline());
-        assertEquals(List.of(new PointKey(2, 32, 16)), c.onlyInCandidate());
-        assertEquals(POINTS, c.changes().stream().map(MetricChange::point).distinct().toList(), "baseline order");
+        assertEquals(List.of("batch 8, prompt 32, output 16"), c.onlyInBaseline());
+        assertEquals(List.of("batch 2, prompt 32, output 16"), c.onlyInCandidate());
+        assertEquals(POINTS.stream().map(Point::label).toList(),
+                c.changes().stream().map(MetricChange::point).distinct().toList(), "baseline order");
 
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> compare(
-                result(63, 1.0, 5, ModelPresets.get("tiny"), "cpu", "X", List.of(new PointKey(8, 32, 16))),
-                result(64, 1.0, 5, ModelPresets.get("tiny"), "cpu", "X", List.of(new PointKey(2, 32, 16)))));
-        assertTrue(none.getMessage().contains("no point in common: baseline has (batch 8, prompt 32, output 16);"
-                + " candidate has (batch 2, prompt 32, output 16)"), none.getMessage());
+                result(63, 1.0, 5, ModelPresets.get("tiny"), "cpu", "X", List.of(new Point(8, 32, 16))),
+                result(64, 1.0, 5, ModelPresets.get("tiny"), "cpu", "X", List.of(new Point(2, 32, 16)))));
+        assertFalse(none instanceof IncompatibleResultsException);
+        assertEquals("baseline and candidate have no point in common: baseline has (batch 8, prompt 32, output 16);"
+                + " candidate has (batch 2, prompt 32, output 16)", none.getMessage());
     }
 
     @Test
     void aMalformedTrialIsNamedWithItsPoint() {
         Result good = result(71, 1.0);
-        List<PointResult> points = new ArrayList<>(good.points());
-        PointResult p = points.get(1);
+        List<OfflinePoint> points = new ArrayList<>(good.points(OfflinePoint.class));
+        OfflinePoint p = points.get(1);
         List<TrialRecord> trials = new ArrayList<>(p.trials());
         trials.set(3, new TrialRecord(1.0, new double[2], 1.0, 1.0));
-        points.set(1, new PointResult(p.batch(), p.promptLength(), p.outputLength(), 1, trials, p.metrics(), null,
+        points.set(1, new OfflinePoint(p.batch(), p.promptLength(), p.outputLength(), 1, trials, p.metrics(), null,
                 null, null, List.of()));
         Result bad = CompareFixtures.result(ModelPresets.get("tiny"), "cpu", "Test CPU 9000", points);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -207,9 +244,26 @@ class ComparerTest {
     }
 
     @Test
+    void measurementErrorsAndIncompleteRunsAreWarnedOf() {
+        Result good = result(72, 1.0);
+        List<OfflinePoint> points = new ArrayList<>(good.points(OfflinePoint.class));
+        OfflinePoint p = points.get(0);
+        points.set(0, CompareFixtures.point(new Point(p.batch(), p.promptLength(), p.outputLength()), p.trials(),
+                List.of("MEASUREMENT ERROR: faster than the roofline")));
+        Result suspect = CompareFixtures.result(ModelPresets.get("tiny"), "cpu", "Test CPU 9000", points);
+        Result stopped = new Result(suspect.schemaVersion(), suspect.tool(), suspect.startedAt(),
+                suspect.finishedAt(), false, suspect.spec(), suspect.environment(), suspect.points(), List.of());
+        Comparison c = Comparer.defaults().compare("a.json", good, "b.json", stopped);
+        assertEquals(List.of("b.json is an incomplete run (it stopped before all its points were measured)",
+                "b.json, batch 1, prompt 32, output 16: MEASUREMENT ERROR: faster than the roofline; its figures are"
+                        + " suspect"), c.warnings());
+    }
+
+    @Test
     void alphaIsChecked() {
         assertThrows(IllegalArgumentException.class, () -> new Comparer(0, false));
         assertThrows(IllegalArgumentException.class, () -> new Comparer(Double.NaN, false));
         assertThrows(IllegalArgumentException.class, () -> new Comparer(0.6, false));
+        assertEquals(0.5, new Comparer(0.5, false).compare(result(73, 1.0), result(74, 1.0)).alpha());
     }
 }

@@ -1,183 +1,208 @@
 package dev.tokenmeter.compare;
 
 import static dev.tokenmeter.compare.ServingFixtures.SLO;
+import static dev.tokenmeter.compare.ServingFixtures.closedSpec;
 import static dev.tokenmeter.compare.ServingFixtures.point;
+import static dev.tokenmeter.compare.ServingFixtures.rateSpec;
 import static dev.tokenmeter.compare.ServingFixtures.result;
-import static dev.tokenmeter.compare.ServingFixtures.spec;
+import static dev.tokenmeter.compare.ServingFixtures.searchSpec;
 import static dev.tokenmeter.compare.ServingFixtures.sweep;
+import static dev.tokenmeter.compare.ServingFixtures.withSpec;
+import static dev.tokenmeter.compare.ServingFixtures.withoutSlo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenmeter.model.ModelPresets;
 import dev.tokenmeter.result.Result;
-import dev.tokenmeter.result.ServingPointResult;
-import dev.tokenmeter.result.ServingSpec;
-import dev.tokenmeter.result.ServingSummary;
+import dev.tokenmeter.result.Significance;
+import dev.tokenmeter.scenario.serving.ServingMode;
+import dev.tokenmeter.scenario.serving.ServingPoint;
+import dev.tokenmeter.scenario.serving.ServingSpec;
+import dev.tokenmeter.scenario.serving.ServingSummary;
+import dev.tokenmeter.serving.load.LengthDistribution;
+import dev.tokenmeter.serving.metrics.SloSet;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Serving comparisons of hand-built results: matching, refusals, metric differences, verdict changes, the gate. */
+/**
+ * Comparisons of hand-built serving results, whose points are single runs: matching, refusals, untested metric
+ * differences, verdict changes, the gate.
+ */
 class ServingComparerTest {
-    private static final String RATE = ServingPointResult.RATE;
-    private static final String SEARCH = ServingPointResult.SEARCH;
+    private static final ServingMode RATE = ServingMode.RATE;
+    private static final ServingMode SEARCH = ServingMode.SEARCH;
 
-    private static ServingComparison compare(Result a, Result b) {
-        return new ServingComparer(false).compare("a.json", a, "b.json", b);
+    private static Comparison compare(Result a, Result b) {
+        return Comparer.defaults().compare("a.json", a, "b.json", b);
     }
 
-    private static Result withPoints(ServingPointResult... points) {
-        List<Double> rates = Arrays.stream(points).map(ServingPointResult::offeredRate).toList();
-        return result(spec(RATE, rates), List.of(points));
+    private static Result withPoints(ServingPoint... points) {
+        List<Double> rates = Arrays.stream(points).map(ServingPoint::offeredRate).toList();
+        return result(rateSpec(rates), List.of(points));
     }
 
-    private static ServingSpec withSpec(ServingSpec s, String promptLength, int maxTokensPerStep, int kvBlockSize,
-            double burstiness) {
-        return new ServingSpec(s.mode(), s.rates(), burstiness, s.concurrencies(), s.trace(), s.traceScale(),
-                s.searchLow(), s.searchHigh(), s.requests(), promptLength, s.outputLength(), s.slo(), s.maxSequences(),
-                maxTokensPerStep, kvBlockSize, s.kvBlocks(), s.warmupRequests(), s.maxDurationSeconds());
+    private static List<MetricChange> changes(Comparison c, String point) {
+        return c.changes().stream().filter(m -> m.point().equals(point)).toList();
+    }
+
+    private static MetricChange change(Comparison c, String point, String metric) {
+        return changes(c, point).stream().filter(m -> m.metric().label().equals(metric)).findFirst().orElseThrow();
     }
 
     @Test
-    void pointsAreMatchedByModeAndLabelAndTheRestListed() {
-        ServingComparison c = compare(sweep(1.0, 1, 2, 4), sweep(1.0, 8, 4, 2));
-        assertEquals(List.of("rate 2.00", "rate 4.00"), c.points().stream().map(p -> p.point().toString()).toList(),
+    void pointsAreMatchedByLabelAndTheRestListed() {
+        Comparison c = compare(sweep(1.0, 1, 2, 4), sweep(1.0, 8, 4, 2));
+        assertEquals("serving", c.scenario());
+        assertEquals(List.of("point"), c.keyHeaders());
+        assertEquals(List.of("rate 2.00", "rate 4.00"), c.points().stream().map(PointChange::point).toList(),
                 "the baseline's order");
-        assertEquals(List.of(new ServingPointKey(RATE, "rate 1.00")), c.onlyInBaseline());
-        assertEquals(List.of(new ServingPointKey(RATE, "rate 8.00")), c.onlyInCandidate());
-        assertNull(c.search(), "no search on either side");
+        assertEquals(List.of("rate 2.00", "rate 4.00"), c.changes().stream().map(MetricChange::point).distinct()
+                .toList());
+        assertEquals(List.of("rate 2.00"), changes(c, "rate 2.00").get(0).key());
+        assertEquals(List.of("rate 1.00"), c.onlyInBaseline());
+        assertEquals(List.of("rate 8.00"), c.onlyInCandidate());
+        assertTrue(c.runFigures().isEmpty(), "no search on either side");
 
         // A closed loop of 8 is not the rate 8 of another file, though both say 8.
-        Result closed = result(spec(ServingPointResult.CONCURRENCY, List.of()), List.of(point("concurrency 8",
-                ServingPointResult.CONCURRENCY, Double.NaN, 8, 1.0, "NOT_JUDGED", SLO, 0)));
+        Result closed = result(closedSpec(List.of(8)), List.of(point("concurrency 8", ServingMode.CONCURRENCY,
+                Double.NaN, 8, 1.0, "NOT_JUDGED", SLO, 0)));
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
-                () -> new ServingComparer(true).compare("a.json", sweep(1.0, 8), "b.json", closed));
-        assertEquals("a.json and b.json have no point in common: a.json has rate 8.00; b.json has concurrency 8",
+                () -> new Comparer(0.05, true).compare("a.json", sweep(1.0, 8), "b.json", closed));
+        assertEquals("a.json and b.json have no point in common: a.json has (rate 8.00); b.json has (concurrency 8)",
                 none.getMessage());
     }
 
     @Test
     void searchProbesMatchByTheirOfferedRate() {
         // Both bisections start at the bracket's ends and agree while their verdicts do; here they part after 2.25.
-        Result a = result(spec(SEARCH, List.of()), List.of(point(SEARCH, 0.5, 1.0, "STEADY"),
+        Result a = result(searchSpec(), List.of(point(SEARCH, 0.5, 1.0, "STEADY"),
                 point(SEARCH, 4, 1.0, "OVERLOADED"), point(SEARCH, 2.25, 1.0, "STEADY"),
                 point(SEARCH, 3.125, 1.0, "OVERLOADED")));
-        Result b = result(spec(SEARCH, List.of()), List.of(point(SEARCH, 0.5, 1.0, "STEADY"),
+        Result b = result(searchSpec(), List.of(point(SEARCH, 0.5, 1.0, "STEADY"),
                 point(SEARCH, 4, 1.0, "OVERLOADED"), point(SEARCH, 2.25, 1.2, "STEADY"),
                 point(SEARCH, 3.125, 1.0, "STEADY")));
-        ServingComparison c = compare(a, b);
+        Comparison c = compare(a, b);
         assertEquals(List.of("search 0.500", "search 4.00", "search 2.25", "search 3.13"),
-                c.points().stream().map(p -> p.point().label()).toList());
-        assertEquals(2.25, c.search().baselineHighestPassing());
-        assertEquals(3.125, c.search().candidateHighestPassing());
-        assertEquals(3.125 / 2.25 - 1, c.search().relativeChange(), 1e-12);
+                c.points().stream().map(PointChange::point).toList());
+        assertEquals(1, c.runFigures().size());
+        Comparison.RunFigureChange search = c.runFigures().get(0);
+        assertEquals("SLO search: highest rate that passed", search.label());
+        assertEquals("req/s", search.unit());
+        assertEquals(2.25, search.baseline());
+        assertEquals(3.125, search.candidate());
+        assertEquals(3.125 / 2.25 - 1, search.relativeChange(), 1e-12);
         assertEquals(Verdict.IMPROVEMENT, c.points().get(3).verdict(), "3.13 is no longer overloaded");
 
-        Result lost = result(spec(SEARCH, List.of()), List.of(point(SEARCH, 0.5, 2.0, "STEADY"),
+        Result lost = result(searchSpec(), List.of(point(SEARCH, 0.5, 2.0, "STEADY"),
                 point(SEARCH, 4, 2.0, "OVERLOADED")));
-        assertTrue(Double.isNaN(compare(a, lost).search().candidateHighestPassing()), "no probe passed");
+        assertTrue(Double.isNaN(compare(a, lost).runFigures().get(0).candidate()), "no probe passed");
     }
 
     @Test
     void everyMetricIsASingleValueAndNeverTested() {
-        ServingComparison c = compare(sweep(1.0, 2), sweep(1.25, 2));
-        ServingPointChange p = c.points().get(0);
-        assertEquals(List.of(ServingMetric.values()), p.changes().stream().map(ServingChange::metric).toList());
-        for (ServingChange m : p.changes()) {
+        Comparison c = compare(sweep(1.0, 2), sweep(1.25, 2));
+        assertEquals(Significance.NOT_TESTED, c.significance());
+        assertFalse(c.tested());
+        assertEquals(ServingFixtures.METRICS, c.changes().stream().map(m -> m.metric().label()).toList());
+        for (MetricChange m : c.changes()) {
             assertEquals(Verdict.NOT_TESTED, m.verdict(), m.toString());
-            assertEquals((m.candidate() - m.baseline()) / m.baseline(), m.relativeChange(), 1e-12, m.toString());
+            assertEquals(1, m.baselineTrials(), m.toString());
+            assertEquals(1, m.candidateTrials(), m.toString());
+            assertEquals(m.baselineMean(), m.baselineMedian(), 0, "one value: " + m);
+            assertEquals((m.candidateMean() - m.baselineMean()) / m.baselineMean(), m.relativeChange(), 1e-12,
+                    m.toString());
+            assertTrue(Double.isNaN(m.pAdjusted()) && Double.isNaN(m.pWelch()) && Double.isNaN(m.relativeCiLow()),
+                    m.toString());
+            assertFalse(m.significant(), m.toString());
         }
-        ServingChange ttft = p.changes().get(ServingMetric.TTFT_P99.ordinal());
-        assertEquals(800, ttft.baseline(), 1e-9);
-        assertEquals(1000, ttft.candidate(), 1e-9);
+        MetricChange ttft = change(c, "rate 2.00", "TTFT p99");
+        assertEquals(800, ttft.baselineMean(), 1e-9);
+        assertEquals(1000, ttft.candidateMean(), 1e-9);
         assertEquals(0.25, ttft.relativeChange(), 1e-12);
         assertEquals(0.25, ttft.worsening(), 1e-12, "a higher latency is worse");
-        ServingChange rate = p.changes().get(ServingMetric.REQUESTS_PER_SECOND.ordinal());
-        assertEquals(0, rate.relativeChange(), 1e-12, "steady at the offered rate on both sides");
+        assertEquals(0, change(c, "rate 2.00", "req/s").relativeChange(), 1e-12,
+                "steady at the offered rate on both sides");
         // 25% slower, still within the SLOs on both sides: large differences, no verdict change, the gate passes.
-        assertEquals(Verdict.UNCHANGED, p.verdict());
-        assertTrue(c.regressions().isEmpty());
+        assertEquals(Verdict.UNCHANGED, c.points().get(0).verdict());
+        assertTrue(c.regressions().isEmpty() && c.verdictRegressions().isEmpty());
+        assertEquals(0, c.testedRows());
         assertTrue(new RegressionGate(0).passes(c), "untested differences never fail the gate");
         assertEquals(9, c.changes().size());
     }
 
     @Test
     void goodputIsComparedOnlyUnderTheSameSlosAndUndefinedMetricsAreLeftOut() {
-        ServingPointResult withSlo = point(RATE, 2, 1.0, "STEADY");
-        ServingPointResult without = point("rate 2.00", RATE, 2, 0, 1.0, "STEADY", null, 0);
-        ServingComparison c = new ServingComparer(true).compare("a.json", withPoints(withSlo), "b.json",
+        ServingPoint withSlo = point(RATE, 2, 1.0, "STEADY");
+        ServingPoint without = point("rate 2.00", RATE, 2, 0, 1.0, "STEADY", null, 0);
+        Comparison c = new Comparer(0.05, true).compare("a.json", withPoints(withSlo), "b.json",
                 withPoints(without));
-        assertFalse(c.points().get(0).changes().stream().anyMatch(m -> m.metric() == ServingMetric.GOODPUT));
+        assertFalse(c.changes().stream().anyMatch(m -> m.metric().label().equals("goodput")));
+        assertEquals(8, c.changes().size(), "every other metric");
         assertFalse(c.points().get(0).sameSlos());
         assertEquals(Verdict.UNCHANGED, c.points().get(0).verdict(), "a side without SLOs has no SLO verdict to lose");
 
-        ServingComparison single = compare(withPoints(oneTokenPoint()), withPoints(oneTokenPoint()));
-        assertEquals(List.of(ServingMetric.REQUESTS_PER_SECOND, ServingMetric.OUTPUT_TOKENS_PER_SECOND,
-                ServingMetric.TTFT_P50, ServingMetric.TTFT_P99, ServingMetric.E2E_P99, ServingMetric.GOODPUT),
-                single.points().get(0).changes().stream().map(ServingChange::metric).toList(),
+        Comparison single = compare(withPoints(oneTokenPoint()), withPoints(oneTokenPoint()));
+        assertEquals(List.of("req/s", "output tok/s", "TTFT p50", "TTFT p99", "E2E p99", "goodput"),
+                single.changes().stream().map(m -> m.metric().label()).toList(),
                 "no TPOT or ITL when every request had one output token");
     }
 
     /** A point whose requests all had one output token: no TPOT, ITL or interactivity recorded. */
-    private static ServingPointResult oneTokenPoint() {
-        ServingPointResult p = point(RATE, 2, 1.0, "STEADY");
+    private static ServingPoint oneTokenPoint() {
+        ServingPoint p = point(RATE, 2, 1.0, "STEADY");
         ServingSummary m = p.metrics();
         ServingSummary oneToken = new ServingSummary(m.completed(), m.incomplete(), m.inputTokens(), m.completed(),
                 m.durationSeconds(), m.requestsPerSecond(), m.inputTokensPerSecond(), m.requestsPerSecond(),
                 m.inputTokensPerSecond() + m.requestsPerSecond(), m.ttftMs(), null, null, m.e2eMs(), null);
-        return new ServingPointResult(p.label(), p.mode(), p.offeredRate(), p.concurrency(), p.requests(),
-                p.promptLength(), "1", p.steps(), p.preemptions(), oneToken, p.slo(), p.load(), p.cost());
+        return new ServingPoint(p.label(), p.mode(), p.offeredRate(), p.concurrency(), p.requests(),
+                p.promptLength(), "1", p.steps(), p.preemptions(), oneToken, p.slo(), p.load(), p.cost(), null, null,
+                null);
     }
 
     @Test
     void aPointThatStopsMeetingItsSlosIsARegression() {
         // Latency x2: TPOT p99 120 ms > 100 ms.
-        ServingComparison c = compare(sweep(1.0, 1, 2), withPoints(point(RATE, 1, 1.0, "STEADY"),
+        Comparison c = compare(sweep(1.0, 1, 2), withPoints(point(RATE, 1, 1.0, "STEADY"),
                 point(RATE, 2, 2.0, "STEADY")));
-        ServingPointChange p = c.points().get(1);
+        PointChange p = c.points().get(1);
         assertTrue(p.baseline().passes() && !p.candidate().passes());
         assertTrue(p.stoppedMeetingSlos() && !p.becameOverloaded());
         assertEquals(Verdict.REGRESSION, p.verdict());
-        assertEquals(List.of(p), c.regressions());
+        assertEquals(List.of(p), c.verdictRegressions());
         assertEquals(Verdict.UNCHANGED, c.points().get(0).verdict());
     }
 
     @Test
     void aPointThatBecomesOverloadedIsARegressionEvenWithinItsSlos() {
-        ServingComparison c = compare(sweep(1.0, 4), withPoints(point(RATE, 4, 1.0, "OVERLOADED")));
-        ServingPointChange p = c.points().get(0);
-        assertTrue(p.candidate().slo().meetsSlo(), "the SLOs still hold at their percentiles");
+        Comparison c = compare(sweep(1.0, 4), withPoints(point(RATE, 4, 1.0, "OVERLOADED")));
+        PointChange p = c.points().get(0);
+        assertTrue(p.candidate().meetsSlos(), "the SLOs still hold at their percentiles");
         assertTrue(p.becameOverloaded() && !p.stoppedMeetingSlos());
         assertEquals(Verdict.REGRESSION, p.verdict());
 
         // Without SLOs there is no pass or fail, but overload still counts.
-        ServingPointResult steady = point("rate 4.00", RATE, 4, 0, 1.0, "STEADY", null, 0);
-        ServingPointResult over = point("rate 4.00", RATE, 4, 0, 1.0, "OVERLOADED", null, 0);
-        Result noSloA = result(withoutSlo(spec(RATE, List.of(4.0))), List.of(steady));
-        Result noSloB = result(withoutSlo(spec(RATE, List.of(4.0))), List.of(over));
+        ServingPoint steady = point("rate 4.00", RATE, 4, 0, 1.0, "STEADY", null, 0);
+        ServingPoint over = point("rate 4.00", RATE, 4, 0, 1.0, "OVERLOADED", null, 0);
+        Result noSloA = result(withoutSlo(rateSpec(List.of(4.0))), List.of(steady));
+        Result noSloB = result(withoutSlo(rateSpec(List.of(4.0))), List.of(over));
         assertEquals(Verdict.REGRESSION, compare(noSloA, noSloB).points().get(0).verdict());
         assertEquals(Verdict.IMPROVEMENT, compare(noSloB, noSloA).points().get(0).verdict());
         assertEquals(Verdict.UNCHANGED, compare(noSloB, noSloB).points().get(0).verdict(), "overloaded on both sides");
-    }
-
-    private static ServingSpec withoutSlo(ServingSpec s) {
-        return new ServingSpec(s.mode(), s.rates(), s.burstiness(), s.concurrencies(), s.trace(), s.traceScale(),
-                s.searchLow(), s.searchHigh(), s.requests(), s.promptLength(), s.outputLength(), null,
-                s.maxSequences(), s.maxTokensPerStep(), s.kvBlockSize(), s.kvBlocks(), s.warmupRequests(),
-                s.maxDurationSeconds());
     }
 
     @Test
     void aPointThatStartsPassingIsAnImprovementAndFailingOnBothSidesIsUnchanged() {
         Result failing = withPoints(point(RATE, 2, 2.0, "STEADY"));
         Result passing = withPoints(point(RATE, 2, 1.0, "STEADY"));
-        ServingPointChange better = compare(failing, passing).points().get(0);
+        Comparison improved = compare(failing, passing);
+        PointChange better = improved.points().get(0);
         assertTrue(better.startedMeetingSlos());
         assertEquals(Verdict.IMPROVEMENT, better.verdict());
-        ServingComparison worseButFailingAlready = compare(failing, withPoints(point(RATE, 2, 3.0, "STEADY")));
+        assertEquals(List.of(better), improved.verdictImprovements());
+        Comparison worseButFailingAlready = compare(failing, withPoints(point(RATE, 2, 3.0, "STEADY")));
         assertEquals(Verdict.UNCHANGED, worseButFailingAlready.points().get(0).verdict(),
                 "it failed in the baseline already: 50% slower is a difference, not a verdict change");
         assertTrue(new RegressionGate(0).passes(worseButFailingAlready));
@@ -185,13 +210,14 @@ class ServingComparerTest {
 
     @Test
     void theGateFailsOnVerdictRegressionsOnlyWhateverItsThreshold() {
-        ServingComparison c = compare(sweep(1.0, 1, 2, 4), withPoints(point(RATE, 1, 1.5, "STEADY"),
+        Comparison c = compare(sweep(1.0, 1, 2, 4), withPoints(point(RATE, 1, 1.5, "STEADY"),
                 point(RATE, 2, 2.0, "STEADY"), point(RATE, 4, 1.0, "OVERLOADED")));
         for (double threshold : new double[] {0, 0.03, 10}) {
             RegressionGate gate = new RegressionGate(threshold);
             assertFalse(gate.passes(c), "threshold " + threshold);
-            assertEquals(List.of("rate 2.00", "rate 4.00"), gate.failures(c).stream()
-                    .map(p -> p.point().label()).toList(), "table order; rate 1.00 is 50% slower but still passes");
+            assertEquals(List.of("rate 2.00", "rate 4.00"), gate.verdictFailures(c).stream()
+                    .map(PointChange::point).toList(), "table order; rate 1.00 is 50% slower but still passes");
+            assertTrue(gate.failures(c).isEmpty(), "no metric difference is tested, so none fails");
         }
         assertTrue(new RegressionGate(0).passes(compare(sweep(1.0, 1, 2, 4), sweep(1.6, 1, 2, 4))),
                 "60% slower everywhere, every point still within its SLOs and steady");
@@ -201,91 +227,94 @@ class ServingComparerTest {
     void aServingResultIsNeverComparedWithAnOfflineOne() {
         Result serving = sweep(1.0, 2);
         Result offline = CompareFixtures.result(1, 1.0);
-        for (ServingComparer comparer : new ServingComparer[] {new ServingComparer(false), new ServingComparer(true)}) {
+        for (Comparer comparer : new Comparer[] {new Comparer(0.05, false), new Comparer(0.05, true)}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> comparer.compare("s.json", serving, "o.json", offline));
-            assertEquals("s.json is a serving result (tokenmeter serve) and o.json an offline one (tokenmeter run):"
-                    + " their points have nothing to match; compare two results of the same scenario (forcing does"
-                    + " not change this)", e.getMessage());
+            assertEquals("s.json is a serving result and o.json an offline one: their points have nothing to match;"
+                    + " compare two results of the same scenario (forcing does not change this)", e.getMessage());
             assertFalse(e instanceof IncompatibleResultsException, "not a setup difference that --force overrides");
+            IllegalArgumentException reversed = assertThrows(IllegalArgumentException.class,
+                    () -> comparer.compare("o.json", offline, "s.json", serving));
+            assertEquals("o.json is an offline result and s.json a serving one: their points have nothing to match;"
+                    + " compare two results of the same scenario (forcing does not change this)",
+                    reversed.getMessage());
+            assertFalse(reversed instanceof IncompatibleResultsException);
         }
-        IllegalArgumentException reversed = assertThrows(IllegalArgumentException.class,
-                () -> new Comparer(0.05, true).compare("o.json", offline, "s.json", serving));
-        assertTrue(reversed.getMessage().startsWith("s.json is a serving result (tokenmeter serve) and o.json an"
-                + " offline one"), reversed.getMessage());
-        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
-                () -> Comparer.defaults().compare("a.json", serving, "b.json", serving));
-        assertEquals("a.json and b.json are serving results; ServingComparer compares them", both.getMessage());
+        assertEquals(List.of("rate 2.00"), Comparer.defaults().compare(serving, serving).points().stream()
+                .map(PointChange::point).toList(), "one Comparer compares serving results too");
     }
 
     @Test
     void differentSetupsAreRefusedNamingEveryDifferenceUnlessForced() {
         Result a = sweep(1.0, 2);
-        ServingSpec changed = withSpec(spec(RATE, List.of(2.0)), "64:256", 2048, 32, 1.0);
-        Result b = ServingFixtures.result(ModelPresets.get("tiny"), 7, changed, a.servingPoints());
+        List<ServingPoint> points = a.points(ServingPoint.class);
+        ServingSpec changed = withSpec(rateSpec(List.of(2.0)), "64:256", 2048, 32, 1.0);
+        Result b = result(ModelPresets.get("tiny"), 7, changed, points);
         IncompatibleResultsException e = assertThrows(IncompatibleResultsException.class, () -> compare(a, b));
         assertEquals(List.of("serving promptLength (--prompt-len): 128 in a.json, 64:256 in b.json",
                 "serving maxTokensPerStep (--max-batch-tokens): 256 in a.json, 2048 in b.json",
                 "serving kvBlockSize (--kv-block-size): 16 in a.json, 32 in b.json",
                 "seed (--seed: the arrivals and lengths): 42 in a.json, 7 in b.json"), e.differences());
 
-        ServingComparison forced = new ServingComparer(true).compare("a.json", a, "b.json", b);
+        Comparison forced = new Comparer(0.05, true).compare("a.json", a, "b.json", b);
         assertEquals(e.differences(), forced.differences());
         assertEquals("compared although the runs differ: serving promptLength (--prompt-len): 128 in a.json, 64:256"
                 + " in b.json", forced.warnings().get(0));
 
-        Result other = ServingFixtures.result(ModelPresets.get("llama-110m"), 42, spec(RATE, List.of(2.0)),
-                a.servingPoints());
+        Result other = result(ModelPresets.get("llama-110m"), 42, rateSpec(List.of(2.0)), points);
         assertTrue(assertThrows(IncompatibleResultsException.class, () -> compare(a, other)).differences().get(0)
-                .startsWith("model: tiny in a.json, llama-110m in b.json"), "the offline checks apply too");
-        Result bursty = result(withSpec(spec(RATE, List.of(2.0)), "128", 256, 16, 0.5), a.servingPoints());
+                .startsWith("model: tiny in a.json, llama-110m in b.json"), "the model checks apply too");
+        Result bursty = result(withSpec(rateSpec(List.of(2.0)), "128", 256, 16, 0.5), points);
         assertEquals(List.of("serving burstiness (--burstiness): 1.0 in a.json, 0.5 in b.json"),
-                ServingComparer.differences("a.json", a, "b.json", bursty));
-        Result slower = result(withoutSlo(spec(RATE, List.of(2.0))), a.servingPoints());
+                Comparer.differences("a.json", a, "b.json", bursty));
+        Result noSlo = result(withoutSlo(rateSpec(List.of(2.0))), points);
         assertEquals(List.of("serving slo (--slo): " + SLO + " in a.json, (not recorded) in b.json"),
-                ServingComparer.differences("a.json", a, "b.json", slower));
+                Comparer.differences("a.json", a, "b.json", noSlo));
     }
 
     @Test
     void whatAModeIgnoresAndWhatIsMatchedMayDiffer() {
         // Other rates swept, another search bracket, a burstiness the search does not use: no setup difference.
-        assertTrue(ServingComparer.differences("A", sweep(1.0, 1, 2), "B", sweep(1.0, 2, 4)).isEmpty());
-        ServingSpec s = spec(SEARCH, List.of());
-        ServingSpec other = new ServingSpec(SEARCH, List.of(), 0.5, List.of(), null, 1.0, 1, 8, s.requests(),
+        assertTrue(Comparer.differences("A", sweep(1.0, 1, 2), "B", sweep(1.0, 2, 4)).isEmpty());
+        ServingSpec s = searchSpec();
+        ServingSpec other = new ServingSpec(SEARCH, List.of(), 0.5, List.of(), null, null, 1.0, 1, 8, s.requests(),
                 s.promptLength(), s.outputLength(), s.slo(), s.maxSequences(), s.maxTokensPerStep(), s.kvBlockSize(),
                 s.kvBlocks(), 2, 60);
-        List<ServingPointResult> probes = List.of(point(SEARCH, 2, 1.0, "STEADY"));
-        assertTrue(ServingComparer.differences("A", result(s, probes), "B", result(other, probes)).isEmpty());
+        List<ServingPoint> probes = List.of(point(SEARCH, 2, 1.0, "STEADY"));
+        assertTrue(Comparer.differences("A", result(s, probes), "B", result(other, probes)).isEmpty());
         // A replayed trace defines its own lengths and count: the options' values do not matter, the trace does.
-        ServingSpec trace = new ServingSpec(ServingPointResult.TRACE, List.of(), 1.0, List.of(), "t.jsonl", 1.0, 0, 0,
-                200, "128", "32", SLO, 64, 256, 16, 1024, 8, 600);
-        ServingSpec traceOther = new ServingSpec(ServingPointResult.TRACE, List.of(), 1.0, List.of(), "u.jsonl", 1.0,
-                0, 0, 10, "8", "4", SLO, 64, 256, 16, 1024, 8, 600);
-        List<ServingPointResult> replayed = List.of(point("trace t.jsonl", ServingPointResult.TRACE, 3, 0, 1.0,
-                "STEADY", SLO, 0));
-        assertEquals(List.of("serving trace (--trace): t.jsonl in A, u.jsonl in B"), ServingComparer.differences("A",
-                ServingFixtures.result(ModelPresets.get("tiny"), 42, trace, replayed), "B",
-                ServingFixtures.result(ModelPresets.get("tiny"), 7, traceOther, replayed)));
+        ServingSpec trace = traceSpec("t.jsonl", 200, 128, 32);
+        ServingSpec traceOther = traceSpec("u.jsonl", 10, 8, 4);
+        List<ServingPoint> replayed = List.of(point("trace t.jsonl", ServingMode.TRACE, 3, 0, 1.0, "STEADY", SLO, 0));
+        assertEquals(List.of("serving trace (--trace): t.jsonl in A, u.jsonl in B"), Comparer.differences("A",
+                result(ModelPresets.get("tiny"), 42, trace, replayed), "B",
+                result(ModelPresets.get("tiny"), 7, traceOther, replayed)));
+    }
+
+    private static ServingSpec traceSpec(String trace, int requests, int promptLength, int outputLength) {
+        return new ServingSpec(ServingMode.TRACE, List.of(), 1.0, List.of(), trace, null, 1.0, 0, 0, requests,
+                LengthDistribution.fixed(promptLength), LengthDistribution.fixed(outputLength), SloSet.parse(SLO), 64,
+                256, 16, 1024, 8, 600);
     }
 
     @Test
     void malformedResultsAreNamed() {
-        Result empty = result(spec(RATE, List.of(2.0)), List.of());
+        Result empty = result(rateSpec(List.of(2.0)), List.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> compare(empty, sweep(1, 2)));
-        assertEquals("a.json: malformed result: a serving result without serving points", e.getMessage());
+        assertEquals("a.json and b.json have no point in common: a.json has no points; b.json has (rate 2.00)",
+                e.getMessage());
         Result twice = withPoints(point(RATE, 2, 1.0, "STEADY"), point(RATE, 2, 1.1, "STEADY"));
         e = assertThrows(IllegalArgumentException.class, () -> compare(sweep(1, 2), twice));
         assertEquals("b.json: malformed result: rate 2.00 is listed twice", e.getMessage());
     }
 
     @Test
-    void unfinishedRequestsAndIncompleteRunsAreWarnedOf() {
-        Result cut = withPoints(point("rate 2.00", RATE, 2, 0, 1.0, "STEADY", SLO, 3));
-        Result stopped = new Result(cut.schemaVersion(), cut.tool(), cut.scenario(), cut.startedAt(), cut.finishedAt(),
-                false, cut.spec(), cut.environment(), List.of(), cut.servingPoints(), List.of());
-        ServingComparison c = compare(sweep(1.0, 2), stopped);
-        assertEquals(List.of("b.json is an incomplete run (it stopped before all its points were measured)",
-                "b.json, rate 2.00: 3 requests did not finish before the run ended (--max-duration) and are left out"
-                        + " of its figures"), c.warnings());
+    void incompleteRunsAreWarnedOf() {
+        Result stopped = result(ModelPresets.get("tiny"), 42, rateSpec(List.of(2.0)),
+                List.of(point("rate 2.00", RATE, 2, 0, 1.0, "STEADY", SLO, 3)), false);
+        Comparison c = compare(sweep(1.0, 2), stopped);
+        assertEquals("b.json is an incomplete run (it stopped before all its points were measured)",
+                c.warnings().get(0));
+        assertTrue(compare(sweep(1.0, 2), sweep(1.0, 2)).warnings().isEmpty());
     }
 }

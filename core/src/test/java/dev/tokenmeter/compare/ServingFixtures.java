@@ -1,20 +1,19 @@
 package dev.tokenmeter.compare;
 
-import dev.tokenmeter.backend.DeviceCeilings;
-import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.ModelPresets;
-import dev.tokenmeter.result.Environment;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.RunSpec;
-import dev.tokenmeter.result.ServingPointResult;
-import dev.tokenmeter.result.ServingSpec;
-import dev.tokenmeter.result.ServingSummary;
+import dev.tokenmeter.scenario.serving.ServingMode;
+import dev.tokenmeter.scenario.serving.ServingPoint;
+import dev.tokenmeter.scenario.serving.ServingSpec;
+import dev.tokenmeter.scenario.serving.ServingSummary;
+import dev.tokenmeter.serving.load.LengthDistribution;
+import dev.tokenmeter.serving.metrics.SloSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Serving results built by hand, without a run: each point's summaries are set directly, so that a test chooses
@@ -30,13 +29,16 @@ final class ServingFixtures {
     static final double TPOT_P99 = 60;
     static final int REQUESTS = 100;
     static final int OUTPUT_TOKENS = 32;
+    /** The serving metrics' labels, in table order. */
+    static final List<String> METRICS = List.of("req/s", "output tok/s", "TTFT p50", "TTFT p99", "TPOT p50",
+            "TPOT p99", "ITL p99", "E2E p99", "goodput");
 
     private ServingFixtures() {
     }
 
     /** "rate 2.00", "search 2.25", as {@code serve} names its points. */
-    static String label(String mode, double rate) {
-        return mode + " " + String.format(Locale.ROOT, "%.3g", rate);
+    static String label(ServingMode mode, double rate) {
+        return mode.label() + " " + String.format(Locale.ROOT, "%.3g", rate);
     }
 
     /**
@@ -44,7 +46,7 @@ final class ServingFixtures {
      * achieved rate is the offered one, or 80% of it when overloaded. {@code load} is "STEADY", "OVERLOADED" or
      * "NOT_JUDGED".
      */
-    static ServingPointResult point(String mode, double rate, double latencyScale, String load) {
+    static ServingPoint point(ServingMode mode, double rate, double latencyScale, String load) {
         return point(label(mode, rate), mode, rate, 0, latencyScale, load, SLO, 0);
     }
 
@@ -52,7 +54,7 @@ final class ServingFixtures {
      * A point with every choice open: {@code slo} null for none, {@code incomplete} requests left out of the
      * figures.
      */
-    static ServingPointResult point(String label, String mode, double rate, int concurrency, double latencyScale,
+    static ServingPoint point(String label, ServingMode mode, double rate, int concurrency, double latencyScale,
             String load, String slo, int incomplete) {
         boolean overloaded = "OVERLOADED".equals(load);
         double achieved = Double.isNaN(rate) ? concurrency * 1000 / (TTFT_P50 + OUTPUT_TOKENS * TPOT_P50)
@@ -64,10 +66,10 @@ final class ServingFixtures {
         Summary itl = summary(TPOT_P50 * latencyScale, TPOT_P99 * 1.5 * latencyScale);
         Summary e2e = summary((TTFT_P50 + 31 * TPOT_P50) * latencyScale, (TTFT_P99 + 31 * TPOT_P99) * latencyScale);
         Summary interactivity = summary(1000 / tpot.p50(), 1000 / tpot.p99());
-        ServingSummary m = new ServingSummary(completed, incomplete, 128L * completed, (long) OUTPUT_TOKENS * completed,
-                duration, achieved, 128 * achieved, OUTPUT_TOKENS * achieved, (128 + OUTPUT_TOKENS) * achieved, ttft,
-                tpot, itl, e2e, interactivity);
-        ServingPointResult.SloResult sloResult = null;
+        ServingSummary m = new ServingSummary(completed, incomplete, 128L * completed,
+                (long) OUTPUT_TOKENS * completed, duration, achieved, 128 * achieved, OUTPUT_TOKENS * achieved,
+                (128 + OUTPUT_TOKENS) * achieved, ttft, tpot, itl, e2e, interactivity);
+        ServingPoint.SloResult sloResult = null;
         if (slo != null) {
             if (!SLO.equals(slo)) {
                 throw new IllegalArgumentException("the fixtures check only " + SLO);
@@ -75,14 +77,14 @@ final class ServingFixtures {
             boolean ttftMet = ttft.p99() <= 2000;
             boolean tpotMet = tpot.p99() <= 100;
             double goodFraction = ttftMet && tpotMet ? 1.0 : 0.6;
-            sloResult = new ServingPointResult.SloResult(slo, (int) (goodFraction * completed), goodFraction * achieved,
+            sloResult = new ServingPoint.SloResult(slo, (int) (goodFraction * completed), goodFraction * achieved,
                     goodFraction, ttftMet && tpotMet, List.of(
-                            new ServingPointResult.SloCheckResult("ttft", 99, 2000, ttft.p99(), ttftMet),
-                            new ServingPointResult.SloCheckResult("tpot", 99, 100, tpot.p99(), tpotMet)));
+                            new ServingPoint.SloCheckResult("ttft", 99, 2000, ttft.p99(), ttftMet),
+                            new ServingPoint.SloCheckResult("tpot", 99, 100, tpot.p99(), tpotMet)));
         }
-        return new ServingPointResult(label, mode, rate, concurrency, REQUESTS, "128", "32", 4000, 0, m, sloResult,
-                new ServingPointResult.LoadResult(load, load.equals("OVERLOADED") ? "the queue kept growing"
-                        : "kept up"), null);
+        return new ServingPoint(label, mode, rate, concurrency, REQUESTS, "128", "32", 4000, 0, m, sloResult,
+                new ServingPoint.LoadResult(load, overloaded ? "the queue kept growing" : "kept up"), null, null,
+                null, null);
     }
 
     /** A summary of 100 samples whose median and p99 are as given. */
@@ -92,36 +94,69 @@ final class ServingFixtures {
                 mean * 0.95, mean * 1.05, 1, (p99 - p50) / mean);
     }
 
-    /** The spec of a sweep over {@code rates} with {@link #SLO}, 128-token prompts and 32 output tokens. */
-    static ServingSpec spec(String mode, List<Double> rates) {
-        return new ServingSpec(mode, ServingPointResult.RATE.equals(mode) ? rates : List.of(), 1.0, List.of(), null,
-                1.0, ServingPointResult.SEARCH.equals(mode) ? 0.5 : 0, ServingPointResult.SEARCH.equals(mode) ? 4 : 0,
-                REQUESTS, "128", "32", SLO, 64, 256, 16, 1024, 8, 600);
+    /** A rate sweep over {@code rates} with {@link #SLO}, 128-token prompts and 32 output tokens. */
+    static ServingSpec rateSpec(List<Double> rates) {
+        return spec(ServingMode.RATE, rates, List.of());
+    }
+
+    /** A search over 0.5 to 4 req/s with {@link #SLO}, 128-token prompts and 32 output tokens. */
+    static ServingSpec searchSpec() {
+        return spec(ServingMode.SEARCH, List.of(), List.of());
+    }
+
+    /** A closed loop over {@code concurrencies}, otherwise as {@link #rateSpec}. */
+    static ServingSpec closedSpec(List<Integer> concurrencies) {
+        return spec(ServingMode.CONCURRENCY, List.of(), concurrencies);
+    }
+
+    private static ServingSpec spec(ServingMode mode, List<Double> rates, List<Integer> concurrencies) {
+        boolean search = mode == ServingMode.SEARCH;
+        return new ServingSpec(mode, rates, 1.0, concurrencies, null, null, 1.0, search ? 0.5 : 0, search ? 4 : 0,
+                REQUESTS, LengthDistribution.fixed(128), LengthDistribution.fixed(32), SloSet.parse(SLO), 64, 256,
+                16, 1024, 8, 600);
+    }
+
+    /** {@code s} with other lengths, step budget, block size and burstiness. */
+    static ServingSpec withSpec(ServingSpec s, String promptLength, int maxTokensPerStep, int kvBlockSize,
+            double burstiness) {
+        return new ServingSpec(s.mode(), s.rates(), burstiness, s.concurrencies(), s.trace(), s.traceArrivals(),
+                s.traceScale(), s.searchLow(), s.searchHigh(), s.requests(), LengthDistribution.fromText(promptLength),
+                s.outputLength(), s.slo(), s.maxSequences(), maxTokensPerStep, kvBlockSize, s.kvBlocks(),
+                s.warmupRequests(), s.maxDurationSeconds());
+    }
+
+    /** {@code s} without SLOs. */
+    static ServingSpec withoutSlo(ServingSpec s) {
+        return new ServingSpec(s.mode(), s.rates(), s.burstiness(), s.concurrencies(), s.trace(), s.traceArrivals(),
+                s.traceScale(), s.searchLow(), s.searchHigh(), s.requests(), s.promptLength(), s.outputLength(),
+                null, s.maxSequences(), s.maxTokensPerStep(), s.kvBlockSize(), s.kvBlocks(), s.warmupRequests(),
+                s.maxDurationSeconds());
     }
 
     /** A serving result of the tiny model on the CPU, seed 42, with the given points and spec. */
-    static Result result(ServingSpec spec, List<ServingPointResult> points) {
+    static Result result(ServingSpec spec, List<ServingPoint> points) {
         return result(ModelPresets.get("tiny"), 42, spec, points);
     }
 
-    static Result result(ModelConfig model, long seed, ServingSpec spec, List<ServingPointResult> points) {
-        RunSpec runSpec = RunSpec.serving(model, "cpu", seed, null, 0, spec);
-        DeviceInfo info = new DeviceInfo("cpu", "Test CPU 9000", "cpu", 2, 8_000_000_000L, 32L << 20,
-                new DeviceCeilings(20e9, 100e9, "test"), null, Map.of());
-        Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS", "Test CPU 9000", 2,
-                4L << 30, info);
-        return new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, "2025-01-01T00:00:00Z",
-                "2025-01-01T00:01:00Z", true, runSpec, env, List.of(), points, List.of());
+    static Result result(ModelConfig model, long seed, ServingSpec spec, List<ServingPoint> points) {
+        return result(model, seed, spec, points, true);
+    }
+
+    static Result result(ModelConfig model, long seed, ServingSpec spec, List<ServingPoint> points,
+            boolean complete) {
+        RunSpec runSpec = new RunSpec(model, "cpu", seed, 0, null, spec);
+        return Result.of("2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z", complete, runSpec,
+                CompareFixtures.environment("cpu", "Test CPU 9000"), points, List.of());
     }
 
     /** A rate sweep: one steady point per rate at the given latency scale. */
     static Result sweep(double latencyScale, double... rates) {
-        List<ServingPointResult> points = new ArrayList<>();
+        List<ServingPoint> points = new ArrayList<>();
         List<Double> list = new ArrayList<>();
         for (double r : rates) {
-            points.add(point(ServingPointResult.RATE, r, latencyScale, "STEADY"));
+            points.add(point(ServingMode.RATE, r, latencyScale, "STEADY"));
             list.add(r);
         }
-        return result(spec(ServingPointResult.RATE, list), points);
+        return result(rateSpec(list), points);
     }
 }

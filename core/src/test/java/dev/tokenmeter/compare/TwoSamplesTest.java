@@ -1,12 +1,10 @@
 package dev.tokenmeter.compare;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The statistics against values computed independently (SciPy 1.x, noted beside each). */
@@ -50,22 +48,5 @@ class TwoSamplesTest {
         assertTrue(Double.isNaN(s.pWelch()) && Double.isNaN(s.pMannWhitney()) && Double.isNaN(s.relativeCiLow()));
         assertEquals(1.5, s.relativeChange(), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> TwoSamples.of(new double[0], new double[] {1}));
-    }
-
-    @Test
-    void holmAdjustsStepDownAndSkipsUntestable() {
-        List<TwoSamples> stats = List.of(withP(0.01), withP(0.04), untestable(), withP(0.03));
-        // Sorted 0.01, 0.03, 0.04 of m = 3: 3·0.01, max(that, 2·0.03), max(that, 1·0.04).
-        assertArrayEquals(new double[] {0.03, 0.06, Double.NaN, 0.06}, Comparer.holm(stats), 1e-15);
-        assertArrayEquals(new double[] {0.7}, Comparer.holm(List.of(withP(0.7))), 0);
-        assertArrayEquals(new double[] {1.0, 1.0}, Comparer.holm(List.of(withP(0.7), withP(0.6))), 0, "capped at 1");
-    }
-
-    private static TwoSamples withP(double p) {
-        return new TwoSamples(5, 5, 1, 1, 1, 1, 0, 0, 0, p, p / 2);
-    }
-
-    private static TwoSamples untestable() {
-        return new TwoSamples(1, 5, 1, 1, 1, 1, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
 }
