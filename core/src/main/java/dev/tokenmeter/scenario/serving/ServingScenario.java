@@ -151,8 +151,9 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
     }
 
     /**
-     * An overloaded load (its latencies are not steady-state), and requests the run ended before finishing (left
-     * out of every figure).
+     * An overloaded load (its latencies are not steady-state: a warning, its figures are right for what ran), and
+     * requests the run ended before finishing: an error, since they are left out of every figure, which are then
+     * partial (the slowest requests are the ones missing from the percentiles).
      */
     @Override
     public List<Notice> notices(ServingPoint p) {
@@ -161,7 +162,7 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
             out.add(new Notice(Notice.Level.WARNING, p.label(), p.load().reason()));
         }
         if (p.metrics() != null && p.metrics().incomplete() > 0) {
-            out.add(new Notice(Notice.Level.WARNING, p.label(), String.format(Locale.ROOT, "%d of %d requests"
+            out.add(new Notice(Notice.Level.ERROR, p.label(), String.format(Locale.ROOT, "%d of %d requests"
                     + " unfinished when the run ended (time limit): they are left out of the latencies and rates",
                     p.metrics().incomplete(), p.requests())));
         }
