@@ -34,6 +34,7 @@ module tokenmeter.core {
     exports dev.tokenmeter.serving;
     exports dev.tokenmeter.serving.load;
     exports dev.tokenmeter.serving.metrics;
+    // (Compiled alone, core does not see those two modules yet: javac warns that it does not find them.)
     exports dev.tokenmeter.cpu to tokenmeter.cuda, tokenmeter.cli;
 
     // Results, specs and plans are read and written by Jackson, which reflects on their records.

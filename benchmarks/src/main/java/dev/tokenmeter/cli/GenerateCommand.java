@@ -10,12 +10,16 @@ import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.model.ModelConfig;
-import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.engine.GreedyGeneration;
+import dev.tokenmeter.result.ResultJson;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,26 +29,28 @@ import picocli.CommandLine.Spec;
  * for comparing backends with each other and with independent implementations (DESIGN's conformance tokens).
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        sortOptions = false,
+        sortOptions = false, defaultValueProvider = GenerateCommand.Defaults.class,
         description = {"Greedy-decodes the synthetic prompts and prints the tokens as JSON.",
                 "Stdout holds one JSON object: {\"model\", \"dtype\", \"backend\", \"seed\", \"prompt_len\","
                         + " \"gen\", \"requests\": [{\"request\", \"prompt\", \"generated\", \"final_logits\"}]};"
                         + " final_logits are the full-vocabulary logits that chose the last generated token."})
 final class GenerateCommand implements Callable<Integer> {
+    /** generate's model where none is given: the tiny preset, whose tokens DESIGN lists for conformance. */
+    static final String DEFAULT_MODEL = "tiny";
+
+    /** Gives the shared --model option this command's default. */
+    static final class Defaults implements IDefaultValueProvider {
+        @Override
+        public String defaultValue(ArgSpec arg) {
+            return arg instanceof OptionSpec o && o.longestName().equals("--model") ? DEFAULT_MODEL : null;
+        }
+    }
+
     @Spec
     CommandSpec command;
 
-    @Option(names = "--model", defaultValue = "tiny", paramLabel = "NAME|FILE",
-            description = "Model preset or Hugging Face config.json. Default: ${DEFAULT-VALUE}.")
-    String model;
-
-    @Option(names = "--backend", defaultValue = Backends.AUTO, paramLabel = "NAME",
-            description = "auto, cpu, cuda... Default: ${DEFAULT-VALUE}.")
-    String backend;
-
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
-            description = "Weight and prompt seed. Default: ${DEFAULT-VALUE}.")
-    long seed;
+    @Mixin
+    ModelOptions models;
 
     @Option(names = "--prompt-len", defaultValue = "8", paramLabel = "N",
             description = "Prompt length in tokens. Default: ${DEFAULT-VALUE}.")
@@ -58,27 +64,21 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Requests 0 .. N-1, decoded as one batch. Default: ${DEFAULT-VALUE}.")
     int requests;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "CPU worker threads; 0 = every core. Default: ${DEFAULT-VALUE}.")
-    int threads;
-
-    @Option(names = "--dtype", paramLabel = "bf16|fp32", description = "Override the model's weight dtype.")
-    String dtype;
-
     @Override
     public Integer call() throws JsonProcessingException {
-        ModelConfig m = Args.model(model, dtype);
+        ModelConfig m = models.config();
+        long seed = models.seed;
         Args.positive("--prompt-len", promptLength);
         Args.positive("--gen", outputLength);
         Args.positive("--requests", requests);
-        Args.atLeastZero("--threads", threads, "every core");
+        Args.atLeastZero("--threads", models.threads, "every core");
         m.checkSequenceLength(promptLength, outputLength);
         EngineOptions options = EngineOptions.of(seed, requests, promptLength + outputLength);
 
-        BackendProvider provider = Backends.select(backend, m);
+        BackendProvider provider = Backends.select(models.backend, m);
         List<GreedyGeneration.Output> outputs;
         String backendName;
-        try (Backend opened = provider.open(threads); Engine engine = opened.load(m, options)) {
+        try (Backend opened = provider.open(models.threads); Engine engine = opened.load(m, options)) {
             backendName = opened.name();
             outputs = GreedyGeneration.run(engine, seed, requests, promptLength, outputLength);
         }

@@ -17,6 +17,10 @@ public final class TextTable {
     private final List<Boolean> rightAligned = new ArrayList<>();
     private final List<String[]> rows = new ArrayList<>();
 
+    /** An empty table: add its columns, then its rows. */
+    public TextTable() {
+    }
+
     /** Adds a left-aligned column. Columns must all be added before the first row. */
     public TextTable left(String header) {
         return column(header, false);

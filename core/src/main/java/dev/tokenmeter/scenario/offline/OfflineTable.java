@@ -93,18 +93,12 @@ final class OfflineTable {
     }
 
     private static void latency(List<Column<OfflinePoint>> c, String prefix, Function<PointMetrics, Summary> metric) {
-        c.add(summary(prefix + "_p50", metric, Summary::p50));
-        c.add(summary(prefix + "_p90", metric, Summary::p90));
-        c.add(summary(prefix + "_p99", metric, Summary::p99));
-        c.add(summary(prefix + "_mean", metric, Summary::mean));
+        c.addAll(Column.latency(prefix, p -> p.metrics() == null ? null : metric.apply(p.metrics())));
     }
 
     private static Column<OfflinePoint> summary(String name, Function<PointMetrics, Summary> metric,
             ToDoubleFunction<Summary> figure) {
-        return Column.number(name, p -> {
-            Summary s = p.metrics() == null ? null : metric.apply(p.metrics());
-            return s == null ? "" : plain(figure.applyAsDouble(s));
-        });
+        return Column.summary(name, p -> p.metrics() == null ? null : metric.apply(p.metrics()), figure);
     }
 
     private static Column<OfflinePoint> utilization(String name, ToDoubleFunction<Utilization> figure) {
