@@ -162,7 +162,11 @@ public final class HtmlReport {
     private static <S extends ScenarioSpec, P extends ScenarioPoint> void table(StringBuilder sb,
             ScenarioType<S, P> type, Result r) {
         List<Column<P>> columns = type.table();
-        sb.append("<div class=\"table-scroll\">\n<table class=\"points\">\n<thead><tr>");
+        // A table whose title names its scenario ("Serving points") is marked with the name too, as reports were
+        // before every scenario had one renderer: "points serving". Style sheets and scripts tell tables apart by it.
+        String cls = type.tableTitle().toLowerCase(Locale.ROOT).startsWith(type.name()) ? "points " + type.name()
+                : "points";
+        sb.append("<div class=\"table-scroll\">\n<table class=\"").append(cls).append("\">\n<thead><tr>");
         for (Column<P> c : columns) {
             sb.append("<th scope=\"col\">").append(escape(c.header())).append("</th>");
         }

@@ -1,9 +1,13 @@
 package dev.tokenmeter.result;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenmeter.report.CsvReport;
+import dev.tokenmeter.scenario.offline.OfflineScenario;
+import dev.tokenmeter.scenario.serving.ServingScenario;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,20 +59,21 @@ class ResultSchemaDocTest {
     void everyFieldAndColumnIsDocumentedAndNothingElse() throws IOException {
         Set<String> fields = new TreeSet<>();
         // The sweep has what the small fixture lacks (RoPE scaling, datasheet figures), and vice versa (nulls).
-        // The serving result adds its points' fields (one of its points has an SLO, a cost, TPOT and ITL).
+        // The serving result adds its points' fields (one of its points has an SLO, a cost, TPOT and ITL; its
+        // request logs have entries admitted and not, finished and not).
         for (Result r : new Result[] {TestResults.sweep(), TestResults.twoPoints(), TestResults.serving()}) {
             fieldNames(ResultJson.mapper().readTree(ResultJson.toJson(r)), fields);
         }
         Set<String> expected = new TreeSet<>(fields);
-        expected.addAll(CsvRenderer.COLUMNS);
-        expected.addAll(CsvRenderer.SERVING_COLUMNS);
+        expected.addAll(CsvReport.columns(OfflineScenario.TYPE));
+        expected.addAll(CsvReport.columns(ServingScenario.TYPE));
         Set<String> doc = documented();
         Set<String> missing = new TreeSet<>(expected);
         missing.removeAll(doc);
         Set<String> stale = new TreeSet<>(doc);
         stale.removeAll(expected);
-        assertEquals(Set.of(), missing, "fields or CSV columns not documented in " + DOC);
-        assertEquals(Set.of(), stale, "documented in " + DOC + " but not in a result or the CSV");
+        assertAll(() -> assertEquals(Set.of(), missing, "fields or CSV columns not documented in " + DOC),
+                () -> assertEquals(Set.of(), stale, "documented in " + DOC + " but not in a result or the CSV"));
     }
 
     @Test

@@ -10,13 +10,18 @@ import dev.tokenmeter.measure.Precision;
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.metrics.PointMetrics;
 import dev.tokenmeter.metrics.Roofline;
+import dev.tokenmeter.metrics.TrialRecord;
 import dev.tokenmeter.metrics.Utilization;
 import dev.tokenmeter.model.ModelPresets;
-import dev.tokenmeter.scenario.OfflineSpec;
-import dev.tokenmeter.scenario.TrialRecord;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
+import dev.tokenmeter.scenario.offline.OfflineSpec;
+import dev.tokenmeter.scenario.serving.ServingMode;
+import dev.tokenmeter.scenario.serving.ServingPoint;
+import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.RequestRecord;
-import dev.tokenmeter.serving.ServingRun;
+import dev.tokenmeter.serving.ServingLoop;
+import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.metrics.SloSet;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,17 +68,16 @@ public final class TestResults {
 
     private static Result build(boolean complete, boolean withCost) {
         Price price = withCost ? PricePresets.get("cpu") : null;
-        RunSpec spec = new RunSpec(ModelPresets.get("tiny"), "auto", 42, new OfflineSpec(List.of(1, 2), List.of(8),
-                List.of(4, 1)), new MeasurementPolicy(1, 2, 5, 10.0), price, 0);
+        RunSpec spec = new RunSpec(ModelPresets.get("tiny"), "auto", 42, 0, price, new OfflineSpec(List.of(1, 2),
+                List.of(8), List.of(4, 1), new MeasurementPolicy(1, 2, 5, 10.0)));
         Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS 1.0 amd64",
                 "Test CPU 9000", 2, 4L << 30, device());
-        return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
-                "2025-01-01T00:01:00Z", complete, spec, env, List.of(first(withCost), second(withCost)), List.of(),
-                List.of(RUN_WARNING));
+        return new Result(Result.SCHEMA_VERSION, Result.TOOL, "2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z",
+                complete, spec, env, List.of(first(withCost), second(withCost)), List.of(RUN_WARNING));
     }
 
     /** Batch 1, prompt 8, output 4. */
-    private static PointResult first(boolean withCost) {
+    private static OfflinePoint first(boolean withCost) {
         List<TrialRecord> trials = List.of(
                 new TrialRecord(12.0, new double[] {4.0, 4.5, 5.0}, 11.5, 12.5),
                 new TrialRecord(12.5, new double[] {4.0, 4.25, 6.0}, 12.0, 13.0),
@@ -85,12 +89,12 @@ public final class TestResults {
         Roofline r = new Roofline(1.0e6, 2.0e6, 3.0e6, 6.0e6, 0.05, 0.15,
                 new Utilization(SOURCE, 0.1, 0.0517, 0.423, 0.01), null, false, null);
         CostMetrics c = withCost ? new CostMetrics(0.1008, 1.0, 7.07e-7, 0.0884, 0.1768, 0.0589, "cpu", "AWS") : null;
-        return new PointResult(1, 8, 4, 1, trials, m, r, c,
+        return new OfflinePoint(1, 8, 4, 1, trials, m, r, c,
                 new Precision("output tok/s", 0.034, 0.01, false, "budget"), List.of(BUDGET_WARNING));
     }
 
     /** Batch 2, prompt 8, output 1: a single token per request, and a trial faster than the roofline. */
-    private static PointResult second(boolean withCost) {
+    private static OfflinePoint second(boolean withCost) {
         List<TrialRecord> trials = List.of(
                 new TrialRecord(20.0, new double[0], 0.01, 0.0),
                 new TrialRecord(20.0, new double[0], 0.06, 0.0));
@@ -101,7 +105,7 @@ public final class TestResults {
         Roofline r = new Roofline(2.0e6, 4.0e6, 0.0, 0.0, 0.05, 0.0,
                 new Utilization(SOURCE, 0.2, 0.9, Double.NaN, Double.NaN), null, false, VIOLATION);
         CostMetrics c = withCost ? new CostMetrics(0.1008, 1.0, 2.8e-7, 0.035, 0.28, 0.0311, "cpu", "AWS") : null;
-        return new PointResult(2, 8, 1, 1, trials, m, r, c,
+        return new OfflinePoint(2, 8, 1, 1, trials, m, r, c,
                 new Precision("output tok/s", 0.0, 0.01, true, "precision"), List.of("MEASUREMENT ERROR: " + VIOLATION
                 + "; a result faster than the device's roofline cannot be right"));
     }
@@ -116,27 +120,26 @@ public final class TestResults {
      */
     public static Result sweep() {
         Price price = PricePresets.get("h100");
-        RunSpec spec = new RunSpec(ModelPresets.get("llama-3.1-8b"), "cuda", 42, new OfflineSpec(
-                List.of(1, 2, 4, 8, 16, 32, 64), List.of(128, 512), List.of(32, 128)),
-                MeasurementPolicy.defaults(), price, 0);
+        RunSpec spec = new RunSpec(ModelPresets.get("llama-3.1-8b"), "cuda", 42, 0, price, new OfflineSpec(
+                List.of(1, 2, 4, 8, 16, 32, 64), List.of(128, 512), List.of(32, 128), MeasurementPolicy.defaults()));
         DeviceInfo gpu = new DeviceInfo("cuda", "NVIDIA H100 80GB HBM3", "gpu", 132, 80L * 1_000_000_000L,
                 50L << 20, new DeviceCeilings(3.0e12, 700e12, "measured: device copy and bf16 GEMM"),
                 new DeviceCeilings(3.35e12, 989e12, "datasheet: NVIDIA H100 SXM5"),
                 Map.of("driver", "550.54.15", "computeCapability", "9.0"));
         Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS 1.0 amd64",
                 "Test CPU 9000", 16, 32L << 30, gpu);
-        List<PointResult> points = new java.util.ArrayList<>();
+        List<OfflinePoint> points = new java.util.ArrayList<>();
         int[][] pairs = {{128, 32}, {512, 128}};
         for (int[] pair : pairs) {
             for (int b : List.of(1, 2, 4, 8, 16, 32, 64)) {
                 points.add(sweepPoint(b, pair[0], pair[1], price));
             }
         }
-        return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
-                "2025-01-01T00:20:00Z", true, spec, env, points, List.of(), List.of());
+        return new Result(Result.SCHEMA_VERSION, Result.TOOL, "2025-01-01T00:00:00Z", "2025-01-01T00:20:00Z", true,
+                spec, env, List.copyOf(points), List.of());
     }
 
-    private static PointResult sweepPoint(int b, int prompt, int output, Price price) {
+    private static OfflinePoint sweepPoint(int b, int prompt, int output, Price price) {
         double tpot = 6.0 * (1 + b / 64.0) * (1 + prompt / 8192.0);
         double ttft = 10 + b * prompt * 0.035;
         double e2e = ttft + (output - 1) * tpot;
@@ -172,7 +175,7 @@ public final class TestResults {
         boolean last = b == 64 && prompt == 512;
         Precision precision = last ? new Precision("output tok/s", 0.021, 0.01, false, "budget")
                 : new Precision("output tok/s", 0.002 + b * 0.0001, 0.01, true, "precision");
-        return new PointResult(b, prompt, output, 1, trials, m, r, c, precision,
+        return new OfflinePoint(b, prompt, output, 1, trials, m, r, c, precision,
                 last ? List.of(SWEEP_WARNING) : List.of());
     }
 
@@ -180,15 +183,17 @@ public final class TestResults {
     public static final String SLO = "ttft:p99=100ms,tpot:p99=12ms";
 
     /**
-     * A serving result built with {@link ServingPointResult#of} from hand-made request records (times in whole
+     * A serving result built with {@link ServingPoint#of} from hand-made request records (times in whole
      * milliseconds), three points, priced at the CPU preset:
      * <ul>
-     * <li>"rate 10.0": 12 requests every 100 ms, prompt 16, output 4, each served at once (TTFT 20 ms, then a
-     *     token every 10 ms): steady, every SLO met, every request good;</li>
-     * <li>"rate 50.0": 12 requests every 20 ms served one after another, 100 ms each: the queue grows, so TTFT
-     *     climbs, the SLO is missed and the load is overloaded; 3 preemptions;</li>
+     * <li>"rate 10.0": 12 requests every 100 ms, prompt 16, output 4, each admitted 5 ms after it arrives and
+     *     served at once (TTFT 20 ms, then a token every 10 ms): steady, every SLO met, every request good, one in
+     *     flight at a time;</li>
+     * <li>"rate 50.0": 12 requests every 20 ms served one after another, 100 ms each (admitted when the one
+     *     before is done): the queue grows, so TTFT climbs, the SLO is missed and the load is overloaded; 3
+     *     preemptions, 10 in flight at the peak;</li>
      * <li>"concurrency 2": a closed loop (offered rate NaN), 4 requests of one output token (TPOT, ITL and
-     *     interactivity undefined), one of them unfinished.</li>
+     *     interactivity undefined), one of them unfinished; no admission times recorded.</li>
      * </ul>
      */
     public static Result serving() {
@@ -198,29 +203,29 @@ public final class TestResults {
         List<RequestRecord> queued = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             long at = 100L * i;
-            steady.add(record(i, at, 16, 4, at + 20, at + 30, at + 40, at + 50));
+            steady.add(admitted(record(i, at, 16, 4, at + 20, at + 30, at + 40, at + 50), at + 5));
             long arrive = 20L * i;
             long done = 100L * (i + 1);
-            queued.add(record(i, arrive, 16, 4, done - 30, done - 20, done - 10, done));
+            queued.add(admitted(record(i, arrive, 16, 4, done - 30, done - 20, done - 10, done), done - 100));
         }
         List<RequestRecord> closed = List.of(record(0, 0, 32, 1, 15), record(1, 0, 32, 1, 25),
                 record(2, 15, 32, 1, 40), new RequestRecord(new Arrival(3, 0.025, 32, 1), 25_000_000L, new long[0],
                         0));
-        List<ServingPointResult> points = List.of(
-                ServingPointResult.of("rate 10.0", ServingPointResult.RATE, 10.0, 0, "16", "4",
-                        new ServingRun.Outcome(steady, List.of(), 48, 0, 1_150_000_000L), slos, price),
-                ServingPointResult.of("rate 50.0", ServingPointResult.RATE, 50.0, 0, "16", "4",
-                        new ServingRun.Outcome(queued, List.of(), 48, 3, 1_200_000_000L), slos, price),
-                ServingPointResult.of("concurrency 2", ServingPointResult.CONCURRENCY, Double.NaN, 2, "32", "1",
-                        new ServingRun.Outcome(closed.subList(0, 3), closed.subList(3, 4), 3, 0, 40_000_000L), slos,
-                        price));
-        RunSpec spec = RunSpec.serving(ModelPresets.get("tiny"), "cpu", 42, price, 0, new ServingSpec(
-                ServingPointResult.RATE, List.of(10.0, 50.0), 1.0, List.of(), null, 1.0, 0, 0, 12, "16", "4", SLO, 16,
-                256, 16, 64, 8, 600));
+        List<ServingPoint> points = List.of(
+                ServingPoint.of("rate 10.0", ServingMode.RATE, 10.0, 0, "16", "4",
+                        new ServingLoop.Outcome(steady, List.of(), 48, 0, 1_150_000_000L, 1), slos, price),
+                ServingPoint.of("rate 50.0", ServingMode.RATE, 50.0, 0, "16", "4",
+                        new ServingLoop.Outcome(queued, List.of(), 48, 3, 1_200_000_000L, 10), slos, price),
+                ServingPoint.of("concurrency 2", ServingMode.CONCURRENCY, Double.NaN, 2, "32", "1",
+                        new ServingLoop.Outcome(closed.subList(0, 3), closed.subList(3, 4), 3, 0, 40_000_000L, 2),
+                        slos, price));
+        RunSpec spec = new RunSpec(ModelPresets.get("tiny"), "cpu", 42, 0, price, new ServingSpec(ServingMode.RATE,
+                List.of(10.0, 50.0), 1.0, List.of(), null, null, 1.0, 0, 0, 12, LengthDistribution.fixed(16),
+                LengthDistribution.fixed(4), slos, 16, 256, 16, 64, 8, 600));
         Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS 1.0 amd64",
                 "Test CPU 9000", 2, 4L << 30, device());
-        return new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, "2025-01-01T00:00:00Z",
-                "2025-01-01T00:00:30Z", true, spec, env, List.of(), points, List.of());
+        return new Result(Result.SCHEMA_VERSION, Result.TOOL, "2025-01-01T00:00:00Z", "2025-01-01T00:00:30Z", true,
+                spec, env, List.copyOf(points), List.of());
     }
 
     /** A completed request arriving at {@code atMs}, its tokens at {@code tokenMs} (all in ms). */
@@ -230,6 +235,35 @@ public final class TestResults {
             t[i] = tokenMs[i] * 1_000_000L;
         }
         return new RequestRecord(new Arrival(id, atMs / 1e3, prompt, output), atMs * 1_000_000L, t, 0);
+    }
+
+    /** {@code r} admitted by the scheduler at {@code atMs}. */
+    private static RequestRecord admitted(RequestRecord r, long atMs) {
+        return new RequestRecord(r.arrival(), r.arrivalNanos(), atMs * 1_000_000L, r.tokenNanos(), r.preemptions(),
+                r.outputTokens());
+    }
+
+    /** {@code r} with {@code points} instead of its own, and the same spec and warnings. */
+    public static Result withPoints(Result r, List<? extends ScenarioPoint> points) {
+        return with(r, r.spec(), points, r.warnings());
+    }
+
+    /** {@code r} with another spec, points and run-level warnings; the rest (completeness included) kept. */
+    public static Result with(Result r, RunSpec spec, List<? extends ScenarioPoint> points, List<String> warnings) {
+        return new Result(r.schemaVersion(), r.tool(), r.startedAt(), r.finishedAt(), r.complete(), spec,
+                r.environment(), List.copyOf(points), warnings);
+    }
+
+    /** {@code r}'s spec with its model renamed {@code name}: text from the result that renderers must escape. */
+    public static RunSpec renamed(Result r, String name) {
+        RunSpec s = r.spec();
+        return new RunSpec(s.model().withName(name), s.backend(), s.seed(), s.threads(), s.price(), s.scenario());
+    }
+
+    /** {@code p} with {@code warnings} instead of its own. */
+    public static OfflinePoint withWarnings(OfflinePoint p, List<String> warnings) {
+        return new OfflinePoint(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(), p.trials(),
+                p.metrics(), p.roofline(), p.cost(), p.precision(), warnings);
     }
 
     /** A summary whose median and p99 are as given and whose other figures differ from both. */

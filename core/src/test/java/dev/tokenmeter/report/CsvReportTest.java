@@ -1,4 +1,4 @@
-package dev.tokenmeter.result;
+package dev.tokenmeter.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.metrics.PointMetrics;
 import dev.tokenmeter.metrics.Utilization;
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.TestResults;
+import dev.tokenmeter.result.TextTable;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
+import dev.tokenmeter.scenario.offline.OfflineScenario;
+import dev.tokenmeter.scenario.serving.ServingPoint;
+import dev.tokenmeter.scenario.serving.ServingScenario;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +20,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
-class CsvRendererTest {
+class CsvReportTest {
     private static final List<String> HEADER = List.of("model", "backend", "device", "batch", "prompt_len",
             "output_len", "trials",
             "ttft_ms_p50", "ttft_ms_p90", "ttft_ms_p99", "ttft_ms_mean",
@@ -25,6 +32,17 @@ class CsvRendererTest {
             "decode_mbu", "decode_mfu", "prefill_mbu", "prefill_mfu",
             "usd_per_query", "usd_per_m_input", "usd_per_m_output", "usd_per_m_total",
             "precision_rel_ci", "precision_reached", "warnings");
+
+    private static final List<String> SERVING_HEADER = List.of("model", "backend", "device", "point", "mode",
+            "offered_req_s", "concurrency", "requests", "completed", "incomplete", "prompt_len", "output_len",
+            "duration_s", "requests_s", "output_tok_s", "total_tok_s",
+            "ttft_ms_p50", "ttft_ms_p90", "ttft_ms_p99", "ttft_ms_mean",
+            "tpot_ms_p50", "tpot_ms_p90", "tpot_ms_p99", "tpot_ms_mean",
+            "itl_ms_p50", "itl_ms_p90", "itl_ms_p99", "itl_ms_mean",
+            "e2e_ms_p50", "e2e_ms_p90", "e2e_ms_p99", "e2e_ms_mean",
+            "interactivity_p50", "slo", "goodput_req_s", "good_fraction", "meets_slo", "load", "steps",
+            "preemptions", "achieved_arrival_req_s", "peak_in_flight", "usd_per_query", "usd_per_m_output",
+            "warnings");
 
     /**
      * An RFC 4180 reader, written here so that the test does not share code with the renderer: fields separated
@@ -94,7 +112,7 @@ class CsvRendererTest {
 
     /** The rows as maps from column name to field, after checking the header. */
     private static List<Map<String, String>> rows(Result r) {
-        List<List<String>> records = parse(CsvRenderer.render(r));
+        List<List<String>> records = parse(CsvReport.render(r));
         assertEquals(HEADER, records.get(0));
         List<Map<String, String>> out = new ArrayList<>();
         for (List<String> rec : records.subList(1, records.size())) {
@@ -139,7 +157,7 @@ class CsvRendererTest {
             assertEquals(r.points().size(), rows.size());
             for (int i = 0; i < rows.size(); i++) {
                 Map<String, String> row = rows.get(i);
-                PointResult p = r.points().get(i);
+                OfflinePoint p = r.points(OfflinePoint.class).get(i);
                 PointMetrics m = p.metrics();
                 assertEquals(r.spec().model().name(), row.get("model"));
                 assertEquals(r.environment().device().backend(), row.get("backend"));
@@ -209,15 +227,11 @@ class CsvRendererTest {
     void fieldsWithCommasQuotesAndLineBreaksAreQuoted() {
         Result r = TestResults.twoPoints();
         String name = "tiny, \"quoted\"\r\nsecond line";
-        RunSpec s = r.spec();
-        RunSpec spec = new RunSpec(s.model().withName(name), s.backend(), s.seed(), s.offline(), s.measurement(),
-                s.price(), s.threads());
-        PointResult p = r.points().get(0);
-        PointResult warned = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
-                p.trials(), p.metrics(), p.roofline(), p.cost(), p.precision(), List.of("one, two", "three \"3\""));
-        Result odd = new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(), r.finishedAt(),
-                r.complete(), spec, r.environment(), List.of(warned, r.points().get(1)), List.of(), r.warnings());
-        String csv = CsvRenderer.render(odd);
+        OfflinePoint warned = TestResults.withWarnings(r.points(OfflinePoint.class).get(0),
+                List.of("one, two", "three \"3\""));
+        Result odd = TestResults.with(r, TestResults.renamed(r, name), List.of(warned, r.points().get(1)),
+                r.warnings());
+        String csv = CsvReport.render(odd);
         assertTrue(csv.contains("\"tiny, \"\"quoted\"\"\r\nsecond line\""), csv);
         List<Map<String, String>> rows = rows(odd);
         assertEquals(2, rows.size());
@@ -229,31 +243,85 @@ class CsvRendererTest {
     @Test
     void aRoofViolationNotInThePointsWarningsIsStillListed() {
         Result r = TestResults.twoPoints();
-        PointResult p = r.points().get(1);
-        PointResult silent = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
-                p.trials(), p.metrics(), p.roofline(), p.cost(), p.precision(), List.of());
-        Result quiet = new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(), r.finishedAt(),
-                r.complete(), r.spec(), r.environment(), List.of(silent), List.of(), r.warnings());
+        OfflinePoint silent = TestResults.withWarnings(r.points(OfflinePoint.class).get(1), List.of());
+        Result quiet = TestResults.withPoints(r, List.of(silent));
         assertEquals("MEASUREMENT ERROR: " + TestResults.VIOLATION, rows(quiet).get(0).get("warnings"));
     }
 
     @Test
     void outputFormatRendersCsv() {
-        assertEquals(CsvRenderer.render(TestResults.twoPoints()), OutputFormat.CSV.render(TestResults.twoPoints()));
-        assertEquals(HEADER, CsvRenderer.COLUMNS);
+        assertEquals(CsvReport.render(TestResults.twoPoints()), OutputFormat.CSV.render(TestResults.twoPoints()));
+        assertEquals(HEADER, CsvReport.columns(OfflineScenario.TYPE));
+        assertEquals("csv", OutputFormat.CSV.extension());
     }
 
     @Test
     void numbersAreShortestPlainDecimals() {
-        assertEquals("0.1", CsvRenderer.number(0.1));
-        assertEquals("20000000000", CsvRenderer.number(2e10));
-        assertEquals("0.000000707", CsvRenderer.number(7.07e-7));
-        assertEquals("4", CsvRenderer.number(4.0));
-        assertEquals("0", CsvRenderer.number(-0.0));
-        assertEquals("-1.5", CsvRenderer.number(-1.5));
-        assertEquals("", CsvRenderer.number(Double.NaN));
-        assertEquals("", CsvRenderer.number(Double.POSITIVE_INFINITY));
+        assertEquals("0.1", TextTable.plain(0.1));
+        assertEquals("20000000000", TextTable.plain(2e10));
+        assertEquals("0.000000707", TextTable.plain(7.07e-7));
+        assertEquals("4", TextTable.plain(4.0));
+        assertEquals("0", TextTable.plain(-0.0));
+        assertEquals("-1.5", TextTable.plain(-1.5));
+        assertEquals("", TextTable.plain(Double.NaN));
+        assertEquals("", TextTable.plain(Double.POSITIVE_INFINITY));
         double third = 1.0 / 3;
-        assertEquals(third, Double.parseDouble(CsvRenderer.number(third)), 0.0);
+        assertEquals(third, Double.parseDouble(TextTable.plain(third)), 0.0);
+    }
+
+    // ---- serving ----
+
+    @Test
+    void servingCsvHasOneRowPerPointWithTheDocumentedColumns() {
+        Result r = TestResults.serving();
+        List<List<String>> rows = parse(CsvReport.render(r));
+        assertEquals(4, rows.size());
+        assertEquals(SERVING_HEADER, rows.get(0));
+        assertEquals(SERVING_HEADER, CsvReport.columns(ServingScenario.TYPE));
+        List<String> steady = rows.get(1);
+        List<String> closed = rows.get(3);
+        int c = SERVING_HEADER.indexOf("offered_req_s");
+        assertEquals("10", steady.get(c));
+        assertEquals("", closed.get(c), "NaN is an empty field");
+        assertEquals("tiny", steady.get(SERVING_HEADER.indexOf("model")));
+        assertEquals("rate 10.0", steady.get(SERVING_HEADER.indexOf("point")));
+        assertEquals("rate", steady.get(SERVING_HEADER.indexOf("mode")));
+        assertEquals("concurrency", closed.get(SERVING_HEADER.indexOf("mode")));
+        assertEquals("20", steady.get(SERVING_HEADER.indexOf("ttft_ms_p50")));
+        assertEquals("true", steady.get(SERVING_HEADER.indexOf("meets_slo")));
+        assertEquals("STEADY", steady.get(SERVING_HEADER.indexOf("load")));
+        assertEquals(TestResults.SLO, steady.get(SERVING_HEADER.indexOf("slo")));
+        assertEquals("", closed.get(SERVING_HEADER.indexOf("tpot_ms_p50")));
+        assertEquals("1", closed.get(SERVING_HEADER.indexOf("incomplete")));
+        assertTrue(closed.get(SERVING_HEADER.indexOf("warnings")).contains("unfinished"));
+        assertTrue(rows.get(2).get(SERVING_HEADER.indexOf("warnings")).contains("queue"));
+        List<ServingPoint> points = r.points(ServingPoint.class);
+        double expected = points.get(0).cost().usdPerMillionOutput();
+        assertEquals(expected, Double.parseDouble(steady.get(SERVING_HEADER.indexOf("usd_per_m_output"))), 0.0);
+        for (int i = 0; i < points.size(); i++) {
+            List<String> row = rows.get(i + 1);
+            assertNumber(points.get(i).achievedArrivalRate(), row.get(SERVING_HEADER.indexOf(
+                    "achieved_arrival_req_s")), "achieved_arrival_req_s");
+            assertEquals(Integer.toString(points.get(i).peakInFlight()),
+                    row.get(SERVING_HEADER.indexOf("peak_in_flight")));
+        }
+        assertEquals(List.of("1", "10", "2"), rows.subList(1, 4).stream()
+                .map(row -> row.get(SERVING_HEADER.indexOf("peak_in_flight"))).toList());
+        assertEquals(10.0, Double.parseDouble(steady.get(SERVING_HEADER.indexOf("achieved_arrival_req_s"))), 1e-9,
+                "12 arrivals 100 ms apart");
+    }
+
+    @Test
+    void servingFiguresNotRecordedAreEmptyFields() {
+        Result r = TestResults.serving();
+        ServingPoint p = r.points(ServingPoint.class).get(0);
+        ServingPoint old = new ServingPoint(p.label(), p.mode(), p.offeredRate(), p.concurrency(), p.requests(),
+                p.promptLength(), p.outputLength(), p.steps(), p.preemptions(), p.metrics(), null, p.load(), null,
+                null, null, null);
+        List<String> row = parse(CsvReport.render(TestResults.withPoints(r, List.of(old)))).get(1);
+        for (String column : List.of("achieved_arrival_req_s", "peak_in_flight", "slo", "goodput_req_s",
+                "good_fraction", "meets_slo", "usd_per_query", "usd_per_m_output")) {
+            assertEquals("", row.get(SERVING_HEADER.indexOf(column)), column);
+        }
     }
 }

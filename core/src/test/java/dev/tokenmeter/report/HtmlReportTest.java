@@ -1,9 +1,12 @@
-package dev.tokenmeter.result;
+package dev.tokenmeter.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.TestResults;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +23,26 @@ import org.w3c.dom.NodeList;
 import org.xml.sax.InputSource;
 
 class HtmlReportTest {
-    private static final List<String> TITLES = List.of(HtmlReport.THROUGHPUT_TITLE, HtmlReport.LATENCY_TITLE,
-            HtmlReport.COST_TITLE, HtmlReport.MBU_TITLE);
+    // The charts' titles as a reader sees them (the scenarios keep their own copies package-private).
+    static final String THROUGHPUT_TITLE = "Output throughput against batch size";
+    static final String LATENCY_TITLE = "Latency against throughput (TPOT p50 vs output tok/s)";
+    static final String COST_TITLE = "Cost per 1M output tokens against interactivity";
+    static final String MBU_TITLE = "Decode memory-bandwidth utilization (MBU) per point";
+    static final String SERVING_TTFT_TITLE = "Serving: TTFT p99 against output throughput";
+    static final String SERVING_TPOT_TITLE = "Serving: TPOT p99 against output throughput";
+    static final List<String> TITLES = List.of(THROUGHPUT_TITLE, LATENCY_TITLE, COST_TITLE, MBU_TITLE);
+
+    static {
+        // The tests run inside module tokenmeter.core, which has no use for XML and does not read java.xml; a
+        // module may add that edge for itself (on the class path this does nothing: every module is read).
+        readModule(HtmlReportTest.class, "java.xml");
+    }
+
+    /** Makes {@code test}'s module read the system module {@code name}. */
+    static void readModule(Class<?> test, String name) {
+        test.getModule().addReads(ModuleLayer.boot().findModule(name).orElseThrow(
+                () -> new AssertionError("module " + name + " is not in the boot layer")));
+    }
 
     /**
      * The report parsed strictly as XML: an unclosed tag, a stray '&' or an unescaped '<' in text fails here,
@@ -122,7 +143,8 @@ class HtmlReportTest {
     void pointsTableHoldsTheFiguresAndMarksErrorRows() {
         Document doc = parse(HtmlReport.render(TestResults.twoPoints()));
         Element table = byClass(doc, "table", "points");
-        assertEquals(ConsoleTable.HEADLINE_COLUMNS, texts(table, "th"));
+        assertEquals(ConsoleReportTest.HEADER, texts(table, "th"));
+        assertEquals("points", table.getAttribute("class"));
         List<Element> rows = elements(elements(table, "tbody").get(0), "tr");
         assertEquals(2, rows.size());
         assertEquals(List.of("1", "8", "4", "3", "12.50", "4.250", "6.125", "25.25", "158.4", "475.2", "39.60",
@@ -165,17 +187,17 @@ class HtmlReportTest {
     void chartsDrawEveryDefinedPointAndSayWhatIsLeftOut() {
         Document doc = parse(HtmlReport.render(TestResults.twoPoints()));
         // Throughput: both points; latency and cost: only the point with a TPOT; MBU: only the one with decode.
-        assertEquals(2, elements(chart(doc, HtmlReport.THROUGHPUT_TITLE), "circle").size());
-        Element latency = chart(doc, HtmlReport.LATENCY_TITLE);
+        assertEquals(2, elements(chart(doc, THROUGHPUT_TITLE), "circle").size());
+        Element latency = chart(doc, LATENCY_TITLE);
         assertEquals(1, elements(latency, "circle").size());
         assertEquals("batch 1, prompt 8, output 4: TPOT 4.250 ms at 158.4 output tok/s",
                 elements(elements(latency, "circle").get(0), "title").get(0).getTextContent());
         assertTrue(texts(latency, "text").contains("b1"), "points labelled with their batch");
         assertTrue(texts(latency, "text").contains("prompt 8, output 1 (no data)"), "legend");
-        Element cost = chart(doc, HtmlReport.COST_TITLE);
+        Element cost = chart(doc, COST_TITLE);
         assertEquals("batch 1, prompt 8, output 4: $0.177 per 1M output tokens at 235.3 tok/s per user",
                 elements(elements(cost, "circle").get(0), "title").get(0).getTextContent());
-        Element mbu = chart(doc, HtmlReport.MBU_TITLE);
+        Element mbu = chart(doc, MBU_TITLE);
         List<Element> bars = new ArrayList<>();
         for (Element r : elements(mbu, "rect")) {
             if ("bar".equals(r.getAttribute("class"))) {
@@ -194,7 +216,7 @@ class HtmlReportTest {
     @Test
     void axesHaveTicksAndUnits() {
         Document doc = parse(HtmlReport.render(TestResults.sweep()));
-        List<String> throughput = texts(chart(doc, HtmlReport.THROUGHPUT_TITLE), "text");
+        List<String> throughput = texts(chart(doc, THROUGHPUT_TITLE), "text");
         for (String tick : List.of("1", "2", "4", "8", "16", "32", "64", "0", "1000", "2000", "3000")) {
             assertTrue(throughput.contains(tick), () -> "tick " + tick + " in " + throughput);
         }
@@ -202,9 +224,9 @@ class HtmlReportTest {
         assertTrue(throughput.contains("output tok/s (median)"));
         assertTrue(throughput.contains("prompt 128, output 32") && throughput.contains("prompt 512, output 128"),
                 "a legend entry per (prompt, output) pair");
-        assertTrue(texts(chart(doc, HtmlReport.LATENCY_TITLE), "text").contains("TPOT p50 (ms per output token)"));
-        assertTrue(texts(chart(doc, HtmlReport.COST_TITLE), "text").contains("USD per 1M output tokens"));
-        for (String title : List.of(HtmlReport.THROUGHPUT_TITLE, HtmlReport.LATENCY_TITLE, HtmlReport.COST_TITLE)) {
+        assertTrue(texts(chart(doc, LATENCY_TITLE), "text").contains("TPOT p50 (ms per output token)"));
+        assertTrue(texts(chart(doc, COST_TITLE), "text").contains("USD per 1M output tokens"));
+        for (String title : List.of(THROUGHPUT_TITLE, LATENCY_TITLE, COST_TITLE)) {
             assertEquals(14, elements(chart(doc, title), "circle").size(), title);
             assertEquals(2, elements(chart(doc, title), "polyline").size(), title + ": one line per series");
         }
@@ -214,12 +236,13 @@ class HtmlReportTest {
     void markersLieWhereTheirValuesSay() {
         // In the throughput chart, a larger output tok/s must be drawn higher (a smaller SVG y).
         Result r = TestResults.sweep();
-        Element svg = chart(parse(HtmlReport.render(r)), HtmlReport.THROUGHPUT_TITLE);
+        Element svg = chart(parse(HtmlReport.render(r)), THROUGHPUT_TITLE);
         List<Element> circles = elements(svg, "circle");
         for (int i = 1; i < 7; i++) {
             double lower = Double.parseDouble(circles.get(i - 1).getAttribute("cy"));
             double higher = Double.parseDouble(circles.get(i).getAttribute("cy"));
-            assertTrue(higher < lower, "batch " + r.points().get(i).batch() + " drawn above the batch before");
+            assertTrue(higher < lower, "batch " + r.points(OfflinePoint.class).get(i).batch()
+                    + " drawn above the batch before");
             assertTrue(Double.parseDouble(circles.get(i).getAttribute("cx"))
                     > Double.parseDouble(circles.get(i - 1).getAttribute("cx")), "and to its right");
         }
@@ -228,24 +251,20 @@ class HtmlReportTest {
     @Test
     void emptyChartSaysNoData() {
         Document doc = parse(HtmlReport.render(TestResults.withoutCost()));
-        Element cost = chart(doc, HtmlReport.COST_TITLE);
+        Element cost = chart(doc, COST_TITLE);
         assertTrue(texts(cost, "text").contains("no data"));
         assertEquals(0, elements(cost, "circle").size());
-        assertFalse(texts(chart(doc, HtmlReport.THROUGHPUT_TITLE), "text").contains("no data"));
+        assertFalse(texts(chart(doc, THROUGHPUT_TITLE), "text").contains("no data"));
     }
 
     @Test
     void textFromTheResultIsEscaped() {
         Result r = TestResults.twoPoints();
-        RunSpec s = r.spec();
         String name = "<script>alert(\"x\")</script> & 'co'";
-        RunSpec spec = new RunSpec(s.model().withName(name), s.backend(), s.seed(), s.offline(), s.measurement(),
-                s.price(), s.threads());
-        PointResult p = r.points().get(0);
-        PointResult warned = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
-                p.trials(), p.metrics(), p.roofline(), p.cost(), p.precision(), List.of("<b>bold</b> & \u0001"));
-        String html = HtmlReport.render(new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(),
-                r.finishedAt(), true, spec, r.environment(), List.of(warned), List.of(), List.of()));
+        OfflinePoint warned = TestResults.withWarnings(r.points(OfflinePoint.class).get(0),
+                List.of("<b>bold</b> & \u0001"));
+        String html = HtmlReport.render(TestResults.with(r, TestResults.renamed(r, name), List.of(warned),
+                List.of()));
         assertFalse(html.contains("<script"), html);
         assertFalse(html.contains("<b>"), html);
         Document doc = parse(html);
@@ -272,5 +291,26 @@ class HtmlReportTest {
     void outputFormatRendersHtml() {
         assertEquals(HtmlReport.render(TestResults.twoPoints()), OutputFormat.HTML.render(TestResults.twoPoints()));
         assertEquals("html", OutputFormat.HTML.extension());
+    }
+
+    // ---- serving ----
+
+    @Test
+    void servingReportShowsTheServingTableAndItsCharts() {
+        String html = HtmlReport.render(TestResults.serving());
+        Document doc = parse(html);
+        assertContains(html, "<h2>Serving points</h2>");
+        Element table = byClass(doc, "table", "points");
+        assertEquals("points serving", table.getAttribute("class"), "as serving tables were before");
+        assertEquals(ConsoleReportTest.SERVING_HEADER, texts(table, "th"));
+        assertContains(html, "<th scope=\"col\">goodput req/s</th>");
+        assertContains(html, "<td style=\"text-align:left\">rate 10.0</td>");
+        assertContains(html, SERVING_TTFT_TITLE);
+        assertContains(html, SERVING_TPOT_TITLE);
+        assertFalse(html.contains(MBU_TITLE), "no offline charts in a serving report");
+        assertEquals(2, doc.getElementsByTagName("svg").getLength());
+        assertContains(html, "1 point is left out: TPOT is undefined");
+        assertContains(html, "<dt>SLO</dt><dd>" + TestResults.SLO + "</dd>");
+        assertContains(html, "<dt>Scheduler</dt><dd>16 sequences, step budget 256 tokens, KV 64 blocks of 16</dd>");
     }
 }

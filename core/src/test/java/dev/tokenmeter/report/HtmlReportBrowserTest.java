@@ -1,10 +1,13 @@
-package dev.tokenmeter.result;
+package dev.tokenmeter.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.SvgChart;
+import dev.tokenmeter.result.TestResults;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
@@ -39,6 +42,11 @@ class HtmlReportBrowserTest {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     private static Path chromium;
+
+    static {
+        // The screenshot is decoded with ImageIO, which module tokenmeter.core, where the tests run, does not read.
+        HtmlReportTest.readModule(HtmlReportBrowserTest.class, "java.desktop");
+    }
 
     @TempDir
     Path dir;
@@ -157,8 +165,7 @@ class HtmlReportBrowserTest {
         for (Result r : List.of(TestResults.sweep(), TestResults.twoPoints())) {
             String dom = chromium(write("report.html", r), "--dump-dom");
             assertEquals(4, count(dom, "<svg[\\s>]"), "four <svg> charts in the DOM chromium built");
-            for (String title : List.of(HtmlReport.THROUGHPUT_TITLE, HtmlReport.LATENCY_TITLE, HtmlReport.COST_TITLE,
-                    HtmlReport.MBU_TITLE)) {
+            for (String title : HtmlReportTest.TITLES) {
                 assertTrue(dom.contains("<title>" + SvgChart.escape(title) + "</title>"), title);
             }
             int points = r.points().size();

@@ -1,18 +1,19 @@
-package dev.tokenmeter.result;
+package dev.tokenmeter.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.TestResults;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class MarkdownRendererTest {
-    private static final List<String> HEADER = List.of("batch", "prompt", "output", "trials", "TTFT p50 ms",
-            "TPOT p50 ms", "ITL p99 ms", "E2E p50 ms", "out tok/s", "total tok/s", "req/s", "decode MBU %",
-            "prefill MFU %", "$/query", "$/M out tok", "\u00b1CI%");
+class MarkdownReportTest {
+    private static final List<String> HEADER = ConsoleReportTest.HEADER;
 
     /** Removes CommonMark backslash escapes: "\*" is "*". */
     private static String unescape(String s) {
@@ -55,7 +56,7 @@ class MarkdownRendererTest {
 
     @Test
     void tableRowsParseBackToTheFixedResultsFigures() {
-        List<String> table = tableLines(MarkdownRenderer.render(TestResults.twoPoints()));
+        List<String> table = tableLines(MarkdownReport.render(TestResults.twoPoints()));
         assertEquals(4, table.size(), () -> String.join("\n", table));
         assertEquals(HEADER, cells(table.get(0)));
         assertEquals(HEADER.size(), cells(table.get(1)).size());
@@ -69,10 +70,10 @@ class MarkdownRendererTest {
     @Test
     void tableValuesAreTheResultsValues() {
         Result r = TestResults.sweep();
-        List<String> table = tableLines(MarkdownRenderer.render(r));
+        List<String> table = tableLines(MarkdownReport.render(r));
         assertEquals(r.points().size() + 2, table.size());
         for (int i = 0; i < r.points().size(); i++) {
-            PointResult p = r.points().get(i);
+            OfflinePoint p = r.points(OfflinePoint.class).get(i);
             List<String> row = cells(table.get(i + 2));
             assertEquals(p.batch(), Integer.parseInt(row.get(0)));
             assertEquals(p.promptLength(), Integer.parseInt(row.get(1)));
@@ -88,7 +89,7 @@ class MarkdownRendererTest {
 
     @Test
     void headingAndRunSummary() {
-        String md = MarkdownRenderer.render(TestResults.twoPoints());
+        String md = MarkdownReport.render(TestResults.twoPoints());
         assertTrue(md.startsWith("## tokenmeter: tiny on Test CPU 9000\n\n"), md);
         assertContains(md, "- **Model**: tiny: 0.525M params, 2 layers, hidden 128");
         assertContains(md, "- **Backend**: cpu (asked: auto), seed 42\n");
@@ -96,13 +97,13 @@ class MarkdownRendererTest {
         assertContains(md, "- **Price**: \\$0.1008 per device-hour, cpu (AWS EC2");
         assertContains(md, "- **Trials**: 1 warm-up, then 2 to 5 per point");
         assertFalse(md.contains("INCOMPLETE"));
-        assertContains(MarkdownRenderer.render(TestResults.incomplete()).lines().findFirst().orElseThrow(),
+        assertContains(MarkdownReport.render(TestResults.incomplete()).lines().findFirst().orElseThrow(),
                 "(INCOMPLETE)");
     }
 
     @Test
     void warningsAreAListWithErrorsInBold() {
-        String md = MarkdownRenderer.render(TestResults.twoPoints());
+        String md = MarkdownReport.render(TestResults.twoPoints());
         String warnings = md.substring(md.indexOf("\n### Warnings\n"));
         List<String> items = Arrays.stream(warnings.split("\n")).filter(l -> l.startsWith("- ")).toList();
         assertEquals(3, items.size(), warnings);
@@ -111,21 +112,17 @@ class MarkdownRendererTest {
                 + "; a result faster than the device's roofline cannot be right**", unescape(items.get(1)));
         assertEquals("- " + TestResults.RUN_WARNING, items.get(2));
         assertContains(md, "\\* marks points whose trials stopped (budget)");
-        assertContains(MarkdownRenderer.render(TestResults.incomplete()), "- **INCOMPLETE RUN");
+        assertContains(MarkdownReport.render(TestResults.incomplete()), "- **INCOMPLETE RUN");
     }
 
     @Test
     void textFromTheResultCannotBreakTheTableOrInjectMarkup() {
         Result r = TestResults.twoPoints();
-        RunSpec s = r.spec();
         String name = "a|b *c* <script>x</script> [l](http://e) `c` $x$";
-        RunSpec spec = new RunSpec(s.model().withName(name), s.backend(), s.seed(), s.offline(), s.measurement(),
-                s.price(), s.threads());
-        PointResult p = r.points().get(0);
-        PointResult warned = new PointResult(p.batch(), p.promptLength(), p.outputLength(), p.warmupTrials(),
-                p.trials(), p.metrics(), p.roofline(), p.cost(), p.precision(), List.of("two\nlines | pipe"));
-        String md = MarkdownRenderer.render(new Result(r.schemaVersion(), r.tool(), r.scenario(), r.startedAt(),
-                r.finishedAt(), true, spec, r.environment(), List.of(warned), List.of(), List.of()));
+        OfflinePoint warned = TestResults.withWarnings(r.points(OfflinePoint.class).get(0),
+                List.of("two\nlines | pipe"));
+        String md = MarkdownReport.render(TestResults.with(r, TestResults.renamed(r, name), List.of(warned),
+                List.of()));
         String heading = md.lines().findFirst().orElseThrow();
         assertEquals("## tokenmeter: " + name + " on Test CPU 9000", unescape(heading));
         assertFalse(md.contains("<script>"), md);
@@ -138,7 +135,27 @@ class MarkdownRendererTest {
 
     @Test
     void outputFormatRendersMarkdown() {
-        assertEquals(MarkdownRenderer.render(TestResults.twoPoints()),
+        assertEquals(MarkdownReport.render(TestResults.twoPoints()),
                 OutputFormat.parse("md").render(TestResults.twoPoints()));
+        assertEquals(OutputFormat.MARKDOWN, OutputFormat.parse(" Markdown "));
+        assertEquals("md", OutputFormat.MARKDOWN.extension());
+    }
+
+    // ---- serving ----
+
+    @Test
+    void servingReportShowsTheServingTable() {
+        String md = MarkdownReport.render(TestResults.serving());
+        assertContains(md, "| point | offered req/s | req/s | out tok/s | TTFT p50 ms | TTFT p99 ms | TPOT p50 ms |"
+                + " TPOT p99 ms | ITL p99 ms | E2E p50 ms | goodput req/s | SLO | preempt | \\$/M out tok | load |");
+        assertEquals(ConsoleReportTest.SERVING_HEADER, cells(tableLines(md).get(0)));
+        assertContains(md, "|---|---:|");
+        assertContains(md, "| rate 10.0 | 10.00 | 10.43 | 41.74 | 20.00 | 20.00 |");
+        assertContains(md, "| OVERLOADED |");
+        assertContains(md, "- **SLO**: ttft:p99=100ms,tpot:p99=12ms");
+        assertContains(md, "- **Scheduler**: 16 sequences, step budget 256 tokens, KV 64 blocks of 16\n");
+        assertContains(md, "- concurrency 2: 1 of 4 requests unfinished");
+        assertFalse(md.contains("\u00b1CI%"), md);
+        assertFalse(md.contains("**Trials**"), md);
     }
 }

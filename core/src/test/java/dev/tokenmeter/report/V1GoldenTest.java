@@ -1,0 +1,236 @@
+package dev.tokenmeter.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.ResultJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The results committed under docs/results (schema version 1, written before the one-scenario redesign) must render
+ * as they did before it: the reports a reader has seen, and that the docs quote, keep their figures. The renderings
+ * the old renderers made of each file are kept under src/test/resources/dev/tokenmeter/report/v1/ (NAME.txt console,
+ * NAME.csv, NAME.md, NAME.html).
+ *
+ * <p>The tables must be identical: the console table block, the Markdown table rows, the HTML {@code <table>}
+ * element and the CSV rows. The rest of each report must be identical too, except for these intended changes:
+ * <ul>
+ * <li>a serving report's header gains a "scheduler" line (console "scheduler", Markdown and HTML "Scheduler"): the
+ *     sequences, step budget and KV cache the points ran with;</li>
+ * <li>the serving CSV gains two columns, {@code achieved_arrival_req_s} and {@code peak_in_flight}, before
+ *     {@code usd_per_query}; a version-1 file did not record them, so they are empty, and the CSV is compared with
+ *     those two columns removed;</li>
+ * <li>the offline HTML "Trials" entry gains "; medians unless marked" (as the console's and Markdown's already
+ *     said);</li>
+ * <li>the HTML footer names schema version 2, which the result is upgraded to when read, and says that the JSON
+ *     holds every request as well as every trial;</li>
+ * <li>the sentence under the HTML table that says how to read it is escaped like every other text now, so the
+ *     serving one's apostrophes are written {@code &#39;}: a browser shows the same text.</li>
+ * </ul>
+ */
+class V1GoldenTest {
+    private static final Path RESULTS = Path.of("..", "docs", "results");
+    private static final List<String> NEW_CSV_COLUMNS = List.of("achieved_arrival_req_s", "peak_in_flight");
+    /** A console table's rule: dashes under each header, separated by spaces. */
+    private static final Pattern RULE = Pattern.compile("-+( +-+)*");
+    private static final Pattern HTML_TABLE = Pattern.compile("<table class=\"points[ a-z]*\">.*?</table>",
+            Pattern.DOTALL);
+    private static final Pattern FOOTER = Pattern.compile("<footer>.*?</footer>", Pattern.DOTALL);
+    /** The scheduler line of both serving results, from their specs. */
+    private static final String SCHEDULER = "64 sequences, step budget 256 tokens, KV 1152 blocks of 16";
+
+    /** The committed results, by name. */
+    static List<String> results() {
+        return List.of("cpu-llama-110m", "cpu-serve-llama-110m-search", "cpu-serve-llama-110m-sweep",
+                "gpu-h100-llama-3.1-8b");
+    }
+
+    /** The committed result, after checking that the file is of version 1 (read, it is upgraded to 2). */
+    private static Result read(String name) throws IOException {
+        Path file = RESULTS.resolve(name + ".json");
+        assertEquals(1, ResultJson.mapper().readTree(file.toFile()).path("schemaVersion").asInt(),
+                name + " is a version-1 file");
+        return ResultJson.read(file);
+    }
+
+    private static String old(String name, String extension) throws IOException {
+        String resource = "v1/" + name + "." + extension;
+        try (InputStream in = V1GoldenTest.class.getResourceAsStream(resource)) {
+            assertNotNull(in, "missing test resource " + resource);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static boolean serving(String name) {
+        return name.contains("-serve-");
+    }
+
+    // ---- the tables ----
+
+    /** The console table: its header line, its rule and its rows, up to the blank line after them. */
+    static List<String> consoleTable(String report) {
+        List<String> lines = Arrays.asList(report.split("\n", -1));
+        for (int i = 1; i < lines.size(); i++) {
+            if (RULE.matcher(lines.get(i)).matches()) {
+                List<String> out = new ArrayList<>(List.of(lines.get(i - 1)));
+                for (int j = i; j < lines.size() && !lines.get(j).isBlank(); j++) {
+                    out.add(lines.get(j));
+                }
+                return out;
+            }
+        }
+        throw new AssertionError("no table in:\n" + report);
+    }
+
+    /** The Markdown table's lines: every line that starts with a pipe. */
+    static List<String> markdownTable(String md) {
+        List<String> out = md.lines().filter(l -> l.startsWith("|")).toList();
+        assertTrue(out.size() > 2, () -> "no table in:\n" + md);
+        return out;
+    }
+
+    /** The HTML points table, from {@code <table} to {@code </table>}. */
+    static String htmlTable(String html) {
+        Matcher m = HTML_TABLE.matcher(html);
+        assertTrue(m.find(), () -> "no points table in:\n" + html);
+        String table = m.group();
+        assertTrue(!m.find(), "one points table");
+        return table;
+    }
+
+    /** The CSV's records (one per line: the committed results hold no field with a line break). */
+    static List<String> csvRecords(String csv) {
+        assertTrue(csv.endsWith("\r\n"), "records end with CRLF");
+        return Arrays.asList(csv.split("\r\n"));
+    }
+
+    /** The CSV with the columns version 1 did not have taken out, after checking that they are empty. */
+    static List<String> withoutNewColumns(String csv) {
+        List<String> records = csvRecords(csv);
+        List<String> header = List.of(records.get(0).split(",", -1));
+        List<Integer> drop = new ArrayList<>();
+        for (String c : NEW_CSV_COLUMNS) {
+            int i = header.indexOf(c);
+            assertTrue(i >= 0, () -> c + " missing from " + header);
+            drop.add(i);
+        }
+        assertEquals(header.indexOf("usd_per_query") - 2, drop.get(0), "the new columns come before usd_per_query");
+        assertEquals(drop.get(0) + 1, drop.get(1));
+        List<String> out = new ArrayList<>();
+        for (int r = 0; r < records.size(); r++) {
+            List<String> fields = splitCsv(records.get(r));
+            assertEquals(header.size(), fields.size(), "fields of record " + r);
+            if (r > 0) {
+                for (int i : drop) {
+                    assertEquals("", fields.get(i), header.get(i) + " of record " + r + ": not in a version-1 file");
+                }
+            }
+            List<String> kept = new ArrayList<>(fields);
+            kept.remove((int) drop.get(1));
+            kept.remove((int) drop.get(0));
+            out.add(String.join(",", kept));
+        }
+        return out;
+    }
+
+    /** A CSV record's fields as written (quotes kept), split on the commas outside quotes. */
+    private static List<String> splitCsv(String record) {
+        List<String> out = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (char ch : record.toCharArray()) {
+            if (ch == '"') {
+                quoted = !quoted;
+            }
+            if (ch == ',' && !quoted) {
+                out.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(ch);
+            }
+        }
+        out.add(field.toString());
+        return out;
+    }
+
+    @ParameterizedTest
+    @MethodSource("results")
+    void tablesAreAsBeforeTheRedesign(String name) throws IOException {
+        Result r = read(name);
+        assertEquals(consoleTable(old(name, "txt")), consoleTable(ConsoleReport.render(r)), name + ": console");
+        assertEquals(markdownTable(old(name, "md")), markdownTable(MarkdownReport.render(r)), name + ": Markdown");
+        assertEquals(htmlTable(old(name, "html")), htmlTable(HtmlReport.render(r)), name + ": HTML");
+        String csv = CsvReport.render(r);
+        if (serving(name)) {
+            assertEquals(csvRecords(old(name, "csv")), withoutNewColumns(csv), name + ": CSV");
+        } else {
+            assertEquals(csvRecords(old(name, "csv")), csvRecords(csv), name + ": CSV");
+        }
+    }
+
+    // ---- the rest of each report ----
+
+    /** {@code report} without the one line that starts with {@code prefix}, which must be there. */
+    private static String withoutLine(String report, String prefix) {
+        List<String> lines = new ArrayList<>(Arrays.asList(report.split("\n", -1)));
+        List<String> matching = lines.stream().filter(l -> l.startsWith(prefix)).toList();
+        assertEquals(1, matching.size(), () -> "one line starting '" + prefix + "' in:\n" + report);
+        lines.remove(matching.get(0));
+        return String.join("\n", lines);
+    }
+
+    @ParameterizedTest
+    @MethodSource("results")
+    void consoleAndMarkdownDifferOnlyByTheSchedulerLine(String name) throws IOException {
+        Result r = read(name);
+        String console = ConsoleReport.render(r);
+        String md = MarkdownReport.render(r);
+        if (serving(name)) {
+            assertTrue(console.contains("\nscheduler " + SCHEDULER + "\n"), console);
+            assertTrue(md.contains("\n- **Scheduler**: " + SCHEDULER + "\n"), md);
+            console = withoutLine(console, "scheduler ");
+            md = withoutLine(md, "- **Scheduler**: ");
+        }
+        assertEquals(old(name, "txt"), console, name + ": console");
+        assertEquals(old(name, "md"), md, name + ": Markdown");
+    }
+
+    @ParameterizedTest
+    @MethodSource("results")
+    void htmlDiffersOnlyAsIntended(String name) throws IOException {
+        Result r = read(name);
+        String html = HtmlReport.render(r);
+        String before = old(name, "html");
+        if (serving(name)) {
+            assertTrue(html.contains("\n<dt>Scheduler</dt><dd>" + SCHEDULER + "</dd>\n"), html);
+            html = withoutLine(html, "<dt>Scheduler</dt><dd>");
+        } else {
+            String trials = html.lines().filter(l -> l.startsWith("<dt>Trials</dt>")).findFirst().orElseThrow();
+            assertTrue(trials.endsWith("; medians unless marked</dd>"), trials);
+            html = html.replace(trials, trials.replace("; medians unless marked</dd>", "</dd>"));
+        }
+        html = html.lines().map(l -> l.startsWith("<p class=\"footnote\">") ? l.replace("&#39;", "'") : l)
+                .collect(Collectors.joining("\n", "", "\n"));
+        Matcher footer = FOOTER.matcher(html);
+        assertTrue(footer.find(), "a footer");
+        assertTrue(footer.group().contains(" from a result of schema version 2. "), footer.group());
+        Matcher oldFooter = FOOTER.matcher(before);
+        assertTrue(oldFooter.find(), "the old report's footer");
+        assertTrue(oldFooter.group().contains(" from a result of schema version 1. "), oldFooter.group());
+        assertEquals(before.replace(oldFooter.group(), "<footer/>"), html.replace(footer.group(), "<footer/>"),
+                name + ": HTML");
+    }
+}
