@@ -43,11 +43,6 @@ class HtmlReportBrowserTest {
 
     private static Path chromium;
 
-    static {
-        // The screenshot is decoded with ImageIO, which module tokenmeter.core, where the tests run, does not read.
-        HtmlReportTest.readModule(HtmlReportBrowserTest.class, "java.desktop");
-    }
-
     @TempDir
     Path dir;
 

@@ -32,18 +32,6 @@ class HtmlReportTest {
     static final String SERVING_TPOT_TITLE = "Serving: TPOT p99 against output throughput";
     static final List<String> TITLES = List.of(THROUGHPUT_TITLE, LATENCY_TITLE, COST_TITLE, MBU_TITLE);
 
-    static {
-        // The tests run inside module tokenmeter.core, which has no use for XML and does not read java.xml; a
-        // module may add that edge for itself (on the class path this does nothing: every module is read).
-        readModule(HtmlReportTest.class, "java.xml");
-    }
-
-    /** Makes {@code test}'s module read the system module {@code name}. */
-    static void readModule(Class<?> test, String name) {
-        test.getModule().addReads(ModuleLayer.boot().findModule(name).orElseThrow(
-                () -> new AssertionError("module " + name + " is not in the boot layer")));
-    }
-
     /**
      * The report parsed strictly as XML: an unclosed tag, a stray '&' or an unescaped '<' in text fails here,
      * which is stricter than a browser. No DTD or external entity is loaded.
