@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tokenmeter.metrics.PointMetrics;
-import dev.tokenmeter.scenario.TrialRecord;
+import dev.tokenmeter.metrics.TrialRecord;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -13,13 +13,13 @@ import dev.tokenmeter.backend.MemoryPlan;
 import dev.tokenmeter.checkpoint.SyntheticPrompts;
 import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
+import dev.tokenmeter.engine.GreedyGeneration;
 import dev.tokenmeter.engine.SequenceChunk;
 import dev.tokenmeter.engine.StepBatch;
 import dev.tokenmeter.engine.StepResult;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.ModelPresets;
 import dev.tokenmeter.model.WeightDtype;
-import dev.tokenmeter.scenario.GreedyGeneration;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -149,7 +149,8 @@ class CpuEngineTest {
             assertRefused("slot", () -> e.step(StepBatch.of(List.of(new SequenceChunk(-1, 0, new int[] {1})))));
             assertRefused("context of 16",
                     () -> e.step(StepBatch.of(List.of(new SequenceChunk(0, 10, new int[] {1, 2, 3, 4, 5, 6, 7})))));
-            assertRefused("context of 16", () -> e.step(StepBatch.of(List.of(new SequenceChunk(0, 16, new int[] {1})))));
+            assertRefused("context of 16",
+                    () -> e.step(StepBatch.of(List.of(new SequenceChunk(0, 16, new int[] {1})))));
             assertRefused("token id", () -> e.step(StepBatch.of(List.of(new SequenceChunk(0, 0, new int[] {1, 512})))));
             assertRefused("token id", () -> e.step(StepBatch.of(List.of(new SequenceChunk(0, 0, new int[] {-1})))));
             assertRefused("appears twice", () -> e.step(StepBatch.of(List.of(new SequenceChunk(1, 0, new int[] {1}),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenmeter.InvalidFieldException;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -121,9 +122,11 @@ class MeasurementPolicyTest {
         assertEquals("max-trials", StopReason.MAX_TRIALS.label());
     }
 
+    /** Refused with an {@link InvalidFieldException} naming {@code field}, the record component. */
     private static void assertRefused(String field, Executable e) {
-        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e);
-        assertTrue(x.getMessage().contains(field), x.getMessage());
+        InvalidFieldException x = assertThrows(InvalidFieldException.class, e);
+        assertEquals(field, x.field(), x.getMessage());
+        assertTrue(x.getMessage().startsWith(field + " "), x.getMessage());
     }
 
     @Test
@@ -134,6 +137,12 @@ class MeasurementPolicyTest {
         assertRefused("budgetSeconds", () -> new MeasurementPolicy(0, 1, 1, -1));
         assertRefused("budgetSeconds", () -> new MeasurementPolicy(0, 1, 1, Double.NaN));
         assertRefused("budgetSeconds", () -> new MeasurementPolicy(0, 1, 1, Double.POSITIVE_INFINITY));
+        assertRefused("warmupSeconds", () -> new MeasurementPolicy(0, 1, 1, 1, 0.01, -1));
+        assertRefused("warmupSeconds", () -> new MeasurementPolicy(0, 1, 1, 1, 0.01, Double.NaN));
+        assertEquals("warmupTrials must be >= 0 (0 = no warm-up), got -1",
+                assertThrows(InvalidFieldException.class, () -> new MeasurementPolicy(-1, 1, 1, 1)).getMessage());
+        assertEquals("must be >= 1, got 0",
+                assertThrows(InvalidFieldException.class, () -> new MeasurementPolicy(0, 0, 1, 1)).problem());
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenmeter.measure.Summary;
-import dev.tokenmeter.scenario.TrialRecord;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

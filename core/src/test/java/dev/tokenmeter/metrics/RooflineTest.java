@@ -10,7 +10,6 @@ import dev.tokenmeter.backend.DeviceCeilings;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.WeightDtype;
-import dev.tokenmeter.scenario.TrialRecord;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -88,9 +88,9 @@ class ContinuousBatcherTest {
     void admitsInArrivalOrderWhileSlotsLast() {
         EngineOptions o = EngineOptions.paged(1, 2, 64, 4, 64);
         FakeEngine engine = new FakeEngine(o);
-        ServingRun.Outcome out = ServingRun.openLoop(engine, arrivals(5, 0, 6, 3),
+        ServingLoop.Outcome out = ServingLoop.openLoop(engine, arrivals(5, 0, 6, 3),
                 new ContinuousBatcher.Config(1000, o), SchedulingPolicy.FIRST_COME_FIRST_SERVED,
-                new ServingRun.ScriptedClock(1_000_000, 0), 42, Long.MAX_VALUE, null);
+                new ServingLoop.ScriptedClock(1_000_000, 0), 42, Long.MAX_VALUE, null);
         // Two slots: requests 0 and 1 prefill together, decode twice, leave; then 2 and 3; then 4.
         assertEquals(List.of(0, 1), slotsAndIds(engine.steps.get(0)));
         assertEquals(5, out.finished().size());
@@ -101,24 +101,29 @@ class ContinuousBatcherTest {
         RequestRecord last = out.finished().get(4);
         assertArrayEquals(new long[] {7_000_000, 8_000_000, 9_000_000}, last.tokenNanos());
         assertEquals(0, last.arrivalNanos(), "its clock started at its arrival: 6 ms of queueing count in TTFT");
+        // Admitted when its step began, after the two pairs before it had left: the queueing is visible.
+        assertEquals(6_000_000, last.admittedNanos());
+        assertEquals(List.of(0L, 0L, 3_000_000L, 3_000_000L, 6_000_000L),
+                out.finished().stream().map(RequestRecord::admittedNanos).toList());
+        assertEquals(5, out.peakInFlight(), "all five arrived at once, before any finished");
     }
 
     @Test
     void theWarmUpRampGoesThroughEveryDecodeBatchSize() {
         EngineOptions o = EngineOptions.paged(1, 8, 16, 4, 32);
         FakeEngine engine = new FakeEngine(o);
-        List<Arrival> ramp = ServingRun.batchSizeRamp(8, 16);
+        List<Arrival> ramp = ServingLoop.batchSizeRamp(8, 16);
         assertEquals(List.of(2, 3, 4, 5, 6, 7, 8, 9), ramp.stream().map(Arrival::outputLength).toList());
-        ServingRun.Outcome out = ServingRun.closedLoop(engine, ramp, 8, new ContinuousBatcher.Config(2048, o),
-                SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingRun.ScriptedClock(1_000_000, 0), 42,
+        ServingLoop.Outcome out = ServingLoop.closedLoop(engine, ramp, 8, new ContinuousBatcher.Config(2048, o),
+                SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingLoop.ScriptedClock(1_000_000, 0), 42,
                 Long.MAX_VALUE, null);
         assertEquals(8, out.finished().size());
         // Step 1 takes the eight one-token prompts; then decode steps of 8, 7, ..., 1 sequences.
         assertEquals(List.of(8, 8, 7, 6, 5, 4, 3, 2, 1), engine.steps.stream().map(StepBatch::size).toList());
         // A short context caps the outputs: the smallest batch sizes are then skipped, never an overflow.
-        assertEquals(List.of(2, 3, 4, 4), ServingRun.batchSizeRamp(4, 5).stream().map(Arrival::outputLength)
+        assertEquals(List.of(2, 3, 4, 4), ServingLoop.batchSizeRamp(4, 5).stream().map(Arrival::outputLength)
                 .toList());
-        assertThrows(IllegalArgumentException.class, () -> ServingRun.batchSizeRamp(0, 16));
+        assertThrows(IllegalArgumentException.class, () -> ServingLoop.batchSizeRamp(0, 16));
     }
 
     private static List<Integer> slotsAndIds(StepBatch b) {
@@ -130,8 +135,8 @@ class ContinuousBatcherTest {
         EngineOptions o = EngineOptions.paged(1, 4, 128, 4, 128);
         FakeEngine engine = new FakeEngine(o);
         List<Arrival> arrivals = List.of(new Arrival(0, 0, 5, 20), new Arrival(1, 0.0025, 70, 2));
-        ServingRun.Outcome out = ServingRun.openLoop(engine, arrivals, new ContinuousBatcher.Config(16, o),
-                SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingRun.ScriptedClock(1_000_000, 0), 42,
+        ServingLoop.Outcome out = ServingLoop.openLoop(engine, arrivals, new ContinuousBatcher.Config(16, o),
+                SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingLoop.ScriptedClock(1_000_000, 0), 42,
                 Long.MAX_VALUE, null);
         assertEquals(2, out.finished().size());
         int prompt1Fed = 0;
@@ -165,11 +170,11 @@ class ContinuousBatcherTest {
         }
         try (CpuBackend backend = new CpuBackend(2); Engine a = backend.load(TINY, tight);
                 Engine b = backend.load(TINY, roomy)) {
-            ServingRun.Outcome preempted = ServingRun.openLoop(a, arrivals, new ContinuousBatcher.Config(24, tight),
-                    SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingRun.ScriptedClock(1000, 10), 42,
+            ServingLoop.Outcome preempted = ServingLoop.openLoop(a, arrivals, new ContinuousBatcher.Config(24, tight),
+                    SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingLoop.ScriptedClock(1000, 10), 42,
                     Long.MAX_VALUE, null);
-            ServingRun.Outcome alone = ServingRun.openLoop(b, arrivals, new ContinuousBatcher.Config(4096, roomy),
-                    SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingRun.ScriptedClock(1000, 10), 42,
+            ServingLoop.Outcome alone = ServingLoop.openLoop(b, arrivals, new ContinuousBatcher.Config(4096, roomy),
+                    SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingLoop.ScriptedClock(1000, 10), 42,
                     Long.MAX_VALUE, null);
             assertTrue(preempted.preemptions() > 0, "the tight cache must force preemptions");
             assertEquals(0, alone.preemptions());
@@ -181,7 +186,7 @@ class ContinuousBatcherTest {
             // And the uninterrupted tokens are those of a plain greedy run of each request alone.
             try (Engine c = backend.load(TINY, EngineOptions.of(42, 1, 48))) {
                 Arrival a0 = arrivals.get(0);
-                int[] greedy = dev.tokenmeter.scenario.GreedyGeneration.run(c, 42, 1, a0.promptLength(), 14).get(0)
+                int[] greedy = dev.tokenmeter.engine.GreedyGeneration.run(c, 42, 1, a0.promptLength(), 14).get(0)
                         .generated();
                 assertArrayEquals(greedy, want.get(0));
             }
@@ -189,7 +194,7 @@ class ContinuousBatcherTest {
     }
 
     /** Output tokens per request id. */
-    private static Map<Integer, int[]> tokens(Engine engine, ServingRun.Outcome out) {
+    private static Map<Integer, int[]> tokens(Engine engine, ServingLoop.Outcome out) {
         Map<Integer, int[]> m = new HashMap<>();
         for (RequestRecord rec : out.finished()) {
             m.put(rec.arrival().id(), rec.outputTokens());
@@ -209,8 +214,8 @@ class ContinuousBatcherTest {
             arrivals.add(new Arrival(i, t, 1 + r.nextInt(60), 1 + r.nextInt(30)));
         }
         ContinuousBatcher.Config config = new ContinuousBatcher.Config(64, o);
-        ServingRun.Outcome out = ServingRun.openLoop(engine, arrivals, config,
-                SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingRun.ScriptedClock(1_000_000, 1000), 1,
+        ServingLoop.Outcome out = ServingLoop.openLoop(engine, arrivals, config,
+                SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingLoop.ScriptedClock(1_000_000, 1000), 1,
                 Long.MAX_VALUE, null);
         assertEquals(3000, out.finished().size());
         assertTrue(out.unfinished().isEmpty());
@@ -224,7 +229,7 @@ class ContinuousBatcherTest {
             batcher.arrive(a, 0, new int[a.promptLength()]);
         }
         StepBatch s;
-        while ((s = batcher.nextStep()) != null) {
+        while ((s = batcher.nextStep(0)) != null) {
             batcher.complete(engine.step(s), 0);
         }
         assertEquals(500, batcher.finished().size());

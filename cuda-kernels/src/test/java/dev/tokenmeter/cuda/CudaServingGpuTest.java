@@ -24,7 +24,7 @@ import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.ContinuousBatcher;
 import dev.tokenmeter.serving.RequestRecord;
 import dev.tokenmeter.serving.SchedulingPolicy;
-import dev.tokenmeter.serving.ServingRun;
+import dev.tokenmeter.serving.ServingLoop;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -60,7 +60,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>The schedule depends on lengths and the scripted clock only, never on token values, so the GPU and the CPU run
  * step through the same batches (checked). The GPU test skips, with the probe's reason, where no usable GPU is
- * found; the workloads' own properties (chunking, preemption, this test's driver loop being {@link ServingRun}'s)
+ * found; the workloads' own properties (chunking, preemption, this test's driver loop being {@link ServingLoop}'s)
  * are checked everywhere, on an engine that computes nothing.
  */
 class CudaServingGpuTest {
@@ -83,7 +83,7 @@ class CudaServingGpuTest {
     /** Checked everywhere: what the GPU test relies on its workloads to do, on an engine that computes nothing. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"tiny", "llama-110m"})
-    void theWorkloadsChunkPromptsAndPreemptThroughServingRunsLoop(String preset) {
+    void theWorkloadsChunkPromptsAndPreemptThroughServingLoopsLoop(String preset) {
         Workload w = Workload.of(preset);
         Served s = serve(new ScheduleOnly(w.model(), w.options()), w);
         assertServedEveryRequest(w, s);
@@ -92,14 +92,15 @@ class CudaServingGpuTest {
                 + " its recompute feeds generated tokens too: " + s.summary());
         assertTrue(s.continuedPrompts > 0, "some prompt must be cut into chunks: " + s.summary());
         assertTrue(s.mixedSteps > 0, "some step must carry decodes beside a prompt chunk: " + s.summary());
-        // This test's loop is ServingRun.openLoop's, written out so that the pool can be inspected at the end.
-        ServingRun.Outcome o = ServingRun.openLoop(new ScheduleOnly(w.model(), w.options()), w.arrivals(),
-                w.config(), SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingRun.ScriptedClock(STEP_NANOS,
+        // This test's loop is ServingLoop.openLoop's, written out so that the pool can be inspected at the end.
+        ServingLoop.Outcome o = ServingLoop.openLoop(new ScheduleOnly(w.model(), w.options()), w.arrivals(),
+                w.config(), SchedulingPolicy.FIRST_COME_FIRST_SERVED, new ServingLoop.ScriptedClock(STEP_NANOS,
                         TOKEN_NANOS), SEED, Long.MAX_VALUE, null);
-        assertEquals(o.finished(), s.batcher.finished(), "the same records as ServingRun.openLoop");
+        assertEquals(o.finished(), s.batcher.finished(), "the same records as ServingLoop.openLoop");
         assertEquals(o.steps(), s.steps.size());
         assertEquals(o.preemptions(), s.batcher.preemptions());
         assertEquals(o.endNanos(), s.endNanos);
+        assertEquals(o.peakInFlight(), s.peakInFlight);
         System.out.println(preset + ": " + s.summary());
     }
 

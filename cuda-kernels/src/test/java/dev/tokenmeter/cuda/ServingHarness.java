@@ -17,7 +17,7 @@ import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.ContinuousBatcher;
 import dev.tokenmeter.serving.RequestRecord;
 import dev.tokenmeter.serving.SchedulingPolicy;
-import dev.tokenmeter.serving.ServingRun;
+import dev.tokenmeter.serving.ServingLoop;
 import dev.tokenmeter.serving.ServingSequence;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +29,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * What {@link CudaServingGpuTest} serves with: its workloads, a driver loop that is {@link ServingRun#openLoop}'s
+ * What {@link CudaServingGpuTest} serves with: its workloads, a driver loop that is {@link ServingLoop#openLoop}'s
  * written out (so that the batcher can be inspected afterwards) and records the logits behind each output token,
  * and an engine that computes nothing, for the checks that need no GPU.
  */
@@ -82,14 +82,14 @@ final class ServingHarness {
     }
 
     /**
-     * Serves the workload on {@code engine} as {@link ServingRun#openLoop} does (the same loop, written out here so
+     * Serves the workload on {@code engine} as {@link ServingLoop#openLoop} does (the same loop, written out here so
      * that the batcher, its pool and its slots can be inspected afterwards), on a scripted clock, asking every step for
      * its logits and keeping those that chose each output token.
      */
     static Served serve(Engine engine, Workload w) {
         TracingPolicy policy = new TracingPolicy();
         Served out = new Served(new ContinuousBatcher(w.config(), policy), w);
-        ServingRun.ScriptedClock clock = new ServingRun.ScriptedClock(STEP_NANOS, TOKEN_NANOS);
+        ServingLoop.ScriptedClock clock = new ServingLoop.ScriptedClock(STEP_NANOS, TOKEN_NANOS);
         int vocab = engine.model().vocab();
         List<Arrival> arrivals = w.arrivals();
         int next = 0;
@@ -99,7 +99,8 @@ final class ServingHarness {
                 Arrival a = arrivals.get(next++);
                 out.batcher.arrive(a, nanos(a), SyntheticPrompts.prompt(SEED, a.id(), a.promptLength(), vocab));
             }
-            StepBatch step = out.batcher.nextStep();
+            out.peakInFlight = Math.max(out.peakInFlight, next - out.batcher.finished().size());
+            StepBatch step = out.batcher.nextStep(clock.nanos());
             if (step == null) {
                 assertTrue(next < arrivals.size(), "the scheduler has requests but cannot run a step");
                 clock.sleepUntil(nanos(arrivals.get(next)));
@@ -135,6 +136,8 @@ final class ServingHarness {
         /** Recomputes of requests preempted after their first output token. */
         int recomputedOutputs;
         long endNanos;
+        /** The most requests arrived and not yet completed at one time, counted as the serving loop counts it. */
+        int peakInFlight;
 
         Served(ContinuousBatcher batcher, Workload w) {
             this.batcher = batcher;

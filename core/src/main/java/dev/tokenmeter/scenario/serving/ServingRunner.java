@@ -109,11 +109,13 @@ final class ServingRunner {
             return ProbedRate.verdict(r, point(label, r, 0, prompt, output, 0, () -> openLoop(a, label)).passes());
         }, spec.searchLow(), spec.searchHigh());
         double width = found.relativeWidth();
+        // No bracket has one of two causes: the lowest rate failed, or no rate failed.
+        String bracket = Double.isFinite(width) ? String.format(Locale.ROOT, "; bracket ±%.1f%%", 50 * width)
+                : Double.isNaN(found.highestPassing()) ? "; no rate met the SLOs, so no bracket: search lower"
+                : "; no failing rate found, so no bracket: search higher";
         run.warn(String.format(Locale.ROOT, "SLO search: highest rate meeting %s: %s req/s (lowest failing: %s;"
                 + " stopped: %s%s)", spec.slo().describe(), trim(found.highestPassing()),
-                trim(found.lowestFailing()), found.stop(), Double.isFinite(width)
-                        ? String.format(Locale.ROOT, "; bracket ±%.1f%%", 50 * width)
-                        : "; no failing rate found, so no bracket: search higher"));
+                trim(found.lowestFailing()), found.stop(), bracket));
     }
 
     private ServingLoop.Outcome openLoop(List<Arrival> arrivals, String label) {

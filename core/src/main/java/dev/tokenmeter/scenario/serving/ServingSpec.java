@@ -11,8 +11,10 @@ import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.load.TraceArrivals;
 import dev.tokenmeter.serving.metrics.SloSet;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The serving scenario ({@code tokenmeter serve}), so that it can be repeated: how the load is offered, the
@@ -164,7 +166,8 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
      * }</pre>
      */
     public static final class Builder extends RunBuilder<Builder> {
-        private final List<ServingMode> modes = new ArrayList<>();
+        /** The modes asked for; a set, so that giving a mode's values again replaces them. */
+        private final Set<ServingMode> modes = EnumSet.noneOf(ServingMode.class);
         private List<Double> rates;
         private double burstiness = 1;
         private List<Integer> concurrencies;
@@ -313,9 +316,9 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
                         ? "is needed: give rates, concurrencies, a trace or a search"
                         : "must be one of rates, concurrencies, a trace and a search; got " + modes);
             }
-            return new ServingSpec(modes.get(0), rates, burstiness, concurrencies, trace, traceArrivals, traceScale,
-                    searchLow, searchHigh, requests, prompt, output, slo, maxSequences, maxTokensPerStep, kvBlockSize,
-                    kvBlocks, warmupRequests, maxDurationSeconds);
+            return new ServingSpec(modes.iterator().next(), rates, burstiness, concurrencies, trace, traceArrivals,
+                    traceScale, searchLow, searchHigh, requests, prompt, output, slo, maxSequences, maxTokensPerStep,
+                    kvBlockSize, kvBlocks, warmupRequests, maxDurationSeconds);
         }
     }
 }

@@ -25,11 +25,11 @@ class SloSearchTest {
      */
     private static final double MU = 10;
     private static final double ANSWER = MU - Math.log(100);
-    private static final SloSearch.Probe MM1 = rate -> ServingPoint.verdict(rate,
+    private static final SloSearch.Probe MM1 = rate -> ProbedRate.verdict(rate,
             rate < MU && Math.log(100) / (MU - rate) <= 1.0);
 
     private static double[] rates(Result r) {
-        return r.points().stream().mapToDouble(ServingPoint::offeredRate).toArray();
+        return r.points().stream().mapToDouble(ProbedRate::offeredRate).toArray();
     }
 
     @Test
@@ -129,14 +129,14 @@ class SloSearchTest {
         SloSearch.Probe probe = rate -> {
             List<RequestRecord> records = Timelines.fifo(40, rate, 40, 20, 4);
             ServingMetrics m = ServingMetrics.of(records);
-            return ServingPoint.of(rate, m, SloReport.of(m, slo), SustainedLoad.check(rate, records));
+            return ProbedRate.of(rate, m, SloReport.of(m, slo), SustainedLoad.check(rate, records));
         };
         double answer = 1000 / (100 - 10.0 / 3);
         Result r = SloSearch.defaults().upFrom(probe, 1, 64);
         assertEquals(Stop.CONVERGED, r.stop());
         assertTrue(r.highestPassing() <= answer && answer < r.lowestFailing(),
                 "[" + r.highestPassing() + ", " + r.lowestFailing() + "]");
-        ServingPoint failing = r.points().stream().filter(p -> p.offeredRate() == r.lowestFailing()).findFirst()
+        ProbedRate failing = r.points().stream().filter(p -> p.offeredRate() == r.lowestFailing()).findFirst()
                 .orElseThrow();
         assertTrue(failing.slo().meetsSlo(), "the percentile check alone passes it");
         assertEquals(SustainedLoad.Status.OVERLOADED, failing.load().status());
@@ -158,9 +158,9 @@ class SloSearchTest {
         assertThrows(IllegalArgumentException.class, () -> s.upFrom(MM1, Double.NaN, 2));
         assertThrows(NullPointerException.class, () -> s.between(rate -> null, 1, 2));
         IllegalStateException wrong = assertThrows(IllegalStateException.class,
-                () -> s.between(rate -> ServingPoint.verdict(rate + 1, true), 1, 2));
+                () -> s.between(rate -> ProbedRate.verdict(rate + 1, true), 1, 2));
         assertTrue(wrong.getMessage().contains("asked the probe for 1.0 req/s"), wrong.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ServingPoint.verdict(0, true));
+        assertThrows(IllegalArgumentException.class, () -> ProbedRate.verdict(0, true));
     }
 
     private static List<Double> boxed(double[] v) {

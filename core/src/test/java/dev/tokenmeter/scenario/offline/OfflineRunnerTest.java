@@ -1,4 +1,4 @@
-package dev.tokenmeter.scenario;
+package dev.tokenmeter.scenario.offline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,12 +12,16 @@ import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.metrics.Roofline;
+import dev.tokenmeter.metrics.TrialRecord;
 import dev.tokenmeter.metrics.Utilization;
 import dev.tokenmeter.model.ModelPresets;
 import dev.tokenmeter.result.Environment;
-import dev.tokenmeter.result.PointResult;
+import dev.tokenmeter.result.PointProgress;
 import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.RunListener;
 import dev.tokenmeter.result.RunSpec;
+import dev.tokenmeter.result.ScenarioPoint;
+import dev.tokenmeter.scenario.ScenarioRunner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,8 +34,7 @@ import org.junit.jupiter.api.Test;
  * output 4), no warm-up unless a test needs one, the fewest trials. One backend is opened for the class so that
  * its ceilings (about a second to measure) are measured once.
  */
-class OfflineBenchmarkTest {
-    private static final OfflineSpec TWO_POINTS = new OfflineSpec(List.of(1, 2), List.of(8), List.of(4));
+class OfflineRunnerTest {
     private static Backend backend;
 
     @BeforeAll
@@ -44,26 +47,36 @@ class OfflineBenchmarkTest {
         backend.close();
     }
 
+    private static OfflineSpec twoPoints(MeasurementPolicy policy) {
+        return new OfflineSpec(List.of(1, 2), List.of(8), List.of(4), policy);
+    }
+
     private static RunSpec spec(MeasurementPolicy policy) {
-        return new RunSpec(ModelPresets.get("tiny"), "cpu", 42, TWO_POINTS, policy, null, 2);
+        return new RunSpec(ModelPresets.get("tiny"), "cpu", 42, 2, null, twoPoints(policy));
     }
 
     @Test
     void aCompleteRunHasEveryPointInOrderWithConsistentMetrics() {
         RunSpec spec = spec(new MeasurementPolicy(0, 2, 2, 0));
-        Result r = OfflineBenchmark.run(spec, backend, ProgressListener.NONE);
+        Result r = ScenarioRunner.run(spec, backend, RunListener.NONE);
         assertTrue(r.complete());
-        assertSame(spec, r.spec());
+        // The result records the spec as asked, with the price it used (none was asked: the CPU's preset).
+        assertNotNull(r.spec().price());
+        assertEquals(spec.withPrice(r.spec().price()), r.spec());
         assertEquals("offline", r.scenario());
+        assertSame(OfflineScenario.TYPE, r.type());
         assertEquals(Result.TOOL, r.tool());
+        assertEquals(Result.SCHEMA_VERSION, r.schemaVersion());
         assertTrue(r.warnings().isEmpty(), r.warnings().toString());
-        assertEquals(2, r.points().size());
+        List<OfflinePoint> points = r.points(OfflinePoint.class);
+        assertEquals(2, points.size());
         for (int i = 0; i < 2; i++) {
-            PointResult p = r.points().get(i);
+            OfflinePoint p = points.get(i);
             String at = "point " + i;
-            assertEquals(TWO_POINTS.points().get(i).batch(), p.batch(), at);
+            assertEquals(((OfflineSpec) spec.scenario()).points().get(i).batch(), p.batch(), at);
             assertEquals(8, p.promptLength(), at);
             assertEquals(4, p.outputLength(), at);
+            assertEquals("batch " + (i + 1) + ", prompt 8, output 4", p.label(), at);
             assertEquals(0, p.warmupTrials(), at);
             assertEquals(2, p.trials().size(), at);
             for (TrialRecord t : p.trials()) {
@@ -128,11 +141,11 @@ class OfflineBenchmarkTest {
 
     @Test
     void aSingleOutputTokenIsPrefillOnly() {
-        RunSpec spec = new RunSpec(ModelPresets.get("tiny"), "cpu", 42,
-                new OfflineSpec(List.of(2), List.of(4), List.of(1)), new MeasurementPolicy(0, 1, 1, 0), null, 2);
-        Result r = OfflineBenchmark.run(spec, backend, ProgressListener.NONE);
+        RunSpec spec = new RunSpec(ModelPresets.get("tiny"), "cpu", 42, 2, null,
+                new OfflineSpec(List.of(2), List.of(4), List.of(1), new MeasurementPolicy(0, 1, 1, 0)));
+        Result r = ScenarioRunner.run(spec, backend, RunListener.NONE);
         assertTrue(r.complete());
-        PointResult p = r.points().get(0);
+        OfflinePoint p = r.points(OfflinePoint.class).get(0);
         assertEquals(0, p.trials().get(0).decodeStepMs().length);
         assertEquals(p.trials().get(0).prefillMs(), p.metrics().e2eMs().p50(), 1e-12);
         assertNull(p.metrics().tpotMs());
@@ -144,60 +157,57 @@ class OfflineBenchmarkTest {
         assertNotNull(p.cost());
     }
 
-    /** Records every callback as one line. */
-    private static class Recorder implements ProgressListener {
+    /** Records the events of an offline run, one line each: the progress lines name the warm-up and trials. */
+    private static class Recorder implements RunListener {
         final List<String> events = new ArrayList<>();
         Result finished;
 
         @Override
-        public void pointStarted(OfflineSpec.Point point, int index, int total) {
-            events.add("pointStarted " + index + "/" + total + " batch " + point.batch());
+        public void pointStarted(String point, int index, int total) {
+            events.add("pointStarted " + index + "/" + total + " " + point);
         }
 
         @Override
-        public void warmupFinished(OfflineSpec.Point point, int warmupIndex) {
-            events.add("warmupFinished " + warmupIndex);
+        public void progress(PointProgress progress) {
+            assertTrue(progress.milestone(), "every offline progress event is a warm-up or a trial: " + progress);
+            assertTrue(progress.fraction() >= 0 && progress.fraction() <= 1, progress.toString());
+            // "trial 2 ±3.4% (target ±1%)": the precision so far varies from run to run; the count does not.
+            events.add(progress.status().replaceAll(" ±.*", ""));
         }
 
         @Override
-        public void trialFinished(OfflineSpec.Point point, int trialsDone, TrialRecord trial) {
-            events.add("trialFinished " + trialsDone);
+        public void pointFinished(ScenarioPoint point, int index, int total) {
+            events.add("pointFinished " + index + "/" + total + " " + point.label());
         }
 
         @Override
-        public void pointFinished(PointResult result, int index, int total) {
-            events.add("pointFinished " + index + "/" + total + " batch " + result.batch());
-        }
-
-        @Override
-        public void runFinished(Result result) {
-            events.add("runFinished " + result.complete());
+        public void finished(Result result) {
+            events.add("finished " + result.complete());
             finished = result;
         }
     }
 
     @Test
-    void theListenerHearsEveryEventInOrder() {
+    void theListenerHearsTheWarmUpAndEveryTrialInOrder() {
         Recorder rec = new Recorder();
         // Through the provider lookup this time: selection by name, open, run, close.
-        Result r = OfflineBenchmark.run(new RunSpec(ModelPresets.get("tiny"), "cpu", 42, TWO_POINTS,
-                new MeasurementPolicy(1, 2, 2, 0), null, 2), rec);
+        Result r = ScenarioRunner.run(spec(new MeasurementPolicy(1, 2, 2, 0)), rec);
         assertEquals(List.of(
-                "pointStarted 0/2 batch 1", "warmupFinished 0", "trialFinished 1", "trialFinished 2",
-                "pointFinished 0/2 batch 1",
-                "pointStarted 1/2 batch 2", "warmupFinished 0", "trialFinished 1", "trialFinished 2",
-                "pointFinished 1/2 batch 2",
-                "runFinished true"), rec.events);
+                "pointStarted 0/2 batch 1, prompt 8, output 4", "warm-up 1/1", "trial 1", "trial 2",
+                "pointFinished 0/2 batch 1, prompt 8, output 4",
+                "pointStarted 1/2 batch 2, prompt 8, output 4", "warm-up 1/1", "trial 1", "trial 2",
+                "pointFinished 1/2 batch 2, prompt 8, output 4",
+                "finished true"), rec.events);
         assertSame(r, rec.finished);
-        assertEquals(1, r.points().get(0).warmupTrials());
+        assertEquals(1, r.points(OfflinePoint.class).get(0).warmupTrials());
     }
 
     @Test
-    void aFailingListenerStopsTheRunButRunFinishedStillHearsIt() {
+    void aFailingListenerStopsTheRunButFinishedStillHearsIt() {
         RuntimeException boom = new IllegalStateException("listener failed");
         Recorder rec = new Recorder() {
             @Override
-            public void pointStarted(OfflineSpec.Point point, int index, int total) {
+            public void pointStarted(String point, int index, int total) {
                 super.pointStarted(point, index, total);
                 if (index == 1) {
                     throw boom;
@@ -205,15 +215,42 @@ class OfflineBenchmarkTest {
             }
         };
         RuntimeException thrown = assertThrows(RuntimeException.class,
-                () -> OfflineBenchmark.run(spec(new MeasurementPolicy(0, 1, 1, 0)), backend, rec));
+                () -> ScenarioRunner.run(spec(new MeasurementPolicy(0, 1, 1, 0)), backend, rec));
         assertSame(boom, thrown);
-        assertEquals("runFinished false", rec.events.get(rec.events.size() - 1), rec.events.toString());
+        assertEquals("finished false", rec.events.get(rec.events.size() - 1), rec.events.toString());
         Result partial = rec.finished;
         assertNotNull(partial);
         assertFalse(partial.complete());
         assertEquals(1, partial.points().size());
-        assertEquals(1, partial.points().get(0).batch());
+        assertEquals(1, partial.points(OfflinePoint.class).get(0).batch());
         assertTrue(partial.warnings().stream().anyMatch(w -> w.contains("1 of 2 points")), partial.warnings()
                 .toString());
+        assertTrue(partial.warnings().stream().anyMatch(w -> w.contains("listener failed")), partial.warnings()
+                .toString());
+    }
+
+    @Test
+    void theFractionDoneEndsAtTheFirstLimitAndNeverBeforeMinTrials() {
+        MeasurementPolicy p = new MeasurementPolicy(0, 4, 10, 20);
+        assertEquals(0, OfflineRunner.fraction(p, 0, 0));
+        assertEquals(0.2, OfflineRunner.fraction(p, 2, 1), 1e-12, "2 of 10 trials ahead of 1 of 20 s");
+        assertEquals(0.25, OfflineRunner.fraction(p, 2, 5), 1e-12, "5 of 20 s ahead of 2 of 10 trials");
+        assertEquals(0.5, OfflineRunner.fraction(p, 2, 19), 1e-12, "capped at 2 of the 4 trials always run");
+        assertEquals(1, OfflineRunner.fraction(p, 4, 30), "past the budget with the minimum done");
+        assertEquals(1, OfflineRunner.fraction(p, 10, 0), "at the maximum");
+        assertEquals(1, OfflineRunner.fraction(new MeasurementPolicy(0, 1, 2, 0), 1, 0),
+                "a budget of 0 ends the point once minTrials are done");
+        assertEquals(0.5, OfflineRunner.fraction(new MeasurementPolicy(0, 2, 3, 0), 1, 0), 1e-12,
+                "and not before");
+    }
+
+    @Test
+    void percentagesHaveAtMostTwoDecimalsAndNoTrailingZeros() {
+        assertEquals("1%", OfflineRunner.percent(0.01));
+        assertEquals("1.23%", OfflineRunner.percent(0.0123));
+        assertEquals("2.5%", OfflineRunner.percent(0.025));
+        assertEquals("0.01%", OfflineRunner.percent(0.0001));
+        assertEquals("100%", OfflineRunner.percent(1));
+        assertEquals("0%", OfflineRunner.percent(0));
     }
 }
