@@ -6,8 +6,8 @@ import static dev.tokenmeter.result.TextTable.significant;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.tokenmeter.cost.Price;
-import dev.tokenmeter.result.AtomicFiles;
 import dev.tokenmeter.report.ConsoleReport;
+import dev.tokenmeter.result.AtomicFiles;
 import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.TextTable;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.tokenmeter.compare;
 
+import static dev.tokenmeter.compare.ServingFixtures.REQUESTS;
 import static dev.tokenmeter.compare.ServingFixtures.SLO;
 import static dev.tokenmeter.compare.ServingFixtures.closedSpec;
 import static dev.tokenmeter.compare.ServingFixtures.point;
@@ -315,6 +316,10 @@ class ServingComparerTest {
         Comparison c = compare(sweep(1.0, 2), stopped);
         assertEquals("b.json is an incomplete run (it stopped before all its points were measured)",
                 c.warnings().get(0));
+        // Its 3 unfinished requests are left out of its figures, which are then partial: an error, named.
+        assertEquals(List.of("b.json, rate 2.00: 3 of " + REQUESTS + " requests unfinished when the run ended (time"
+                + " limit): they are left out of the latencies and rates; its figures are suspect"),
+                c.warnings().subList(1, c.warnings().size()));
         assertTrue(compare(sweep(1.0, 2), sweep(1.0, 2)).warnings().isEmpty());
     }
 }

@@ -2,8 +2,8 @@ package dev.tokenmeter.plan;
 
 import static dev.tokenmeter.plan.PlanFixtures.point;
 import static dev.tokenmeter.plan.PlanFixtures.servingPoint;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

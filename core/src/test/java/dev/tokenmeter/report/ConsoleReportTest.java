@@ -239,7 +239,7 @@ class ConsoleReportTest {
         assertContains(closed, "not judged");
         assertTrue(closed.substring("concurrency 2".length()).trim().startsWith("- "), closed);
         assertContains(report, "warning: rate 50.0: offered 50.0 req/s (");
-        assertContains(report, "warning: concurrency 2: 1 of 4 requests unfinished");
+        assertContains(report, ConsoleReport.LOUD + "concurrency 2: 1 of 4 requests unfinished");
     }
 
     @Test

@@ -154,7 +154,7 @@ class MarkdownReportTest {
         assertContains(md, "| OVERLOADED |");
         assertContains(md, "- **SLO**: ttft:p99=100ms,tpot:p99=12ms");
         assertContains(md, "- **Scheduler**: 16 sequences, step budget 256 tokens, KV 64 blocks of 16\n");
-        assertContains(md, "- concurrency 2: 1 of 4 requests unfinished");
+        assertContains(md, "- **concurrency 2: 1 of 4 requests unfinished");
         assertFalse(md.contains("\u00b1CI%"), md);
         assertFalse(md.contains("**Trials**"), md);
     }

@@ -7,11 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenmeter.report.CsvReport;
 import dev.tokenmeter.scenario.offline.OfflineScenario;
+import dev.tokenmeter.scenario.serving.ServingMode;
 import dev.tokenmeter.scenario.serving.ServingScenario;
+import dev.tokenmeter.scenario.serving.ServingSpec;
+import dev.tokenmeter.serving.Arrival;
+import dev.tokenmeter.serving.load.LengthDistribution;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -64,6 +69,8 @@ class ResultSchemaDocTest {
         for (Result r : new Result[] {TestResults.sweep(), TestResults.twoPoints(), TestResults.serving()}) {
             fieldNames(ResultJson.mapper().readTree(ResultJson.toJson(r)), fields);
         }
+        // A replayed trace's spec records the trace's requests.
+        fieldNames(ResultJson.mapper().valueToTree(traceSpec()), fields);
         Set<String> expected = new TreeSet<>(fields);
         expected.addAll(CsvReport.columns(OfflineScenario.TYPE));
         expected.addAll(CsvReport.columns(ServingScenario.TYPE));
@@ -74,6 +81,13 @@ class ResultSchemaDocTest {
         stale.removeAll(expected);
         assertAll(() -> assertEquals(Set.of(), missing, "fields or CSV columns not documented in " + DOC),
                 () -> assertEquals(Set.of(), stale, "documented in " + DOC + " but not in a result or the CSV"));
+    }
+
+    /** The spec of a replayed trace of two requests. */
+    private static ServingSpec traceSpec() {
+        return new ServingSpec(ServingMode.TRACE, null, 1, null, "t.jsonl", List.of(new Arrival(0, 0, 8, 4),
+                new Arrival(1, 0.5, 16, 4)), 1, 0, 0, 200, LengthDistribution.fixed(128), LengthDistribution.fixed(32),
+                null, 64, 256, 16, 0, 8, 600);
     }
 
     @Test
