@@ -111,7 +111,7 @@ public final class Comparer {
             if (pb == null) {
                 continue;
             }
-            List<String> key = List.of(cells(type.key(), pa));
+            List<String> key = List.of(cells(type.tables().key(), pa));
             for (Metric<P> m : type.metrics()) {
                 if (!type.comparable(m, pa, pb)) {
                     continue;
@@ -140,7 +140,7 @@ public final class Comparer {
         }
         warnings.addAll(runWarnings(type, labelA, a, pointsA));
         warnings.addAll(runWarnings(type, labelB, b, pointsB));
-        List<String> keyHeaders = type.key().stream().map(Column::header).toList();
+        List<String> keyHeaders = type.tables().key().stream().map(Column::header).toList();
         return new Comparison(side(labelA, a), side(labelB, b), type.name(), type.significance(), alpha, keyHeaders,
                 changes, judged, runFigures(type.runFigures(a.points(type.pointType())),
                         type.runFigures(b.points(type.pointType()))), onlyA, onlyB, differences, warnings);

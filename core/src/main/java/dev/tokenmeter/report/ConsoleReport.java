@@ -77,7 +77,7 @@ public final class ConsoleReport {
     private static <S extends ScenarioSpec, P extends ScenarioPoint> TextTable table(ScenarioType<S, P> type,
             Result r) {
         TextTable t = new TextTable();
-        for (Column<P> c : type.table()) {
+        for (Column<P> c : type.tables().table()) {
             if (c.text()) {
                 t.left(c.header());
             } else {
@@ -85,7 +85,7 @@ public final class ConsoleReport {
             }
         }
         for (P p : r.points(type.pointType())) {
-            t.row(Reports.cells(type.table(), p));
+            t.row(Reports.cells(type.tables().table(), p));
         }
         return t;
     }

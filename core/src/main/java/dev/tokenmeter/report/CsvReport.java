@@ -29,7 +29,7 @@ public final class CsvReport {
     /** The header row's names for a result of {@code type}, in order. */
     public static List<String> columns(ScenarioType<?, ?> type) {
         List<String> out = new ArrayList<>(RUN_COLUMNS);
-        type.csv().forEach(c -> out.add(c.header()));
+        type.tables().csv().forEach(c -> out.add(c.header()));
         out.add(WARNINGS);
         return out;
     }
@@ -46,7 +46,7 @@ public final class CsvReport {
 
     private static <S extends ScenarioSpec, P extends ScenarioPoint> void rows(StringBuilder sb,
             ScenarioType<S, P> type, Result result, List<String> run) {
-        List<Column<P>> columns = type.csv();
+        List<Column<P>> columns = type.tables().csv();
         for (P p : result.points(type.pointType())) {
             List<String> fields = new ArrayList<>(run);
             fields.addAll(List.of(Reports.cells(columns, p)));

@@ -74,7 +74,7 @@ public final class HtmlReport {
         notices(sb, Notice.of(r));
 
         ScenarioType<?, ?> type = r.type();
-        String title = type.tableTitle();
+        String title = type.tables().title();
         sb.append("<section id=\"").append(title.toLowerCase(Locale.ROOT).replace(' ', '-')).append("\">\n<h2>")
                 .append(escape(title)).append("</h2>\n");
         table(sb, type, r);
@@ -161,12 +161,9 @@ public final class HtmlReport {
     /** The scenario's table; a row whose point has an error notice is marked. */
     private static <S extends ScenarioSpec, P extends ScenarioPoint> void table(StringBuilder sb,
             ScenarioType<S, P> type, Result r) {
-        List<Column<P>> columns = type.table();
-        // A table whose title names its scenario ("Serving points") is marked with the name too, as reports were
-        // before every scenario had one renderer: "points serving". Style sheets and scripts tell tables apart by it.
-        String cls = type.tableTitle().toLowerCase(Locale.ROOT).startsWith(type.name()) ? "points " + type.name()
-                : "points";
-        sb.append("<div class=\"table-scroll\">\n<table class=\"").append(cls).append("\">\n<thead><tr>");
+        List<Column<P>> columns = type.tables().table();
+        sb.append("<div class=\"table-scroll\">\n<table class=\"").append(escape(type.tables().htmlClass()))
+                .append("\">\n<thead><tr>");
         for (Column<P> c : columns) {
             sb.append("<th scope=\"col\">").append(escape(c.header())).append("</th>");
         }

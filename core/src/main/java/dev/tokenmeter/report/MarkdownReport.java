@@ -80,7 +80,7 @@ public final class MarkdownReport {
 
     private static <S extends ScenarioSpec, P extends ScenarioPoint> void table(StringBuilder sb,
             ScenarioType<S, P> type, Result r) {
-        List<Column<P>> columns = type.table();
+        List<Column<P>> columns = type.tables().table();
         sb.append('|');
         for (Column<P> c : columns) {
             sb.append(' ').append(escape(c.header())).append(" |");

@@ -39,17 +39,8 @@ public interface ScenarioType<S extends ScenarioSpec, P extends ScenarioPoint> {
 
     // ---- reporting ----
 
-    /** Heading of the points' table in reports: "Points", "Serving points". */
-    String tableTitle();
-
-    /** The columns of the points' table in console, Markdown and HTML reports. */
-    List<Column<P>> table();
-
-    /** The columns of the points' CSV table: raw figures, snake_case headers, empty where undefined. */
-    List<Column<P>> csv();
-
-    /** The columns that name a point in a comparison: batch, prompt and output length; the point's label. */
-    List<Column<P>> key();
+    /** The points' table in reports, the CSV's columns, and what names a point in a comparison. */
+    Tables<P> tables();
 
     /** Lines this scenario adds to a report's header (the trial policy, the SLOs). */
     List<Detail> details(S spec);

@@ -116,7 +116,7 @@ class ServingResultTest {
         assertEquals(r, back);
         assertNull(back.points(ServingPoint.class).get(0).slo());
         assertNull(back.points(ServingPoint.class).get(0).cost());
-        String slo = ServingScenario.TYPE.table().stream().filter(c -> c.header().equals("SLO")).findFirst()
+        String slo = ServingScenario.TYPE.tables().table().stream().filter(c -> c.header().equals("SLO")).findFirst()
                 .orElseThrow().cell().apply(bare);
         assertEquals("-", slo);
         assertFalse(bare.passes());

@@ -8,7 +8,6 @@ import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.measure.Precision;
 import dev.tokenmeter.metrics.Roofline;
 import dev.tokenmeter.metrics.TrialRecord;
-import dev.tokenmeter.result.Column;
 import dev.tokenmeter.result.Detail;
 import dev.tokenmeter.result.Figure;
 import dev.tokenmeter.result.Metric;
@@ -18,6 +17,7 @@ import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ScenarioRun;
 import dev.tokenmeter.result.ScenarioType;
 import dev.tokenmeter.result.Significance;
+import dev.tokenmeter.result.Tables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -96,23 +96,8 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
     }
 
     @Override
-    public String tableTitle() {
-        return "Points";
-    }
-
-    @Override
-    public List<Column<OfflinePoint>> table() {
-        return OfflineTable.TABLE;
-    }
-
-    @Override
-    public List<Column<OfflinePoint>> csv() {
-        return OfflineTable.CSV;
-    }
-
-    @Override
-    public List<Column<OfflinePoint>> key() {
-        return OfflineTable.KEY;
+    public Tables<OfflinePoint> tables() {
+        return OfflineTable.TABLES;
     }
 
     @Override

@@ -11,7 +11,7 @@ import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.metrics.PointMetrics;
 import dev.tokenmeter.metrics.Utilization;
 import dev.tokenmeter.result.Column;
-import dev.tokenmeter.result.Notice;
+import dev.tokenmeter.result.Tables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -32,8 +32,7 @@ final class OfflineTable {
             Column.number("prompt", p -> Integer.toString(p.promptLength())),
             Column.number("output", p -> Integer.toString(p.outputLength())));
 
-    static final List<Column<OfflinePoint>> TABLE = table();
-    static final List<Column<OfflinePoint>> CSV = csv();
+    static final Tables<OfflinePoint> TABLES = new Tables<>("Points", "points", table(), csv(), KEY);
 
     private OfflineTable() {
     }
@@ -153,14 +152,5 @@ final class OfflineTable {
         return NOT_REACHED + " " + PRECISION_COLUMN + " is the 95% confidence half-width of the mean " + first.metric()
                 + ", relative; " + NOT_REACHED + " marks points whose trials stopped (" + String.join(", ", stops)
                 + ") before it was within the \u00b1" + OfflineScenario.targetPercent(first.target()) + "% target";
-    }
-
-    /** The notices' texts of a point, for the CSV's last column. */
-    static String warnings(List<Notice> notices) {
-        List<String> w = new ArrayList<>();
-        for (Notice n : notices) {
-            w.add(n.text());
-        }
-        return String.join(" | ", w);
     }
 }

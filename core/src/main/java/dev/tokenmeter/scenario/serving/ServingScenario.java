@@ -3,7 +3,6 @@ package dev.tokenmeter.scenario.serving;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.measure.Summary;
-import dev.tokenmeter.result.Column;
 import dev.tokenmeter.result.Detail;
 import dev.tokenmeter.result.Figure;
 import dev.tokenmeter.result.Judgement;
@@ -17,6 +16,7 @@ import dev.tokenmeter.result.ScenarioRun;
 import dev.tokenmeter.result.ScenarioType;
 import dev.tokenmeter.result.SetupField;
 import dev.tokenmeter.result.Significance;
+import dev.tokenmeter.result.Tables;
 import dev.tokenmeter.result.TextTable;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,23 +101,8 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
     }
 
     @Override
-    public String tableTitle() {
-        return "Serving points";
-    }
-
-    @Override
-    public List<Column<ServingPoint>> table() {
-        return ServingTable.TABLE;
-    }
-
-    @Override
-    public List<Column<ServingPoint>> csv() {
-        return ServingTable.CSV;
-    }
-
-    @Override
-    public List<Column<ServingPoint>> key() {
-        return ServingTable.KEY;
+    public Tables<ServingPoint> tables() {
+        return ServingTable.TABLES;
     }
 
     @Override

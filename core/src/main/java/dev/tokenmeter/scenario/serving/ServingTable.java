@@ -7,6 +7,7 @@ import static dev.tokenmeter.result.TextTable.significant;
 import dev.tokenmeter.cost.CostMetrics;
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.result.Column;
+import dev.tokenmeter.result.Tables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -19,7 +20,7 @@ import java.util.function.ToDoubleFunction;
 final class ServingTable {
     static final List<Column<ServingPoint>> KEY = List.of(Column.text("point", ServingPoint::label));
 
-    static final List<Column<ServingPoint>> TABLE = List.of(
+    private static final List<Column<ServingPoint>> TABLE = List.of(
             Column.text("point", ServingPoint::label),
             Column.number("offered req/s", p -> significant(p.offeredRate(), 4)),
             Column.number("req/s", p -> p.metrics() == null ? UNDEFINED
@@ -39,7 +40,7 @@ final class ServingTable {
                     : significant(p.cost().usdPerMillionOutput(), 3)),
             Column.text("load", p -> loadCell(p.load())));
 
-    static final List<Column<ServingPoint>> CSV = csv();
+    static final Tables<ServingPoint> TABLES = new Tables<>("Serving points", "points serving", TABLE, csv(), KEY);
 
     private ServingTable() {
     }

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenmeter.backend.Backend;
-import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.metrics.Roofline;
 import dev.tokenmeter.metrics.TrialRecord;
@@ -21,32 +19,18 @@ import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.RunListener;
 import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
+import dev.tokenmeter.scenario.OnTheCpu;
 import dev.tokenmeter.scenario.ScenarioRunner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The offline scenario end to end on the CPU backend with the tiny model: two points (batch 1 and 2, prompt 8,
- * output 4), no warm-up unless a test needs one, the fewest trials. One backend is opened for the class so that
- * its ceilings (about a second to measure) are measured once.
+ * output 4), no warm-up unless a test needs one, the fewest trials, on one backend for the class.
  */
-class OfflineRunnerTest {
-    private static Backend backend;
-
-    @BeforeAll
-    static void open() {
-        backend = Backends.select("cpu").open(2);
-    }
-
-    @AfterAll
-    static void close() {
-        backend.close();
-    }
-
+class OfflineRunnerTest extends OnTheCpu {
     private static OfflineSpec twoPoints(MeasurementPolicy policy) {
         return new OfflineSpec(List.of(1, 2), List.of(8), List.of(4), policy);
     }

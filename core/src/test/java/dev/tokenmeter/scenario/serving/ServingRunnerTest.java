@@ -6,38 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenmeter.Benchmark;
-import dev.tokenmeter.backend.Backend;
-import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.RunListener;
+import dev.tokenmeter.scenario.OnTheCpu;
 import dev.tokenmeter.scenario.ScenarioRunner;
 import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.metrics.SloSet;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The serving scenario on the CPU backend with the tiny model, one mode at a time: what each point records of its
- * load (mode, offered rate, concurrency, the request log) and what the run leaves in its result. One backend is
- * opened for the class so that its ceilings are measured once.
+ * load (mode, offered rate, concurrency, the request log) and what the run leaves in its result, on one
+ * backend for the class.
  */
-class ServingRunnerTest {
-    private static Backend backend;
-
-    @BeforeAll
-    static void open() {
-        backend = Backends.select("cpu").open(2);
-    }
-
-    @AfterAll
-    static void close() {
-        backend.close();
-    }
-
+class ServingRunnerTest extends OnTheCpu {
     private static ServingSpec.Builder tiny() {
         return Benchmark.serving().model("tiny").backend("cpu").threads(2).requests(16)
                 .promptLengths(LengthDistribution.uniform(8, 24)).outputLengths(LengthDistribution.fixed(4))
