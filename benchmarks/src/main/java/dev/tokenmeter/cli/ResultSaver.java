@@ -85,8 +85,11 @@ final class ResultSaver implements RunListener, AutoCloseable {
         }
     }
 
-    /** On Ctrl-C: the points measured so far, unless the run already wrote its result. */
-    private void saveOnExit() {
+    /**
+     * On Ctrl-C: the points measured so far, unless the run already wrote its result. What the shutdown hook runs;
+     * package-private so that a test can do what the hook does without ending its JVM.
+     */
+    void saveOnExit() {
         synchronized (lock) {
             if (saved || points.isEmpty() || spec == null) {
                 return;

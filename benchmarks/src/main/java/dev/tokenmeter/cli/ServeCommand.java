@@ -139,6 +139,10 @@ final class ServeCommand implements Callable<Integer> {
                 .burstiness(burstiness).requests(requests).maxSequences(maxSeqs).maxTokensPerStep(maxBatchTokens)
                 .kvBlockSize(blockSize).kvBlocks(kvBlocks).warmupRequests(warmupRequests)
                 .maxDurationSeconds(maxDuration);
+        if (!(traceScale > 0) || Double.isInfinite(traceScale)) {
+            // Only a trace uses it, but a bad value is refused whatever the mode, as every other option's is.
+            throw new IllegalArgumentException("--trace-scale must be a finite factor > 0, got " + traceScale);
+        }
         if (load.rates != null) {
             b.rates(load.rates);
         } else if (load.concurrencies != null) {

@@ -11,15 +11,15 @@ import dev.tokenmeter.backend.DeviceCeilings;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.metrics.PointMetrics;
+import dev.tokenmeter.metrics.TrialRecord;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.ModelPresets;
 import dev.tokenmeter.result.Environment;
-import dev.tokenmeter.result.PointResult;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunSpec;
-import dev.tokenmeter.scenario.OfflineSpec;
-import dev.tokenmeter.scenario.TrialRecord;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
+import dev.tokenmeter.scenario.offline.OfflineSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +59,7 @@ class CompareCommandTest {
 
     static Result result(long seed, double timeScale, ModelConfig model, int[][] points) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        List<PointResult> out = new ArrayList<>();
+        List<OfflinePoint> out = new ArrayList<>();
         for (int[] k : points) {
             double scale = timeScale * (1 + 0.1 * (k[0] - 1));
             List<TrialRecord> trials = new ArrayList<>();
@@ -72,18 +72,17 @@ class CompareCommandTest {
                 }
                 trials.add(new TrialRecord(prefill, steps, prefill, step * steps.length));
             }
-            out.add(new PointResult(k[0], k[1], k[2], 1, trials, PointMetrics.offline(k[0], k[1], k[2], trials),
+            out.add(new OfflinePoint(k[0], k[1], k[2], 1, trials, PointMetrics.offline(k[0], k[1], k[2], trials),
                     null, null, null, List.of()));
         }
-        List<Integer> batches = out.stream().map(PointResult::batch).distinct().toList();
-        RunSpec spec = new RunSpec(model, "cpu", 42, new OfflineSpec(batches, List.of(32), List.of(16)),
-                new MeasurementPolicy(1, 10, 20, 20.0), null, 0);
+        List<Integer> batches = out.stream().map(OfflinePoint::batch).distinct().toList();
+        RunSpec spec = new RunSpec(model, "cpu", 42, 0, null, new OfflineSpec(batches, List.of(32), List.of(16),
+                new MeasurementPolicy(1, 10, 20, 20.0)));
         DeviceInfo device = new DeviceInfo("cpu", "Test CPU 9000", "cpu", 2, 8_000_000_000L, 32L << 20,
                 new DeviceCeilings(20e9, 100e9, "test"), null, Map.of());
         Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM", "Test OS", "Test CPU 9000", 2,
                 4L << 30, device);
-        return new Result(Result.SCHEMA_VERSION, Result.TOOL, "offline", "2025-01-01T00:00:00Z",
-                "2025-01-01T00:01:00Z", true, spec, env, out, List.of(), List.of());
+        return Result.of("2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z", true, spec, env, out, List.of());
     }
 
     @Test
@@ -154,8 +153,11 @@ class CompareCommandTest {
         String missing = dir.resolve("missing.json").toString();
         assertContains(expect(2, "compare", good, notJson).err(), notJson + ": not valid JSON");
         assertContains(expect(2, "compare", newer, good).err(), newer + ": schema version 99 is newer than this"
-                + " tokenmeter reads (1); upgrade tokenmeter");
+                + " tokenmeter reads (" + Result.SCHEMA_VERSION + "); upgrade tokenmeter");
         assertContains(expect(2, "compare", good, empty).err(), empty + ": malformed tokenmeter result");
+        // Of the current version too, not only of the one upgraded on read.
+        String emptyCurrent = writeText("empty2.json", "{\"schemaVersion\": " + Result.SCHEMA_VERSION + "}");
+        assertContains(expect(2, "compare", emptyCurrent, good).err(), emptyCurrent + ": malformed tokenmeter result");
         assertContains(expect(2, "compare", missing, good).err(), missing + ": no such file");
     }
 

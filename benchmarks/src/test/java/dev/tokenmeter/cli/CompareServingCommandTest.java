@@ -13,11 +13,13 @@ import dev.tokenmeter.result.Environment;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunSpec;
-import dev.tokenmeter.result.ServingPointResult;
-import dev.tokenmeter.result.ServingSpec;
+import dev.tokenmeter.scenario.serving.ServingMode;
+import dev.tokenmeter.scenario.serving.ServingPoint;
+import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.RequestRecord;
-import dev.tokenmeter.serving.ServingRun;
+import dev.tokenmeter.serving.ServingLoop;
+import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.metrics.SloSet;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,7 +49,7 @@ class CompareServingCommandTest {
      * TTFT 20 ms and a token every 10 ms, every time times {@code scale} (steady, SLOs met up to a scale of 5).
      * Queued: one request after another, 250 ms each, so that the queue grows (overloaded, TTFT SLO missed).
      */
-    private static ServingPointResult point(double rate, double scale, boolean queued) {
+    private static ServingPoint point(double rate, double scale, boolean queued) {
         List<RequestRecord> records = new ArrayList<>();
         for (int i = 0; i < REQUESTS; i++) {
             double at = i * 1000 / rate;
@@ -61,21 +63,36 @@ class CompareServingCommandTest {
         }
         long end = records.get(records.size() - 1).tokenNanos()[3];
         String label = String.format(Locale.ROOT, "rate %.3g", rate);
-        return ServingPointResult.of(label, ServingPointResult.RATE, rate, 0, "16", "4",
-                new ServingRun.Outcome(records, List.of(), 4L * REQUESTS, 0, end), SLO, null);
+        return ServingPoint.of(label, ServingMode.RATE, rate, 0, "16", "4",
+                new ServingLoop.Outcome(records, List.of(), 4L * REQUESTS, 0, end, peakInFlight(records)), SLO, null);
     }
 
-    private static Result result(String promptLength, ServingPointResult... points) {
-        List<Double> rates = Arrays.stream(points).map(ServingPointResult::offeredRate).toList();
-        ServingSpec spec = new ServingSpec(ServingPointResult.RATE, rates, 1.0, List.of(), null, 1.0, 0, 0, REQUESTS,
-                promptLength, "4", SLO.describe(), 16, 256, 16, 64, 2, 600);
+    /** The most requests that had arrived and not yet received their last token at one time. */
+    private static int peakInFlight(List<RequestRecord> records) {
+        int peak = 0;
+        for (RequestRecord r : records) {
+            long at = r.arrivalNanos();
+            int inFlight = 0;
+            for (RequestRecord o : records) {
+                long[] t = o.tokenNanos();
+                inFlight += o.arrivalNanos() <= at && at < t[t.length - 1] ? 1 : 0;
+            }
+            peak = Math.max(peak, inFlight);
+        }
+        return peak;
+    }
+
+    private static Result result(String promptLength, ServingPoint... points) {
+        List<Double> rates = Arrays.stream(points).map(ServingPoint::offeredRate).toList();
+        ServingSpec spec = new ServingSpec(ServingMode.RATE, rates, 1.0, List.of(), null, null, 1.0, 0, 0, REQUESTS,
+                LengthDistribution.parse("--prompt-len", promptLength), LengthDistribution.fixed(4), SLO, 16, 256, 16,
+                64, 2, 600);
         DeviceInfo device = new DeviceInfo("cpu", "Test CPU 9000", "cpu", 2, 8_000_000_000L, 32L << 20,
                 new DeviceCeilings(20e9, 100e9, "test"), null, Map.of());
         Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM", "Test OS", "Test CPU 9000", 2,
                 4L << 30, device);
-        return new Result(Result.SCHEMA_VERSION, Result.TOOL, Result.SERVING, "2025-01-01T00:00:00Z",
-                "2025-01-01T00:01:00Z", true, RunSpec.serving(ModelPresets.get("tiny"), "cpu", 42, null, 0, spec), env,
-                List.of(), List.of(points), List.of());
+        return Result.of("2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z", true,
+                new RunSpec(ModelPresets.get("tiny"), "cpu", 42, 0, null, spec), env, List.of(points), List.of());
     }
 
     private String write(String name, Result r) {
@@ -128,8 +145,15 @@ class CompareServingCommandTest {
                 new int[][] {{1, 32, 16}}));
         for (String[] args : new String[][] {{"compare", offline, serving}, {"compare", serving, offline, "--force"}}) {
             CliRun r = expect(2, args);
-            assertContains(r.err(), "tokenmeter: error: " + serving + " is a serving result (tokenmeter serve) and "
-                    + offline + " an offline one (tokenmeter run)");
+            // Named in the order given, each with its scenario.
+            String baseline = args[1];
+            String candidate = args[2];
+            String[] scenarios = baseline.equals(serving) ? new String[] {"serving", "offline"}
+                    : new String[] {"offline", "serving"};
+            assertContains(r.err(), "tokenmeter: error: " + baseline + " is a");
+            assertContains(r.err(), " " + scenarios[0] + " result and " + candidate + " a " + scenarios[1] + " one:"
+                    + " their points have nothing to match; compare two results of the same scenario (forcing does"
+                    + " not change this)");
             assertFalse(r.err().contains("--force compares them anyway"), r.err());
             assertEquals("", r.out());
         }

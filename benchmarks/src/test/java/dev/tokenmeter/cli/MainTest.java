@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenmeter.metrics.PointMetrics;
 import dev.tokenmeter.model.ModelPresets;
-import dev.tokenmeter.result.PointResult;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -71,7 +71,7 @@ class MainTest {
         }
         int[] batches = {1, 2};
         for (int i = 0; i < 2; i++) {
-            PointResult p = r.points().get(i);
+            OfflinePoint p = r.points(OfflinePoint.class).get(i);
             int b = batches[i];
             assertEquals(b, p.batch());
             assertEquals(8, p.promptLength());
@@ -121,14 +121,12 @@ class MainTest {
     @Test
     void partialResultIsKeptAndAnEmptyOneIsNot() throws IOException {
         Result full = ResultJson.read(smallJson);
-        Result partial = new Result(full.schemaVersion(), full.tool(), full.scenario(), full.startedAt(),
-                full.finishedAt(), false, full.spec(), full.environment(), full.points().subList(0, 1), List.of(),
-                List.of("the run stopped after 1 of 2 points"));
+        Result partial = Result.of(full.startedAt(), full.finishedAt(), false, full.spec(), full.environment(),
+                full.points().subList(0, 1), List.of("the run stopped after 1 of 2 points"));
         Path file = dir.resolve("partial.json");
         StringWriter err = new StringWriter();
-        try (ResultSaver saver = new ResultSaver(file, full.spec(), full.environment().device(),
-                new PrintWriter(err, true))) {
-            saver.runFinished(partial);
+        try (ResultSaver saver = new ResultSaver(file, new PrintWriter(err, true))) {
+            saver.finished(partial);
         }
         Result back = ResultJson.read(file);
         assertFalse(back.complete());
@@ -136,11 +134,10 @@ class MainTest {
         assertContains(err.toString(), "wrote partial result");
 
         Path none = dir.resolve("none.json");
-        Result empty = new Result(full.schemaVersion(), full.tool(), full.scenario(), full.startedAt(),
-                full.finishedAt(), false, full.spec(), full.environment(), List.of(), List.of(), List.of());
-        try (ResultSaver saver = new ResultSaver(none, full.spec(), full.environment().device(),
-                new PrintWriter(new StringWriter(), true))) {
-            saver.runFinished(empty);
+        Result empty = Result.of(full.startedAt(), full.finishedAt(), false, full.spec(), full.environment(),
+                List.of(), List.of());
+        try (ResultSaver saver = new ResultSaver(none, new PrintWriter(new StringWriter(), true))) {
+            saver.finished(empty);
         }
         assertFalse(Files.exists(none), "nothing measured, nothing written");
     }

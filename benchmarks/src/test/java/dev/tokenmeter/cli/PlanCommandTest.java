@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tokenmeter.result.PointResult;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
+import dev.tokenmeter.result.TextTable;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
+import dev.tokenmeter.scenario.serving.ServingPoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +35,7 @@ class PlanCommandTest {
     /** The file's median requests/s at {@code batch}. */
     private static double requestsPerSecond(int batch) {
         Result r = ResultJson.read(Path.of(GPU));
-        for (PointResult p : r.points()) {
+        for (OfflinePoint p : r.points(OfflinePoint.class)) {
             if (p.batch() == batch) {
                 return p.metrics().requestsPerSecond().p50();
             }
@@ -75,6 +77,27 @@ class PlanCommandTest {
         assertTrue(n.at("/deployments/4/cost").isNull());
         assertTrue(n.at("/deployments/4/gpus").isNull());
         assertFalse(n.get("mixApproximated").asBoolean());
+    }
+
+    @Test
+    void theCommittedResultsPlanAlikeOnceWrittenAgainInTheCurrentSchema() throws IOException {
+        // The committed files are of an earlier schema, upgraded on read; written again they are of the current one.
+        for (String committed : new String[] {GPU, CPU_SERVING}) {
+            Path current = dir.resolve("current.json");
+            ResultJson.write(ResultJson.read(Path.of(committed)), current);
+            assertEquals(Result.SCHEMA_VERSION, ResultJson.mapper().readTree(current.toFile()).get("schemaVersion")
+                    .asInt());
+            String[] limits = {"--rate", "10", "--slo", "ttft=2s,tpot=100ms"};
+            String before = expect(0, concat(new String[] {"plan", "--result", committed}, limits)).out();
+            String after = expect(0, concat(new String[] {"plan", "--result", current.toString()}, limits)).out();
+            assertEquals(before.replace(committed, "RESULT"), after.replace(current.toString(), "RESULT"));
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test
@@ -171,14 +194,14 @@ class PlanCommandTest {
     void aServingResultIsPlannedAtItsHighestSteadyLoadThatMeetsTheSlos() throws IOException {
         Result r = ResultJson.read(Path.of(CPU_SERVING));
         // The committed sweep: rates 1 and 2 meet TTFT p99 2 s / TPOT p99 100 ms, rate 4 is overloaded.
-        double achieved = r.servingPoints().stream().filter(p -> p.label().equals("rate 2.00")).findFirst()
+        double achieved = r.points(ServingPoint.class).stream().filter(p -> p.label().equals("rate 2.00")).findFirst()
                 .orElseThrow().metrics().requestsPerSecond();
         Path json = dir.resolve("plan.json");
         CliRun run = expect(0, "plan", "--result", CPU_SERVING, "--rate", "10", "--slo", "ttft=2s,tpot=100ms",
                 "--json", json.toString());
         int devices = (int) Math.ceil(10 / (achieved * 0.8));
         assertContains(run.out(), "measured points, per device (serving runs, one per offered load");
-        assertContains(run.out(), "measured: rate 2.00, " + dev.tokenmeter.result.TextTable.significant(achieved, 4)
+        assertContains(run.out(), "measured: rate 2.00, " + TextTable.significant(achieved, 4)
                 + " req/s per device");
         assertContains(run.out(), "devices      " + devices + " = ceil(10 / ");
         assertContains(run.out(), "no: OVERLOADED: offered 4.0 req/s");

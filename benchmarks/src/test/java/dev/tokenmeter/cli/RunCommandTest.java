@@ -3,41 +3,34 @@ package dev.tokenmeter.cli;
 import static dev.tokenmeter.cli.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenmeter.cpu.CpuBackend;
 import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
+import dev.tokenmeter.engine.GreedyGeneration;
 import dev.tokenmeter.measure.MeasurementPolicy;
-import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.model.HfConfigLoader;
 import dev.tokenmeter.model.ModelConfig;
-import dev.tokenmeter.result.OutputFormat;
+import dev.tokenmeter.report.OutputFormat;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunSpec;
-import dev.tokenmeter.scenario.GreedyGeneration;
-import dev.tokenmeter.scenario.OfflineSpec;
-import dev.tokenmeter.scenario.TrialRecord;
+import dev.tokenmeter.scenario.offline.OfflineSpec;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code tokenmeter run}'s repeat-from-a-result ({@code --spec}), precision target, output formats and progress,
- * run in-process on the CPU backend with small models.
+ * {@code tokenmeter run}'s repeat-from-a-result ({@code --spec}), precision target and output formats, run in-process
+ * on the CPU backend with small models. Its progress on stderr is {@link ConsoleProgressTest}'s.
  */
 class RunCommandTest {
     /** A model no preset has (GQA, Llama-3 RoPE scaling, tied embeddings), so a repeat must carry its shape. */
@@ -56,8 +49,6 @@ class RunCommandTest {
     private static ModelConfig custom;
     private static Path original;
     private static CliRun first;
-
-
 
     private static CliRun expect(int code, List<String> base, String... more) {
         List<String> args = new ArrayList<>(base);
@@ -98,7 +89,7 @@ class RunCommandTest {
         assertEquals(a, b);
         assertEquals(custom, b.model(), "the full shape, not a name");
         assertEquals(7, b.seed());
-        assertEquals(new MeasurementPolicy(0, 2, 2, 0, 0.05, 2.0), b.measurement());
+        assertEquals(new MeasurementPolicy(0, 2, 2, 0, 0.05, 2.0), offline(b).measurement());
         assertEquals(1.5, b.price().usdPerHour());
         assertEquals(0.5, b.price().utilization());
         assertEquals(1, b.threads());
@@ -109,6 +100,11 @@ class RunCommandTest {
 
         // Same model, seed and prompts: the generated tokens are the same bits.
         assertEquals(tokens(custom, a.seed()), tokens(b.model(), b.seed()));
+    }
+
+    /** The run's offline scenario. */
+    private static OfflineSpec offline(RunSpec spec) {
+        return (OfflineSpec) spec.scenario();
     }
 
     /** Greedy tokens of two requests on the CPU backend: what a run with this spec decodes. */
@@ -130,8 +126,8 @@ class RunCommandTest {
                 "--progress", "none"));
         RunSpec a = ResultJson.read(original).spec();
         RunSpec c = ResultJson.read(batched).spec();
-        RunSpec expected = new RunSpec(a.model(), a.backend(), a.seed(), new OfflineSpec(List.of(3),
-                a.offline().promptLengths(), a.offline().outputLengths()), a.measurement(), a.price(), a.threads());
+        RunSpec expected = new RunSpec(a.model(), a.backend(), a.seed(), a.threads(), a.price(), new OfflineSpec(
+                List.of(3), offline(a).promptLengths(), offline(a).outputLengths(), offline(a).measurement()));
         assertEquals(expected, c);
         assertContains(r.err(), "overridden on the command line: --batch");
 
@@ -143,9 +139,10 @@ class RunCommandTest {
         assertEquals(1.5, d.price().usdPerHour());
         assertEquals(a.price().label(), d.price().label());
         assertEquals(0.25, d.price().utilization());
-        assertEquals(new MeasurementPolicy(0, 2, 2, 0, 0.02, 2.0), d.measurement());
-        assertEquals(List.of(3), d.offline().outputLengths());
-        assertEquals(a.offline().promptLengths(), d.offline().promptLengths());
+        assertEquals(new MeasurementPolicy(0, 2, 2, 0, 0.02, 2.0), offline(d).measurement());
+        assertEquals(List.of(3), offline(d).outputLengths());
+        assertEquals(List.of(1), offline(d).batchSizes());
+        assertEquals(offline(a).promptLengths(), offline(d).promptLengths());
         assertEquals(a.model(), d.model());
         assertContains(r2.err(), "overridden on the command line: --batch, --gen, --target, --utilization");
     }
@@ -187,7 +184,7 @@ class RunCommandTest {
     void formatJsonPrintsTheResultWithTheDefaultTarget() {
         CliRun r = expect(0, SMALL, "--format", "json", "--progress", "none");
         Result result = ResultJson.parse(r.out(), "stdout");
-        assertEquals(0.01, result.spec().measurement().targetRelativeCi());
+        assertEquals(0.01, offline(result.spec()).measurement().targetRelativeCi());
         assertEquals(1, result.points().size());
     }
 
@@ -195,7 +192,7 @@ class RunCommandTest {
     void outputWritesTheFormatItsExtensionNames() throws IOException {
         Path file = dir.resolve("reports").resolve("r.json");
         CliRun r = expect(0, SMALL, "--output", file.toString(), "--target", "0.5%", "--progress", "none");
-        assertEquals(0.005, ResultJson.read(file).spec().measurement().targetRelativeCi());
+        assertEquals(0.005, offline(ResultJson.read(file).spec()).measurement().targetRelativeCi());
         assertContains(r.out(), "TTFT p50 ms");
         assertContains(r.err(), "wrote json report to " + file);
 
@@ -237,89 +234,5 @@ class RunCommandTest {
                 "name the same file");
         assertContains(expect(2, SMALL, "--output", dir.toString()).err(), "is a directory");
         assertContains(expect(2, SMALL, "--progress", "fancy").err(), "--progress must be auto, bar, lines or none");
-    }
-
-    @Test
-    void progressLinesArePlainLines() {
-        CliRun r = expect(0, SMALL, "--progress", "lines");
-        String err = r.err();
-        assertFalse(err.contains("\r"), err);
-        assertContains(err, "[1/1] batch 1, prompt 4, output 2: started\n");
-        assertContains(err, "[1/1] batch 1, prompt 4, output 2: trial 1 (");
-        assertTrue(Pattern.compile("trial 2 \\([0-9.]+ s, ±[0-9.]+%\\)").matcher(err).find(), err);
-        assertTrue(Pattern.compile("\\[1/1\\] done: 2 trials, [0-9.]+ output tok/s \\(median\\), ±[0-9.]+% at 95%"
-                + " \\(target ±1%, stopped by [a-z-]+\\)\n").matcher(err).find(), err);
-    }
-
-    @Test
-    void progressBarRedrawsOneLinePerPoint() {
-        CliRun r = expect(0, List.of("run", "--model", "tiny", "--backend", "cpu", "--batch", "1,2", "--prompt-len", "4",
-                "--gen", "2", "--warmup", "1", "--min-trials", "2", "--max-trials", "2", "--progress", "bar"));
-        String err = r.err();
-        // Each point: frames that start with '\r', the last one full, then a newline and the summary line.
-        for (int i = 1; i <= 2; i++) {
-            Pattern point = Pattern.compile("\\r\\[" + i + "/2\\] b=" + i + " p=4 g=2 \\[##########\\] trial 2"
-                    + " ±[0-9.]+% \\(target 1%\\) [0-9.]+s *\\n\\[" + i + "/2\\] done: 2 trials, ");
-            int n = i;
-            assertTrue(point.matcher(err).find(), () -> "point " + n + " in:\n" + err.replace("\r", "<CR>"));
-        }
-        assertContains(err, "\r[1/2] b=1 p=4 g=2 [..........] warm-up 0/1");
-        assertFalse(err.contains(": trial "), "no log lines in bar mode");
-        assertTrue(err.endsWith("\n"), "the last line is finished");
-        for (String drawn : err.split("\r")) {
-            String frame = drawn.split("\n", -1)[0];
-            assertTrue(frame.length() <= 79, () -> "frame wider than 79 columns: '" + frame + "'");
-        }
-        assertFalse(r.out().contains("\r"), "stdout keeps only the report");
-    }
-
-    @Test
-    void quietWinsOverProgress() {
-        CliRun r = expect(0, SMALL, "--progress", "bar", "--quiet");
-        assertFalse(r.err().contains("\r"), r.err());
-        assertFalse(r.err().contains("done:"), r.err());
-    }
-
-    @Test
-    void barShowsTheRunningPrecisionAndPadsShorterFrames() {
-        StringWriter text = new StringWriter();
-        MeasurementPolicy policy = new MeasurementPolicy(0, 2, 10, 60, 0.01);
-        ConsoleProgress p = new ConsoleProgress(new PrintWriter(text, true), ConsoleProgress.Mode.BAR, policy, 0);
-        OfflineSpec.Point point = new OfflineSpec.Point(1, 8, 10);
-        p.pointStarted(point, 0, 3);
-        // 10 tokens in 100, 110 and 90 ms: 100, 90.9 and 111.1 tok/s.
-        double[] e2eMs = {100, 110, 90};
-        for (int i = 0; i < e2eMs.length; i++) {
-            double[] decode = new double[9];
-            Arrays.fill(decode, e2eMs[i] / 10);
-            p.trialFinished(point, i + 1, new TrialRecord(e2eMs[i] / 10, decode, 0, 0));
-        }
-        List<String> frames = frames(text);
-        assertEquals(4, frames.size(), frames.toString());
-        assertTrue(frames.get(0).startsWith("[1/3] b=1 p=8 g=10 [..........] trial 0 "), frames.get(0));
-        assertFalse(frames.get(1).contains("±"), "one trial, no interval yet: " + frames.get(1));
-        assertTrue(frames.get(2).contains("trial 2 ±"), frames.get(2));
-        Matcher m = Pattern.compile("trial 3 ±([0-9.]+)% \\(target 1%\\)").matcher(frames.get(3));
-        assertTrue(m.find(), frames.get(3));
-        double expected = 100 * Summary.of(10000 / 100.0, 10000 / 110.0, 10000 / 90.0).relativeCiHalfWidth();
-        assertEquals(expected, Double.parseDouble(m.group(1)), 0.006);
-        // The bar fills by trials here (3 of at most 10; the 60 s budget has hardly begun).
-        assertTrue(frames.get(3).contains("[###.......]"), frames.get(3));
-        // A run that stops midway ends the open line.
-        p.runFinished(new Result(1, "tokenmeter", "offline", "", "", false, null, null, List.of(), List.of(),
-                List.of()));
-        assertTrue(text.toString().endsWith("\n"));
-        assertNotEquals(-1, text.toString().indexOf('\r'));
-    }
-
-    /** The frames drawn so far: the text between carriage returns, with the padding of each kept. */
-    private static List<String> frames(StringWriter text) {
-        List<String> out = new ArrayList<>();
-        for (String s : text.toString().split("\r")) {
-            if (!s.isEmpty()) {
-                out.add(s.strip());
-            }
-        }
-        return out;
     }
 }

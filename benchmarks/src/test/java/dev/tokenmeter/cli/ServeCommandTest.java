@@ -8,10 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
-import dev.tokenmeter.result.ServingPointResult;
+import dev.tokenmeter.scenario.serving.ServingMode;
+import dev.tokenmeter.scenario.serving.ServingPoint;
+import dev.tokenmeter.scenario.serving.ServingScenario;
+import dev.tokenmeter.scenario.serving.ServingSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,22 +42,29 @@ class ServeCommandTest {
     void aRateSweepReportsEachPointAndWritesJson() throws IOException {
         Path json = dir.resolve("serve.json");
         CliRun r = expect(0, with("--rate", "50,200", "--slo", "ttft=10s,tpot=1s", "--json", json.toString()));
-        assertContains(r.err(), "serve: tiny on cpu");
-        assertContains(r.err(), "[rate 50.0]");
+        assertContains(r.err(), "serving: tiny on cpu (");
+        assertContains(r.err(), "; scheduler 64 sequences, step budget 256 tokens, KV ");
+        assertContains(r.err(), "; slo ttft:p99=10000ms,tpot:p99=1000ms\n");
+        assertContains(r.err(), "[1/2] rate 50.0: started\n");
+        assertTrue(Pattern.compile("\n\\[1/2\\] rate 50\\.0 done: [0-9.]+ req/s, [0-9.]+ out tok/s, TTFT p99"
+                + " [0-9.]+ ms, TPOT p99 [0-9.]+ ms, SLO met\n").matcher(r.err()).find(), r.err());
+        assertContains(r.err(), "[2/2] rate 200 done: ");
+        assertContains(r.err(), "wrote " + json);
         assertContains(r.out(), "serving run, 2 points");
         assertContains(r.out(), "rate 200");
         assertContains(r.out(), "  met  ");
         Result result = ResultJson.read(json);
-        assertEquals(Result.SERVING, result.scenario());
+        assertEquals(ServingScenario.NAME, result.scenario());
         assertTrue(result.complete());
-        assertEquals(2, result.servingPoints().size());
-        ServingPointResult p = result.servingPoints().get(0);
+        assertEquals(2, result.points(ServingPoint.class).size());
+        ServingPoint p = result.points(ServingPoint.class).get(0);
         assertEquals(50.0, p.offeredRate());
         assertEquals(24, p.metrics().completed());
         assertTrue(p.metrics().ttftMs().p99() > 0);
         assertTrue(p.slo().goodFraction() > 0.99, "generous SLOs: every request is good");
-        assertEquals("rate", result.spec().serving().mode());
-        assertEquals(java.util.List.of(50.0, 200.0), result.spec().serving().rates());
+        ServingSpec spec = (ServingSpec) result.spec().scenario();
+        assertEquals(ServingMode.RATE, spec.mode());
+        assertEquals(List.of(50.0, 200.0), spec.rates());
         // A serving result cannot be repeated by 'run', which says so.
         assertContains(expect(2, "run", "--spec", json.toString()).err(), "is a serving result");
         // compare reads serving results: this one against itself, every point's verdict unchanged.
@@ -79,22 +91,37 @@ class ServeCommandTest {
     @Test
     void theSearchReportsABracket() {
         CliRun r = expect(0, with("--search", "5:40", "--slo", "ttft=10s,tpot=1s"));
-        assertContains(r.err(), "highest rate meeting ttft:p99=10000ms,tpot:p99=1000ms:");
-        assertContains(r.out(), "stopped: CAP_PASSES");
+        // Both ends of the bracket meet the SLOs: the search stops at its cap, which the report says.
+        assertContains(r.err(), "[1] search 5.00: started\n");
+        assertContains(r.err(), "[2] search 40.0 done: ");
+        assertContains(r.out(), "warning: SLO search: highest rate meeting ttft:p99=10000ms,tpot:p99=1000ms: 40.0 req/s"
+                + " (lowest failing: none; stopped: CAP_PASSES");
     }
 
     @Test
-    void badInputIsNamedByOption() {
+    void badInputIsNamedByOption() throws IOException {
         assertContains(expect(2, with("--rate", "0")).err(), "--rate");
+        // Exactly one way of offering the load: picocli's argument group says so.
         assertContains(expect(2, with("--rate", "5", "--concurrency", "2")).err(),
-                "give exactly one of --rate, --concurrency, --trace and --search");
+                "--rate=REQ/S, --concurrency=N are mutually exclusive (specify only one)");
+        assertContains(expect(2, with("--trace", "t.jsonl", "--search", "1:4")).err(),
+                "--trace=FILE.jsonl, --search=LO:HI are mutually exclusive (specify only one)");
+        String none = expect(2, TINY).err();
+        assertContains(none, "Missing required argument (specify one of these): (--rate=REQ/S");
+        assertContains(none, " | --concurrency=N");
+        assertContains(none, " | --trace=FILE.jsonl | --search=LO:HI)");
         assertContains(expect(2, with("--search", "5:4", "--slo", "ttft=1s")).err(), "--search must be LO:HI");
-        assertContains(expect(2, with("--search", "1:4")).err(), "--search needs --slo");
+        assertContains(expect(2, with("--search", "1:4")).err(), "--slo is needed by a search");
+        // Checked by the spec where a trace uses it, and refused alike where it does not.
         assertContains(expect(2, with("--rate", "5", "--trace-scale", "0")).err(),
-                "--trace-scale must be a finite number > 0, got 0.0");
+                "--trace-scale must be a finite factor > 0, got 0.0");
+        Path trace = dir.resolve("scaled.jsonl");
+        Files.writeString(trace, "{\"at\": 0.0, \"prompt\": 10, \"output\": 5}\n");
+        assertContains(expect(2, with("--trace", trace.toString(), "--trace-scale", "-1")).err(),
+                "--trace-scale must be a finite factor > 0, got -1.0");
         assertContains(expect(2, with("--rate", "5", "--slo", "ttft=fast")).err(), "--slo");
-        assertContains(expect(2, "serve", "--backend", "cpu", "--model", "tiny", "--prompt-len", "0", "--rate", "5").err(),
-                "--prompt-len");
+        assertContains(expect(2, "serve", "--backend", "cpu", "--model", "tiny", "--prompt-len", "0", "--rate", "5")
+                .err(), "--prompt-len");
         assertContains(expect(2, "serve", "--backend", "cpu", "--model", "tiny", "--trace", dir.resolve("none.jsonl")
                 .toString()).err(), "none.jsonl");
     }

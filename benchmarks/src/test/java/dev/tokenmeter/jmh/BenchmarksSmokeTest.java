@@ -2,11 +2,10 @@ package dev.tokenmeter.jmh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenmeter.cpu.AttentionBenchmark;
-import dev.tokenmeter.cpu.MatMulBenchmark;
-import dev.tokenmeter.scenario.TrialRecord;
+import dev.tokenmeter.metrics.TrialRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +24,8 @@ class BenchmarksSmokeTest {
             list = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         // Each benchmark method has a generated class named after it.
-        for (String b : new String[] {"dev.tokenmeter.cpu.jmh_generated.MatMulBenchmark_product_jmhTest",
-                "dev.tokenmeter.cpu.jmh_generated.AttentionBenchmark_decodeToken_jmhTest",
+        for (String b : new String[] {"dev.tokenmeter.jmh.jmh_generated.MatMulBenchmark_product_jmhTest",
+                "dev.tokenmeter.jmh.jmh_generated.AttentionBenchmark_decodeToken_jmhTest",
                 "dev.tokenmeter.jmh.jmh_generated.HarnessOverheadBenchmark_harnessTrial_jmhTest",
                 "dev.tokenmeter.jmh.jmh_generated.HarnessOverheadBenchmark_rawSteps_jmhTest",
                 "dev.tokenmeter.jmh.jmh_generated.SchedulerOverheadBenchmark_serve_jmhTest"}) {
@@ -36,46 +35,78 @@ class BenchmarksSmokeTest {
 
     @Test
     void matMulCountsTwoFlopsPerMultiplyAdd() {
-        for (String kernel : new String[] {"vector", "scalar"}) {
+        float[][] products = new float[2][];
+        String[] kernels = {"vector", "scalar"};
+        for (int k = 0; k < kernels.length; k++) {
             MatMulBenchmark b = new MatMulBenchmark();
             b.shape = "64x48";
             b.tokens = 8;
-            b.kernel = kernel;
+            b.kernel = kernels[k];
             b.threads = 2;
             b.setUp();
             Work w = new Work();
             try {
-                float[] y = b.product(w);
-                assertEquals(8 * 48, y.length);
+                products[k] = b.product(w).clone();
+                assertEquals(8 * 48, products[k].length);
             } finally {
                 b.tearDown();
             }
             assertEquals(2L * 8 * 64 * 48, w.flops);
             assertEquals(2L * 64 * 48 + 4L * 8 * (64 + 48), w.bytes);
         }
+        assertSameUpToRounding(products[0], products[1]);
+    }
+
+    /** Both kernels compute the same thing: only the order of the float additions differs. */
+    private static void assertSameUpToRounding(float[] vector, float[] scalar) {
+        double largest = 0;
+        for (float v : scalar) {
+            assertTrue(Float.isFinite(v));
+            largest = Math.max(largest, Math.abs(v));
+        }
+        assertTrue(largest > 0, "not all zero");
+        for (int i = 0; i < scalar.length; i++) {
+            assertEquals(scalar[i], vector[i], 1e-4 * largest, "element " + i);
+        }
+    }
+
+    @Test
+    void anUnknownKernelIsRefused() {
+        MatMulBenchmark b = new MatMulBenchmark();
+        b.shape = "64x48";
+        b.tokens = 1;
+        b.kernel = "simd";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::setUp);
+        assertEquals("kernel must be vector or scalar, got simd", e.getMessage());
+        b.kernel = "scalar";
+        b.shape = "64";
+        assertThrows(IllegalArgumentException.class, b::setUp);
     }
 
     @Test
     void attentionCountsQkAndPv() {
-        for (String kernel : new String[] {"vector", "scalar"}) {
+        float[][] outputs = new float[2][];
+        String[] kernels = {"vector", "scalar"};
+        for (int k = 0; k < kernels.length; k++) {
             AttentionBenchmark b = new AttentionBenchmark();
             b.heads = 12;
             b.headDim = 64;
             b.context = 16;
-            b.kernel = kernel;
+            b.kernel = kernels[k];
             b.threads = 2;
             b.setUp();
             Work w = new Work();
             try {
-                float[] out = b.decodeToken(w);
-                assertEquals(12 * 64, out.length);
-                assertTrue(Float.isFinite(out[0]));
+                outputs[k] = b.decodeToken(w).clone();
+                assertEquals(12 * 64, outputs[k].length);
+                assertTrue(Float.isFinite(outputs[k][0]));
             } finally {
                 b.tearDown();
             }
             assertEquals(4L * 12 * 64 * 16, w.flops);
             assertEquals(2L * 16 * 12 * 64 * 4 + 2L * 12 * 64 * 4, w.bytes);
         }
+        assertSameUpToRounding(outputs[0], outputs[1]);
     }
 
     @Test
