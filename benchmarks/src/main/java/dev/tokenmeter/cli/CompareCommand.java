@@ -20,9 +20,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tokenmeter compare}: a candidate result against a baseline, and optionally a gate that CI fails on, through
- * the one {@link Comparer}: two offline results are compared on their trials, with tests; two serving results point
- * by point, without tests, since each serving point is one run; a serving result and an offline one are refused. Exit codes: 0 compared (and the gate, if any, passed), 3 the gate failed, 2 usage error (a file
- * missing, malformed or of a newer schema, or results not measured alike), 1 anything else.
+ * the one {@link Comparer}: two offline results are compared on their trials, with tests; two serving results point by
+ * point, without tests, since each serving point is one run; a serving result and an offline one are refused. Exit
+ * codes: 0 compared (and the gate, if any, passed), 3 the gate failed, 2 usage error (a file missing, malformed or of a
+ * newer schema, or results not measured alike), 1 anything else.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         sortOptions = false,

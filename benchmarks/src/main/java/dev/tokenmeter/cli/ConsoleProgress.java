@@ -162,13 +162,20 @@ final class ConsoleProgress implements RunListener {
         return type.summary(type.pointType().cast(p));
     }
 
-    /** A run that stops midway must not leave the error message on the end of a half-drawn bar. */
+    /**
+     * A run that stops midway must not leave the error message on the end of a half-drawn bar. The run's own
+     * warnings (a search's answer, a missing price) end the progress, so that they are seen whatever goes to
+     * stdout.
+     */
     @Override
     public void finished(Result result) {
         if (lineOpen) {
             endLine();
-            err.flush();
         }
+        for (String w : result.warnings()) {
+            err.println("warning: " + w);
+        }
+        err.flush();
     }
 
     private void endLine() {

@@ -18,9 +18,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Attention of one decode token over a KV cache of {@code context} positions, every query head, spread over the
- * worker threads by head as the CPU engine does ({@link CpuKernels#attendDecode}). The default shape is llama-110m's: 12 heads of 64, one kv head
- * per query head. FLOPs count q·k and p·v (2·headDim each per position and head), as the roofline does.
+ * Attention of one decode token over a KV cache of {@code context} positions, every query head, spread over the worker
+ * threads by head as the CPU engine does ({@link CpuKernels#attendDecode}). The default shape is llama-110m's: 12 heads
+ * of 64, one kv head per query head. FLOPs count q·k and p·v (2·headDim each per position and head), as the roofline
+ * does.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -19,9 +19,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The CPU engine's matrix product, y = x·Wᵀ with W in bf16 [out, in], split over the worker threads by output rows
- * exactly as the CPU engine does ({@link CpuKernels#matmul}). {@code tokens = 1} is the matrix-vector product of a decode step at batch 1;
- * 8 and 64 are matrix-matrix products (a decode batch, a prefill chunk). The shapes are llama-110m's: hidden → the
- * fused q|k|v (768 → 2304), hidden → the fused gate|up (768 → 4096) and ffn → hidden (2048 → 768).
+ * exactly as the CPU engine does ({@link CpuKernels#matmul}). {@code tokens = 1} is the matrix-vector product of a
+ * decode step at batch 1; 8 and 64 are matrix-matrix products (a decode batch, a prefill chunk). The shapes are
+ * llama-110m's: hidden → the fused q|k|v (768 → 2304), hidden → the fused gate|up (768 → 4096) and ffn → hidden
+ * (2048 → 768).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -151,7 +151,8 @@ class CompareServingCommandTest {
             String[] scenarios = baseline.equals(serving) ? new String[] {"serving", "offline"}
                     : new String[] {"offline", "serving"};
             assertContains(r.err(), "tokenmeter: error: " + baseline + " is a");
-            assertContains(r.err(), " " + scenarios[0] + " result and " + candidate + " a " + scenarios[1] + " one:"
+            String article = scenarios[1].equals("offline") ? " an " : " a ";
+            assertContains(r.err(), " " + scenarios[0] + " result and " + candidate + article + scenarios[1] + " one:"
                     + " their points have nothing to match; compare two results of the same scenario (forcing does"
                     + " not change this)");
             assertFalse(r.err().contains("--force compares them anyway"), r.err());

@@ -4,12 +4,12 @@ import dev.tokenmeter.InvalidFieldException;
 import java.util.Optional;
 
 /**
- * How many times a point is measured (nvbench's "stdrel" rule is the model). Warm-up trials run first and are
- * discarded (JIT, allocation, graph capture): at least {@code warmupTrials} of them, and more until
- * {@code warmupSeconds} have passed, since the JIT needs thousands of calls before its code is final and a
- * small model's trial takes milliseconds; {@code warmupTrials} of 0 turns warm-up off. Then at least {@code minTrials} trials run; more follow until the
- * 95% confidence half-width of the headline metric's mean is within {@code targetRelativeCi} of the mean, the
- * point's time budget is spent, or {@code maxTrials} is reached — whichever comes first.
+ * How many times a point is measured (nvbench's "stdrel" rule is the model). Warm-up trials run first and are discarded
+ * (JIT, allocation, graph capture): at least {@code warmupTrials} of them, and more until {@code warmupSeconds} have
+ * passed, since the JIT needs thousands of calls before its code is final and a small model's trial takes milliseconds;
+ * {@code warmupTrials} of 0 turns warm-up off. Then at least {@code minTrials} trials run; more follow until the 95%
+ * confidence half-width of the headline metric's mean is within {@code targetRelativeCi} of the mean, the point's time
+ * budget is spent, or {@code maxTrials} is reached — whichever comes first.
  *
  * @param warmupTrials     trials run and discarded first
  * @param minTrials        trials always measured (at least 2 are needed for a confidence interval)

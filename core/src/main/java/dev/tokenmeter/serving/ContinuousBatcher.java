@@ -232,7 +232,10 @@ public final class ContinuousBatcher {
         return true;
     }
 
-    /** Tokens of {@code s}'s pending prompt that fit in the budget and in free blocks (allocated here); no preemption. */
+    /**
+     * Tokens of {@code s}'s pending prompt that fit in the budget and in free blocks (allocated here); no
+     * preemption.
+     */
     private int fitChunk(ServingSequence s, int budget) {
         int bs = config.options().kvBlockSize();
         int n = Math.min(s.pending(), budget);

@@ -123,7 +123,7 @@ public final class ServingSequence {
     }
 
     RequestRecord record() {
-        return new RequestRecord(arrival, arrivalNanos, admittedNanos, Arrays.copyOf(tokenNanos, generated), preemptions,
-                output());
+        return new RequestRecord(arrival, arrivalNanos, admittedNanos, Arrays.copyOf(tokenNanos, generated),
+                preemptions, output());
     }
 }

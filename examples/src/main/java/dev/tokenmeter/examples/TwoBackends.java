@@ -40,7 +40,8 @@ public final class TwoBackends {
             Result r = Benchmark.offline().model(model).backend(name).batchSizes(1, 4).promptLengths(32)
                     .outputLengths(16).measurement(new MeasurementPolicy(1, 2, 5, 3.0, 0.01, 1.0)).run();
             for (OfflinePoint p : r.points(OfflinePoint.class)) {
-                System.out.printf(Locale.ROOT, "%-5s %-24s batch %2d: %9.1f output tok/s, TTFT %8.2f ms, TPOT %7.3f ms%n",
+                System.out.printf(Locale.ROOT,
+                        "%-5s %-24s batch %2d: %9.1f output tok/s, TTFT %8.2f ms, TPOT %7.3f ms%n",
                         name, r.environment().device().name(), p.batch(), p.metrics().outputTokensPerSecond().p50(),
                         p.metrics().ttftMs().p50(), p.metrics().tpotMs().p50());
             }

@@ -133,7 +133,8 @@ class RequestLogTest {
             output += n;
         }
         assertFalse(done.isEmpty(), at);
-        assertEquals(preemptions, point.get("preemptions").asLong(), at + ": the point's preemptions are its requests'");
+        assertEquals(preemptions, point.get("preemptions").asLong(),
+                at + ": the point's preemptions are its requests'");
 
         JsonNode m = point.get("metrics");
         assertEquals(done.size(), m.get("completed").asInt(), at);
