@@ -1,7 +1,12 @@
 package dev.tokenmeter.backend;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * What a backend runs on.
@@ -15,7 +20,8 @@ import java.util.Objects;
  *                          memory roofline legitimately, so the roofline check does not apply to it
  * @param measured          ceilings measured on this device
  * @param datasheet         the vendor's figures, or {@code null} where none is known
- * @param details           anything else worth recording (driver, compute capability, clocks, ISA)
+ * @param details           anything else worth recording (driver, compute capability, clocks, ISA), in key
+ *                          order
  */
 public record DeviceInfo(String backend, String name, String kind, int computeUnits, long memoryBytes, long cacheBytes,
         DeviceCeilings measured, DeviceCeilings datasheet, Map<String, String> details) {
@@ -24,6 +30,20 @@ public record DeviceInfo(String backend, String name, String kind, int computeUn
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(measured, "measured");
-        details = details == null ? Map.of() : Map.copyOf(details);
+        details = details == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(details));
+    }
+
+    /** The host CPU's model name from /proc/cpuinfo, or the architecture where that is unreadable. */
+    public static String hostCpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or not readable: fall through to the architecture.
+        }
+        return System.getProperty("os.arch");
     }
 }

@@ -9,7 +9,6 @@ import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.WeightDtype;
-import dev.tokenmeter.result.Environment;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,7 +43,7 @@ public final class CpuBackend implements Backend {
             details.put("threads", Integer.toString(threads));
             details.put("matmul", matmul.description());
             details.put("vector", VectorSupport.describe());
-            device = new DeviceInfo(name(), Environment.cpuModel(), "cpu", threads,
+            device = new DeviceInfo(name(), DeviceInfo.hostCpuModel(), "cpu", threads,
                     Runtime.getRuntime().maxMemory(), CpuCeilings.lastLevelCacheBytes(), measured, null, details);
         }
         return device;

@@ -8,6 +8,7 @@ import dev.tokenmeter.scenario.serving.ServingMode;
 import dev.tokenmeter.scenario.serving.ServingPoint;
 import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.scenario.serving.ServingSummary;
+import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -44,7 +45,7 @@ record ServingPlanBasis(ServingSpec spec, String unit, List<PointEstimate> estim
             inputTokens += p.metrics().inputTokens();
             outputTokens += p.metrics().outputTokens();
             completed += p.metrics().completed();
-            if (p.load() != null && "NOT_JUDGED".equals(p.load().status()) && !Double.isNaN(p.offeredRate())) {
+            if (p.load() != null && p.load().status() == SustainedLoad.Status.NOT_JUDGED && !Double.isNaN(p.offeredRate())) {
                 notes.add(p.label() + ": whether its load was sustained was not judged (" + p.load().reason() + ")");
             }
         }

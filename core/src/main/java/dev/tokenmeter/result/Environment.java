@@ -2,8 +2,6 @@ package dev.tokenmeter.result;
 
 import dev.tokenmeter.backend.DeviceInfo;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Properties;
 
 /**
@@ -33,21 +31,7 @@ public record Environment(String tokenmeterVersion, String gitCommit, String jvm
                         + System.getProperty("java.vm.name") + ")",
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
-                cpuModel(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory(), device);
-    }
-
-    /** The CPU's model name from /proc/cpuinfo, or the architecture where that is unreadable. */
-    public static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // Not Linux, or not readable: fall through to the architecture.
-        }
-        return System.getProperty("os.arch");
+                DeviceInfo.hostCpuModel(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory(), device);
     }
 
     private static Properties buildInfo() {

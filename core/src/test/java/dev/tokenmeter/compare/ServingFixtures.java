@@ -11,6 +11,7 @@ import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.scenario.serving.ServingSummary;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.metrics.SloSet;
+import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -83,7 +84,7 @@ final class ServingFixtures {
                             new ServingPoint.SloCheckResult("tpot", 99, 100, tpot.p99(), tpotMet)));
         }
         return new ServingPoint(label, mode, rate, concurrency, REQUESTS, "128", "32", 4000, 0, m, sloResult,
-                new ServingPoint.LoadResult(load, overloaded ? "the queue kept growing" : "kept up"), null, null,
+                new ServingPoint.LoadResult(SustainedLoad.Status.valueOf(load), overloaded ? "the queue kept growing" : "kept up"), null, null,
                 null, null);
     }
 

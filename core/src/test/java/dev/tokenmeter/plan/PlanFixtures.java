@@ -21,6 +21,7 @@ import dev.tokenmeter.scenario.serving.ServingPoint.LoadResult;
 import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.scenario.serving.ServingSummary;
 import dev.tokenmeter.serving.load.LengthDistribution;
+import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -104,7 +105,7 @@ final class PlanFixtures {
                 completed * output / seconds, completed * (prompt + output) / seconds, latency(completed, ttft50,
                 ttft99), latency(completed, tpot50, tpot99), latency(completed, tpot50, tpot99),
                 latency(completed, ttft50 + tpot50 * (output - 1), ttft99 + tpot99 * (output - 1)), null);
-        LoadResult load = new LoadResult(overloaded ? "OVERLOADED" : "STEADY",
+        LoadResult load = new LoadResult(overloaded ? SustainedLoad.Status.OVERLOADED : SustainedLoad.Status.STEADY,
                 overloaded ? "completions fell behind arrivals (test)" : "kept up (test)");
         return new ServingPoint(String.format(java.util.Locale.ROOT, "rate %.2f", rate), ServingMode.RATE, rate, 0,
                 completed + incomplete, Integer.toString(prompt), Integer.toString(output), 1000, 0, m, null, load,

@@ -69,7 +69,7 @@ class ResultJsonV1Test {
             assertEquals(p.get("metrics").get("completed").asInt(), q.metrics().completed());
             assertEquals(p.get("metrics").get("ttftMs").get("p99").asDouble(), q.metrics().ttftMs().p99());
             assertEquals(p.get("slo").get("meetsSlo").asBoolean(), q.slo().meetsSlo());
-            assertEquals(p.get("load").get("status").asText(), q.load().status());
+            assertEquals(p.get("load").get("status").asText(), q.load().status().name());
             assertNull(q.achievedArrivalRate());
             assertNull(q.peakInFlight());
             assertNull(q.requestLog());

@@ -15,6 +15,7 @@ import dev.tokenmeter.scenario.serving.ServingMode;
 import dev.tokenmeter.scenario.serving.ServingPoint;
 import dev.tokenmeter.scenario.serving.ServingScenario;
 import dev.tokenmeter.scenario.serving.ServingSummary;
+import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -63,7 +64,7 @@ class ServingResultTest {
                 new ServingPoint.SloCheckResult("tpot", 99, 12, 10, true)), steady.slo().checks().stream()
                 .map(c -> new ServingPoint.SloCheckResult(c.metric(), c.percentile(), c.limitMs(),
                         Math.round(c.measuredMs() * 1e6) / 1e6, c.met())).toList());
-        assertEquals("STEADY", steady.load().status());
+        assertEquals(SustainedLoad.Status.STEADY, steady.load().status());
         assertTrue(steady.passes());
         // The cost follows CostMetrics' formulas at the point's achieved rates.
         CostMetrics expected = CostMetrics.of(PricePresets.get("cpu"), m.requestsPerSecond(),
@@ -77,7 +78,7 @@ class ServingResultTest {
                 1_120_000_000L, new long[] {10_000_000L, 10_000_000L, 10_000_000L}), steady.requestLog().get(11));
 
         ServingPoint overloaded = points.get(1);
-        assertEquals("OVERLOADED", overloaded.load().status());
+        assertEquals(SustainedLoad.Status.OVERLOADED, overloaded.load().status());
         assertTrue(overloaded.load().overloaded());
         assertFalse(overloaded.slo().meetsSlo());
         assertFalse(overloaded.passes());
@@ -95,7 +96,7 @@ class ServingResultTest {
         assertNull(closed.metrics().tpotMs());
         assertNull(closed.metrics().itlMs());
         assertNull(closed.metrics().interactivity());
-        assertEquals("NOT_JUDGED", closed.load().status());
+        assertEquals(SustainedLoad.Status.NOT_JUDGED, closed.load().status());
         assertTrue(Double.isNaN(closed.slo().checks().get(1).measuredMs()), "TPOT undefined with one token");
         assertTrue(closed.slo().checks().get(1).met(), "an undefined metric counts as met");
         assertEquals(3 / 0.025, closed.achievedArrivalRate(), EPS);

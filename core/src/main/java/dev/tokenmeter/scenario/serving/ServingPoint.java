@@ -95,19 +95,17 @@ public record ServingPoint(String label, ServingMode mode, double offeredRate, i
     /**
      * The sustained-load check ({@link SustainedLoad}).
      *
-     * @param status "STEADY", "OVERLOADED" or "NOT_JUDGED"
+     * @param status steady, overloaded or not judged; in JSON by name ("STEADY", "OVERLOADED", "NOT_JUDGED")
      * @param reason why, in a sentence; for an overload, the warning to show
      */
-    public record LoadResult(String status, String reason) {
-        public static final String OVERLOADED = SustainedLoad.Status.OVERLOADED.name();
-
+    public record LoadResult(SustainedLoad.Status status, String reason) {
         public static LoadResult of(SustainedLoad l) {
-            return new LoadResult(l.status().name(), l.reason());
+            return new LoadResult(l.status(), l.reason());
         }
 
         /** Whether the queue kept growing, so that the point's latencies are not steady-state. */
         public boolean overloaded() {
-            return OVERLOADED.equals(status);
+            return status == SustainedLoad.Status.OVERLOADED;
         }
     }
 

@@ -70,7 +70,7 @@ final class ServingTable {
         c.add(Column.number("goodput_req_s", p -> p.slo() == null ? "" : plain(p.slo().goodput())));
         c.add(Column.number("good_fraction", p -> p.slo() == null ? "" : plain(p.slo().goodFraction())));
         c.add(Column.text("meets_slo", p -> p.slo() == null ? "" : Boolean.toString(p.slo().meetsSlo())));
-        c.add(Column.text("load", p -> p.load() == null ? "" : nullToEmpty(p.load().status())));
+        c.add(Column.text("load", p -> p.load() == null || p.load().status() == null ? "" : p.load().status().name()));
         c.add(Column.number("steps", p -> Long.toString(p.steps())));
         c.add(Column.number("preemptions", p -> Long.toString(p.preemptions())));
         c.add(Column.number("achieved_arrival_req_s", p -> p.achievedArrivalRate() == null ? ""
@@ -114,11 +114,13 @@ final class ServingTable {
         if (load == null) {
             return UNDEFINED;
         }
+        if (load.status() == null) {
+            return UNDEFINED;
+        }
         return switch (load.status()) {
-            case "STEADY" -> "steady";
-            case "OVERLOADED" -> "OVERLOADED";
-            case "NOT_JUDGED" -> "not judged";
-            default -> load.status();
+            case STEADY -> "steady";
+            case OVERLOADED -> "OVERLOADED";
+            case NOT_JUDGED -> "not judged";
         };
     }
 
