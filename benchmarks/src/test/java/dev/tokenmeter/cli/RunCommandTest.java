@@ -11,8 +11,8 @@ import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.engine.GreedyGeneration;
 import dev.tokenmeter.measure.MeasurementPolicy;
-import dev.tokenmeter.model.HfConfigLoader;
 import dev.tokenmeter.model.ModelConfig;
+import dev.tokenmeter.model.ModelConfigs;
 import dev.tokenmeter.report.OutputFormat;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
@@ -69,7 +69,7 @@ class RunCommandTest {
         Path config = dir.resolve("custom").resolve("config.json");
         Files.createDirectories(config.getParent());
         Files.writeString(config, CONFIG);
-        custom = HfConfigLoader.load(config);
+        custom = ModelConfigs.resolve(config.toString());
         original = dir.resolve("a.json");
         first = expect(0, List.of("run", "--model", config.toString(), "--backend", "cpu", "--batch", "1,2",
                 "--prompt-len", "6", "--gen", "5", "--seed", "7", "--warmup", "0", "--min-trials", "2",

@@ -1,7 +1,7 @@
 package dev.tokenmeter.checkpoint;
 
 /** The splitmix64 finalizer of DESIGN's synthetic checkpoint spec (unsigned 64-bit, wrapping). */
-public final class SplitMix64 {
+final class SplitMix64 {
     private SplitMix64() {
     }
 

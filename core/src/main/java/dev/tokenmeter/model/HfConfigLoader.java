@@ -19,7 +19,7 @@ import java.util.Locale;
  * architecture would report misleading figures. Every refusal is an {@link IllegalArgumentException} whose
  * message starts with the file and names the field.
  */
-public final class HfConfigLoader {
+final class HfConfigLoader {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private HfConfigLoader() {
