@@ -90,8 +90,9 @@ public record OfflineSpec(List<Integer> batchSizes, List<Integer> promptLengths,
     }
 
     /**
-     * Builds an offline run with the command line's defaults: llama-110m... no model by default; batch 1, prompt
-     * 64, output 32, {@link MeasurementPolicy#defaults()}. Every value is checked by the records it builds.
+     * Builds an offline run: batch 1, prompt 64, output 32 and {@link MeasurementPolicy#defaults()} unless told
+     * otherwise, on the model it is given (there is no default model). Every value is checked by the records it
+     * builds.
      *
      * <pre>{@code
      * Result r = Benchmark.offline().model("llama-110m").batchSizes(1, 8).promptLengths(128).outputLengths(32).run();
