@@ -7,7 +7,6 @@ import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.ModelConfigs;
 import dev.tokenmeter.model.WeightDtype;
 import dev.tokenmeter.report.OutputFormat;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -120,14 +119,6 @@ final class Args {
             throw new IllegalArgumentException("--utilization must be in (0, 1], got " + utilization);
         }
         return utilization;
-    }
-
-    /** A file to write: refused when it is a directory, before any work that the file would have kept. */
-    static Path outputFile(String option, Path file) {
-        if (file != null && Files.isDirectory(file)) {
-            throw new IllegalArgumentException(option + ": " + file + " is a directory; give a file name");
-        }
-        return file;
     }
 
     /**

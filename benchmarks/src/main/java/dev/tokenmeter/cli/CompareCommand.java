@@ -5,6 +5,7 @@ import dev.tokenmeter.compare.Comparison;
 import dev.tokenmeter.compare.ComparisonReport;
 import dev.tokenmeter.compare.IncompatibleResultsException;
 import dev.tokenmeter.compare.RegressionGate;
+import dev.tokenmeter.report.OutputFormat;
 import dev.tokenmeter.result.AtomicFiles;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
@@ -81,7 +82,8 @@ final class CompareCommand implements Callable<Integer> {
     boolean force;
 
     @Option(names = "--markdown", paramLabel = "FILE",
-            description = "Also write the comparison as Markdown (for example to $GITHUB_STEP_SUMMARY).")
+            description = "Also write the comparison as Markdown (for example to $GITHUB_STEP_SUMMARY); - puts it on"
+                    + " stdout instead of the console comparison.")
     Path markdown;
 
     @Override
@@ -90,7 +92,16 @@ final class CompareCommand implements Callable<Integer> {
         // Every option is checked before a file is read.
         RegressionGate gate = failOnRegression == null ? null : gate(failOnRegression);
         Comparer comparer = comparer();
-        Args.outputFile("--markdown", markdown);
+        Destination md = markdown == null ? null : Destination.of("--markdown", markdown)
+                .writing(OutputFormat.MARKDOWN);
+        if (md != null && (md.sameAs(Destination.of("BASELINE", baseline))
+                || md.sameAs(Destination.of("CANDIDATE", candidate)))) {
+            throw new IllegalArgumentException("--markdown " + markdown + " names a result being compared; it would"
+                    + " be overwritten");
+        }
+        if (md != null) {
+            md.prepare(command.commandLine().getErr());
+        }
         Result a = ResultJson.read(baseline);
         Result b = ResultJson.read(candidate);
         Comparison c;
@@ -99,28 +110,36 @@ final class CompareCommand implements Callable<Integer> {
         } catch (IncompatibleResultsException e) {
             throw new IllegalArgumentException(e.getMessage() + "; --force compares them anyway", e);
         }
-        out.print(ComparisonReport.console(c));
         List<String> gateLines = gate == null ? List.of() : ComparisonReport.gateLines(c, gate);
-        if (markdown != null) {
-            StringBuilder md = new StringBuilder(ComparisonReport.markdown(c));
+        String markdownText = md == null ? null : markdown(c, gateLines);
+        if (md != null && md.stdout()) {
+            // The Markdown, gate lines included, is what stdout holds.
+            out.print(markdownText);
+        } else {
+            out.print(ComparisonReport.console(c));
+            if (md != null) {
+                AtomicFiles.writeString(md.file(), markdownText);
+            }
             if (gate != null) {
-                md.append('\n');
+                out.println();
                 for (String line : gateLines) {
-                    md.append(line.startsWith("REGRESSION") ? "**" + line + "**" : line).append("  \n");
+                    out.println(line);
                 }
             }
-            AtomicFiles.writeString(markdown, md.toString());
-        }
-        if (gate == null) {
-            out.flush();
-            return Main.EXIT_OK;
-        }
-        out.println();
-        for (String line : gateLines) {
-            out.println(line);
         }
         out.flush();
-        return gate.passes(c) ? Main.EXIT_OK : Main.EXIT_REGRESSION;
+        return gate == null || gate.passes(c) ? Main.EXIT_OK : Main.EXIT_REGRESSION;
+    }
+
+    private static String markdown(Comparison c, List<String> gateLines) {
+        StringBuilder md = new StringBuilder(ComparisonReport.markdown(c));
+        if (!gateLines.isEmpty()) {
+            md.append('\n');
+            for (String line : gateLines) {
+                md.append(line.startsWith("REGRESSION") ? "**" + line + "**" : line).append("  \n");
+            }
+        }
+        return md.toString();
     }
 
     private static RegressionGate gate(String text) {

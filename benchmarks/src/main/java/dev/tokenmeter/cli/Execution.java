@@ -19,39 +19,49 @@ import java.util.function.Consumer;
  * before anything runs.
  */
 final class Execution {
-    private final OutputOptions options;
     private final Reports reports;
+    private final Destination json;
     private final ConsoleProgress.Mode progress;
+    private final boolean quiet;
 
     Execution(OutputOptions options) {
-        this.options = options;
         this.progress = ConsoleProgress.Mode.parse(options.progress);
-        this.reports = Reports.of(options);
+        this.quiet = options.quiet;
+        this.reports = Reports.of(options.format, options.output, options.json);
+        Destination asked = Destination.of("--json", options.json);
+        // "--json -": the result is stdout's report (Reports made it JSON), not a file to keep as the run goes.
+        this.json = asked == null || asked.stdout() ? null : asked;
     }
 
     /**
-     * Runs {@code spec} and writes its reports.
+     * Runs {@code spec} and writes its reports. Every destination is checked (and its folders made) before the
+     * device is opened, so that a destination that cannot be written costs nothing.
      *
      * @param utilization the share of paid hours that serve traffic, applied to the device's preset where the spec
      *                    asks for the automatic price
      * @param opened      told the device once it is open, before anything is measured
      */
     Result run(RunSpec spec, double utilization, PrintWriter out, PrintWriter err, Consumer<DeviceInfo> opened) {
-        try (Backend backend = Backends.select(spec.backend(), spec.model()).open(spec.threads())) {
+        reports.prepare(err);
+        if (json != null) {
+            json.prepare(err);
+        }
+        try (ResultSaver saver = new ResultSaver(json == null ? null : json.file(), err);
+                Backend backend = Backends.select(spec.backend(), spec.model()).open(spec.threads())) {
             opened.accept(backend.device());
             RunSpec priced = spec;
             if (spec.price() == null) {
                 Price preset = PricePresets.forDevice(backend.device());
                 priced = preset == null ? spec : spec.withPrice(preset.withUtilization(utilization));
             }
-            Result result = run(priced, backend, out, err);
+            Result result = run(priced, backend, saver, out, err);
             reports.write(result, out, err);
             return result;
         }
     }
 
     /** The run with progress and the saver; on failure the points measured so far are shown before the error. */
-    private Result run(RunSpec spec, Backend backend, PrintWriter out, PrintWriter err) {
+    private Result run(RunSpec spec, Backend backend, ResultSaver saver, PrintWriter out, PrintWriter err) {
         Result[] last = new Result[1];
         RunListener keepLast = new RunListener() {
             @Override
@@ -59,18 +69,14 @@ final class Execution {
                 last[0] = result;
             }
         };
-        try (ResultSaver saver = options.json == null ? null : new ResultSaver(options.json, err)) {
-            RunListener shown = ConsoleProgress.create(progress, options.quiet, err);
-            RunListener listener = saver == null ? RunListener.all(shown, keepLast)
-                    : RunListener.all(shown, saver, keepLast);
-            try {
-                return Benchmark.run(spec, backend, listener);
-            } catch (RuntimeException e) {
-                if (last[0] != null && !last[0].points().isEmpty()) {
-                    reports.writePartial(last[0], out);
-                }
-                throw e;
+        RunListener shown = ConsoleProgress.create(progress, quiet, err);
+        try {
+            return Benchmark.run(spec, backend, RunListener.all(shown, saver, keepLast));
+        } catch (RuntimeException e) {
+            if (last[0] != null && !last[0].points().isEmpty()) {
+                reports.writePartial(last[0], out);
             }
+            throw e;
         }
     }
 }

@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code tokenmeter} command. Exit codes: 0 success, 1 a run that failed, 2 a usage error (bad options or values),
- * 3 a significant regression beyond {@code compare --fail-on-regression}'s threshold. Errors are one line on stderr;
+ * The {@code tokenmeter} command. Exit codes: 0 success, 1 a run that failed or output that could not be written, 2 a
+ * usage error (bad options or values, a destination that cannot be written), 3 a significant regression beyond
+ * {@code compare --fail-on-regression}'s threshold. Errors are one line on stderr;
  * the stack trace only with {@code --verbose} or TOKENMETER_DEBUG set.
  */
 @Command(name = "tokenmeter", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -25,7 +26,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 + " utilization and cost.",
         subcommands = {RunCommand.class, GenerateCommand.class, ModelsCommand.class, DevicesCommand.class,
                 VerifyCommand.class, PlanCommand.class, ServeCommand.class,
-                CompareCommand.class, CommandLine.HelpCommand.class})
+                CompareCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -42,21 +43,48 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is needed: run, serve, compare, plan, generate,"
-                + " models, devices or verify");
+        throw new ParameterException(spec.commandLine(), "a command is needed: run, serve, compare, report, plan,"
+                + " generate, models, devices or verify");
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        cl.setOut(StandardOutput.open());
+        System.exit(cl.execute(args));
     }
 
-    /** The command line with tokenmeter's error handling and exit codes; what {@link #main} runs. */
+    /**
+     * The command line with tokenmeter's error handling and exit codes; what {@link #main} runs. Whatever a command
+     * returns, output it could not write (a full disk, {@code /dev/full}, a closed pipe) makes it fail.
+     */
     public static CommandLine commandLine() {
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> failure(ex, cmd.getErr(), main.debug()));
+        cl.setExecutionStrategy(parsed -> {
+            int code = new CommandLine.RunLast().execute(parsed);
+            return checkedOutput(parsed.commandSpec().commandLine(), code);
+        });
         return cl;
+    }
+
+    /**
+     * {@code code}, unless stdout could not be written: then an error on stderr, and exit code 1 where the command
+     * had succeeded (a failure or a regression it found keeps its own code).
+     */
+    static int checkedOutput(CommandLine cmd, int code) {
+        PrintWriter out = cmd.getOut();
+        if (!out.checkError()) {
+            return code;
+        }
+        IOException why = out instanceof StandardOutput s ? s.failure() : null;
+        PrintWriter err = cmd.getErr();
+        err.println("tokenmeter: error: could not write to standard output" + (why == null ? ""
+                : ": " + (why.getMessage() == null ? why.getClass().getName() : why.getMessage()))
+                + "; what it should hold is incomplete or missing");
+        err.flush();
+        return code == EXIT_OK ? EXIT_FAILED : code;
     }
 
     private boolean debug() {

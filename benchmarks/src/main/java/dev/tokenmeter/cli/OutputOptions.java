@@ -8,15 +8,20 @@ final class OutputOptions {
     @Option(names = "--format", paramLabel = "FORMAT",
             description = "Report format: table, json, csv, markdown or html; on stdout, or in the --output file"
                     + " (stdout then shows the table). Default: table, or what the --output file's extension"
-                    + " names.")
+                    + " names; an extension that names another format than --format is refused.")
     String format;
 
     @Option(names = "--output", paramLabel = "FILE",
-            description = "Write the report in --format to this file (atomically) and show the table on stdout.")
+            description = "Write the report in --format to this file (atomically) and show the table on stdout;"
+                    + " - is stdout (the --format report there, as without --output). Missing folders are made;"
+                    + " a destination that cannot be written is refused before anything is measured.")
     Path output;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write the full result as JSON (atomically); a"
-            + " partial one if the run fails or is interrupted.")
+    @Option(names = "--json", paramLabel = "FILE", description = "Keep the full result as JSON: each point is"
+            + " written as it finishes into FILE's .partial.json beside it (r.json: r.partial.json), and the"
+            + " complete result replaces FILE at the end. A run that fails or is interrupted never replaces FILE:"
+            + " its points stay in the .partial.json. - puts the result on stdout instead of the table (as --format"
+            + " json; another --format beside it is refused); a FIFO or device gets it once, at the end.")
     Path json;
 
     @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|none",

@@ -5,6 +5,7 @@ import dev.tokenmeter.plan.CapacityPlan;
 import dev.tokenmeter.plan.Constraints;
 import dev.tokenmeter.plan.PlanInputs;
 import dev.tokenmeter.plan.PlanRenderer;
+import dev.tokenmeter.report.OutputFormat;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
 import java.io.PrintWriter;
@@ -81,7 +82,8 @@ final class PlanCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}.")
     double utilization;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the plan as JSON (atomically).")
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the plan as JSON (atomically); - puts"
+            + " it on stdout instead of the console plan.")
     Path json;
 
     private static Double limitOnce(String metric, Double already, double limitMs) {
@@ -126,20 +128,28 @@ final class PlanCommand implements Callable<Integer> {
         }
         Constraints constraints = new Constraints(ttft, tpot);
         Price chosen = price();
-        Args.outputFile("--json", json);
-        if (json != null && json.toAbsolutePath().normalize().equals(result.toAbsolutePath().normalize())) {
+        Destination jsonOut = json == null ? null : Destination.of("--json", json).writing(OutputFormat.JSON);
+        if (jsonOut != null && jsonOut.sameAs(Destination.of("--result", result))) {
             throw new IllegalArgumentException("--json names the --result file, " + json + "; it would be overwritten");
+        }
+        if (jsonOut != null) {
+            jsonOut.prepare(command.commandLine().getErr());
         }
 
         Result measured = read();
         CapacityPlan plan = CapacityPlan.of(measured, result.toString(),
                 new PlanInputs(rate, promptLength, outputLength, constraints, utilization, chosen));
-        out.print(PlanRenderer.console(plan));
-        out.flush();
-        if (json != null) {
-            PlanRenderer.writeJson(plan, json);
-            command.commandLine().getErr().println("wrote the plan to " + json);
-            command.commandLine().getErr().flush();
+        if (jsonOut != null && jsonOut.stdout()) {
+            out.print(PlanRenderer.json(plan));
+            out.flush();
+        } else {
+            out.print(PlanRenderer.console(plan));
+            out.flush();
+            if (jsonOut != null) {
+                PlanRenderer.writeJson(plan, jsonOut.file());
+                command.commandLine().getErr().println("wrote the plan to " + json);
+                command.commandLine().getErr().flush();
+            }
         }
         return plan.feasible() ? Main.EXIT_OK : Main.EXIT_FAILED;
     }

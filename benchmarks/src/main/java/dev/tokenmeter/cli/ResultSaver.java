@@ -1,26 +1,36 @@
 package dev.tokenmeter.cli;
 
+import dev.tokenmeter.TokenmeterException;
+import dev.tokenmeter.result.AtomicFiles;
 import dev.tokenmeter.result.Environment;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunListener;
 import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * Keeps what a run of any scenario measured in the {@code --json} file whatever happens to the run: the whole result
- * when it completes, the points measured so far when it fails ({@link #finished} is called before the exception
- * propagates), and also when the user interrupts it (Ctrl-C, a job's time limit: the JVM runs shutdown hooks, not
- * the run's finally blocks). A point cut short is lost; every finished one is kept. Files are written atomically,
- * one write at a time, so an interrupt during the final write waits for it rather than leaving a temporary file.
+ * Keeps what a run of any scenario measured whatever happens to the run, without ever putting an incomplete result
+ * where a complete one may be. The {@code --json} file NAME.json only ever receives a complete result; while the run
+ * goes, each point is written as it finishes, atomically, into NAME.partial.json beside it (a valid result marked
+ * incomplete), so that SIGKILL, an out-of-memory kill or a job's time limit loses only the point in progress. The
+ * complete result replaces NAME.json at the end and the file in progress is removed; a run that fails or is
+ * interrupted (Ctrl-C: the JVM runs shutdown hooks, not the run's finally blocks) leaves its points in
+ * NAME.partial.json and says so. A destination that is not a regular file (a FIFO, a device) takes one document,
+ * written once at the end, complete or not. Without a file, an interruption is still reported.
  */
 final class ResultSaver implements RunListener, AutoCloseable {
     private final Path file;
+    private final Path partial;
+    private final RunLock runLock;
     private final PrintWriter err;
     private final Object lock = new Object();
     private final List<ScenarioPoint> points = new ArrayList<>();
@@ -30,11 +40,31 @@ final class ResultSaver implements RunListener, AutoCloseable {
     private Environment environment;
     private int totalPoints;
     private boolean saved;
+    private boolean partialWritten;
+    private boolean persistFailed;
 
+    /**
+     * @param file the {@code --json} file, null for none; another run writing it at the same time is refused
+     */
     ResultSaver(Path file, PrintWriter err) {
         this.file = file;
         this.err = err;
+        boolean special = file != null && AtomicFiles.writesThrough(file);
+        this.partial = file == null || special ? null : partialOf(file);
+        this.runLock = partial == null ? null : RunLock.acquire(file);
+        if (partial != null && Files.exists(partial)) {
+            err.println("note: " + partial + " holds the points of an earlier run that stopped; this run replaces"
+                    + " it once it has measured a point");
+            err.flush();
+        }
         Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** Where the points of a run in progress, or of one that stopped, are kept: NAME.partial.json beside NAME.json. */
+    static Path partialOf(Path file) {
+        String name = file.getFileName().toString();
+        String base = name.toLowerCase(Locale.ROOT).endsWith(".json") ? name.substring(0, name.length() - 5) : name;
+        return file.resolveSibling(base + ".partial.json");
     }
 
     @Override
@@ -47,64 +77,126 @@ final class ResultSaver implements RunListener, AutoCloseable {
 
     @Override
     public void pointStarted(String point, int index, int total) {
-        totalPoints = total;
+        synchronized (lock) {
+            totalPoints = total;
+        }
     }
 
+    /** Keeps the point, and writes the points so far into the file in progress. */
     @Override
     public void pointFinished(ScenarioPoint point, int index, int total) {
         synchronized (lock) {
             points.add(point);
+            if (partial == null || saved || spec == null) {
+                return;
+            }
+            Result soFar = Result.of(startedAt, Instant.now().toString(), false, spec, environment, points,
+                    List.of("the run was still going when this was written: " + of(points.size()) + " measured"));
+            try {
+                ResultJson.write(soFar, partial);
+                partialWritten = true;
+            } catch (RuntimeException e) {
+                if (!persistFailed) {
+                    persistFailed = true;
+                    err.println("tokenmeter: warning: could not keep the points so far in " + partial + ": "
+                            + e.getMessage() + "; the run goes on");
+                    err.flush();
+                }
+            }
         }
     }
 
     /**
-     * Writes the run's result. A complete run's failure to write is the command's failure; an incomplete run's
-     * is only reported, since the error that stopped the run is the one to show.
+     * Writes the run's result: a complete one to the file (its failure is the command's), the points of an
+     * incomplete one beside it (a failure to keep them is only reported: the error that stopped the run is the one
+     * to show).
      */
     @Override
     public void finished(Result result) {
         synchronized (lock) {
-            saved = true;
-            if (!result.complete() && result.points().isEmpty()) {
-                // Nothing measured: leave any earlier file alone rather than replace it with an empty result.
-                err.println("nothing measured; " + file + " not written");
-                err.flush();
+            if (saved || file == null) {
+                saved = true;
                 return;
             }
-            try {
-                ResultJson.write(result, file);
-                err.println((result.complete() ? "wrote " : "wrote partial result (" + of(result.points().size())
-                        + ") to ") + file);
-            } catch (RuntimeException e) {
-                if (result.complete()) {
-                    throw e;
-                }
-                err.println("tokenmeter: error: could not keep the partial result: " + e.getMessage());
+            saved = true;
+            if (result.complete()) {
+                writeComplete(result);
+            } else if (result.points().isEmpty()) {
+                // Nothing measured: leave any earlier file alone rather than replace it with an empty result.
+                err.println("nothing was measured; " + file + leftAlone());
+            } else {
+                keepPartial(result, "");
             }
             err.flush();
+            release();
+        }
+    }
+
+    private void writeComplete(Result result) {
+        try {
+            ResultJson.write(result, file);
+        } catch (RuntimeException e) {
+            throw partialWritten ? new TokenmeterException(e.getMessage() + "; the points measured are kept in "
+                    + partial + " (marked incomplete)", e) : e;
+        }
+        if (partial != null) {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException e) {
+                err.println("tokenmeter: warning: could not remove " + partial + ": " + e);
+            }
+        }
+        err.println("wrote " + file);
+    }
+
+    /** The points of a run that stopped: beside the file (or through it, when it is no regular file). */
+    private void keepPartial(Result result, String prefix) {
+        Path where = partial == null ? file : partial;
+        try {
+            ResultJson.write(result, where);
+        } catch (RuntimeException e) {
+            err.println("tokenmeter: error: " + prefix + "could not keep the partial result (" + of(result.points()
+                    .size()) + ") in " + where + ": " + e.getMessage());
+            return;
+        }
+        if (partial == null) {
+            err.println(prefix + "wrote partial result (" + of(result.points().size()) + ") to " + file);
+        } else {
+            err.println(prefix + "kept partial result (" + of(result.points().size()) + ") in " + partial + "; "
+                    + file + leftAlone());
         }
     }
 
     /**
-     * On Ctrl-C: the points measured so far, unless the run already wrote its result. What the shutdown hook runs;
-     * package-private so that a test can do what the hook does without ending its JVM.
+     * On Ctrl-C: the points measured so far, unless the run already wrote its result; and in any case a line saying
+     * what was measured. What the shutdown hook runs; package-private so that a test can do what the hook does
+     * without ending its JVM.
      */
     void saveOnExit() {
         synchronized (lock) {
-            if (saved || points.isEmpty() || spec == null) {
+            if (saved) {
                 return;
             }
             saved = true;
-            Result partial = Result.of(startedAt, Instant.now().toString(), false, spec, environment, points,
-                    List.of("interrupted after " + of(points.size()) + "; a point in progress was lost"));
-            try {
-                ResultJson.write(partial, file);
-                err.println("interrupted: wrote partial result (" + of(points.size()) + ") to " + file);
-            } catch (RuntimeException e) {
-                err.println("interrupted: could not write " + file + ": " + e.getMessage());
+            if (points.isEmpty() || spec == null) {
+                err.println("interrupted: nothing was measured" + (file == null ? ""
+                        : "; " + file + leftAlone()));
+            } else if (file == null) {
+                err.println("interrupted after " + of(points.size()) + "; they were not kept (--json FILE keeps"
+                        + " every finished point)");
+            } else {
+                Result stopped = Result.of(startedAt, Instant.now().toString(), false, spec, environment, points,
+                        List.of("interrupted after " + of(points.size()) + "; a point in progress was lost"));
+                keepPartial(stopped, "interrupted: ");
             }
             err.flush();
+            release();
         }
+    }
+
+    /** What became of the file a run that stopped did not write. */
+    private String leftAlone() {
+        return Files.exists(file) ? " left as it was" : " not written";
     }
 
     /** "3 of 8 points", or "3 points" where the total is not known (a search). */
@@ -112,9 +204,18 @@ final class ResultSaver implements RunListener, AutoCloseable {
         return totalPoints > 0 ? done + " of " + totalPoints + " points" : done + " point" + (done == 1 ? "" : "s");
     }
 
-    /** Removes the shutdown hook once the run is over (it is a no-op after that anyway). */
+    private void release() {
+        if (runLock != null) {
+            runLock.close();
+        }
+    }
+
+    /** Lets go of the file and removes the shutdown hook once the run is over (a no-op after that anyway). */
     @Override
     public void close() {
+        synchronized (lock) {
+            release();
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {

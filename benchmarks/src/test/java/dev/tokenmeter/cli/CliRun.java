@@ -1,7 +1,9 @@
 package dev.tokenmeter.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import picocli.CommandLine;
 
 /** One in-process run of the command line, as the CLI tests see it: the exit code and both streams. */
@@ -30,6 +32,20 @@ record CliRun(int exitCode, String out, String err) {
     static void assertContains(String text, String part) {
         org.junit.jupiter.api.Assertions.assertTrue(text.contains(part), () -> "expected '" + part + "' in:\n"
                 + text);
+    }
+
+    /**
+     * A null device of the test's own in {@code dir} (mknod, as root with CAP_MKNOD), or null where none can be made:
+     * a test writes to it rather than to /dev/null, so that a regression replaces this node, not the machine's.
+     */
+    static Path nullDevice(Path dir) throws InterruptedException {
+        Path device = dir.resolve("null-device");
+        try {
+            Process p = new ProcessBuilder("mknod", device.toString(), "c", "1", "3").redirectErrorStream(true).start();
+            return p.waitFor() == 0 ? device : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** The last line of stdout, or "" when there is none. */

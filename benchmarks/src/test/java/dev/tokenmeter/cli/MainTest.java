@@ -128,10 +128,11 @@ class MainTest {
         try (ResultSaver saver = new ResultSaver(file, new PrintWriter(err, true))) {
             saver.finished(partial);
         }
-        Result back = ResultJson.read(file);
+        assertFalse(Files.exists(file), "a partial result never takes the result's place");
+        Result back = ResultJson.read(ResultSaver.partialOf(file));
         assertFalse(back.complete());
         assertEquals(1, back.points().size());
-        assertContains(err.toString(), "wrote partial result");
+        assertContains(err.toString(), "kept partial result");
 
         Path none = dir.resolve("none.json");
         Result empty = Result.of(full.startedAt(), full.finishedAt(), false, full.spec(), full.environment(),
@@ -140,6 +141,7 @@ class MainTest {
             saver.finished(empty);
         }
         assertFalse(Files.exists(none), "nothing measured, nothing written");
+        assertFalse(Files.exists(ResultSaver.partialOf(none)), "nothing measured, nothing written");
     }
 
     @Test
@@ -206,7 +208,8 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String c : List.of("run", "generate", "models", "devices")) {
+        for (String c : List.of("run", "serve", "compare", "report", "plan", "generate", "models", "devices",
+                "verify")) {
             assertContains(expect(0, c, "--help").out(), "Usage: tokenmeter " + c);
         }
         assertContains(expect(0, "--help").out(), "Usage: tokenmeter");

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenmeter.Benchmark;
+import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunListener;
@@ -15,9 +17,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What {@code run} and {@code serve} keep in their --json file when a run completes, fails, or is interrupted: one
- * saver for both scenarios, fed as the runner feeds it, with real points of each.
+ * saver for both scenarios, fed as the runner feeds it, with real points of each. The file only ever receives a
+ * complete result; the points of a run in progress, failed or interrupted are in NAME.partial.json beside it.
  */
 class ResultSaverTest {
     @TempDir
@@ -78,43 +83,73 @@ class ResultSaverTest {
                 List.of("the run stopped after " + n + " of 2 points"));
     }
 
+    /** The hidden files a saver may leave beside {@code file}: the lock, temporary files of atomic writes. */
+    private static List<String> hiddenBeside(Path file) throws IOException {
+        try (Stream<Path> files = Files.list(file.toAbsolutePath().getParent())) {
+            String name = file.getFileName().toString();
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("." + name) || n.startsWith("." + ResultSaver.partialOf(file)
+                            .getFileName())).toList();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"offline", "serving"})
-    void aCompleteRunIsWrittenWhole(String scenario) {
+    void eachFinishedPointIsKeptBesideAndTheCompleteResultReplacesTheFileAtTheEnd(String scenario)
+            throws IOException {
         Result r = measured.get(scenario);
         Path file = dir.resolve(scenario + "-complete.json");
+        Path partial = dir.resolve(scenario + "-complete.partial.json");
+        assertEquals(partial, ResultSaver.partialOf(file));
         StringWriter err = new StringWriter();
-        try (ResultSaver s = saver(file, err, r, 2, 2)) {
+        try (ResultSaver s = saver(file, err, r, 2, 1)) {
+            Result soFar = ResultJson.read(partial);
+            assertFalse(soFar.complete(), "a run in progress is marked incomplete");
+            assertEquals(tree(r.points().subList(0, 1)), tree(soFar.points()));
+            assertEquals(List.of("the run was still going when this was written: 1 of 2 points measured"),
+                    soFar.warnings());
+            assertFalse(Files.exists(file), "the file gets only a complete result");
+            s.pointStarted(r.points().get(1).label(), 1, 2);
+            s.pointFinished(r.points().get(1), 1, 2);
+            assertEquals(tree(r.points()), tree(ResultJson.read(partial).points()));
             s.finished(r);
         }
         assertEquals(ResultJson.toJson(r), ResultJson.toJson(ResultJson.read(file)));
+        assertFalse(Files.exists(partial), "the file in progress is removed once the result is complete");
+        assertEquals(List.of(), hiddenBeside(file), "no lock or temporary file left");
         assertEquals("wrote " + file, err.toString().strip());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"offline", "serving"})
-    void aFailedRunKeepsItsPointsAndOneThatMeasuredNothingLeavesTheFileAlone(String scenario) throws IOException {
+    void aFailedRunKeepsItsPointsBesideAndNeverReplacesAnEarlierResult(String scenario) throws IOException {
         Result r = measured.get(scenario);
         Path file = dir.resolve(scenario + "-partial.json");
+        ResultJson.write(r, file);
+        String earlier = Files.readString(file);
         StringWriter err = new StringWriter();
         try (ResultSaver s = saver(file, err, r, 2, 1)) {
             s.finished(stopped(r, 1));
         }
-        Result back = ResultJson.read(file);
+        assertEquals(earlier, Files.readString(file), "the complete earlier result is untouched");
+        Result back = ResultJson.read(ResultSaver.partialOf(file));
         assertFalse(back.complete());
         assertEquals(scenario, back.scenario());
         assertEquals(tree(r.points().subList(0, 1)), tree(back.points()));
         assertEquals(List.of("the run stopped after 1 of 2 points"), back.warnings());
-        assertContains(err.toString(), "wrote partial result (1 of 2 points) to " + file);
+        assertContains(err.toString(), "kept partial result (1 of 2 points) in " + ResultSaver.partialOf(file)
+                + "; " + file + " left as it was");
+        assertEquals(List.of(), hiddenBeside(file));
 
-        Path earlier = dir.resolve(scenario + "-earlier.json");
-        Files.writeString(earlier, "an earlier file");
+        Path untouched = dir.resolve(scenario + "-earlier.json");
+        Files.writeString(untouched, "an earlier file");
         StringWriter quiet = new StringWriter();
-        try (ResultSaver s = saver(earlier, quiet, r, 2, 0)) {
+        try (ResultSaver s = saver(untouched, quiet, r, 2, 0)) {
             s.finished(stopped(r, 0));
         }
-        assertEquals("an earlier file", Files.readString(earlier), "nothing measured, nothing overwritten");
-        assertContains(quiet.toString(), "nothing measured; " + earlier + " not written");
+        assertEquals("an earlier file", Files.readString(untouched), "nothing measured, nothing overwritten");
+        assertFalse(Files.exists(ResultSaver.partialOf(untouched)));
+        assertContains(quiet.toString(), "nothing was measured; " + untouched + " left as it was");
     }
 
     @ParameterizedTest
@@ -136,30 +171,35 @@ class ResultSaverTest {
                     () -> Benchmark.run(r.spec(), RunListener.all(s, failSecond)));
             assertEquals("the second point fails", e.getMessage());
         }
-        Result back = ResultJson.read(file);
+        assertFalse(Files.exists(file));
+        Result back = ResultJson.read(ResultSaver.partialOf(file));
         assertFalse(back.complete());
         assertEquals(scenario, back.scenario());
         assertEquals(List.of(r.points().get(0).label()), back.points().stream().map(p -> p.label()).toList());
         assertTrue(back.warnings().contains("the run stopped after 1 of 2 points"), back.warnings().toString());
-        assertContains(err.toString(), "wrote partial result (1 of 2 points) to " + file);
+        assertContains(err.toString(), "kept partial result (1 of 2 points) in " + ResultSaver.partialOf(file)
+                + "; " + file + " not written");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"offline", "serving"})
-    void anInterruptedRunKeepsTheFinishedPointsUnlessItAlreadyWroteItsResult(String scenario) {
+    void anInterruptedRunKeepsTheFinishedPointsUnlessItAlreadyWroteItsResult(String scenario) throws IOException {
         Result r = measured.get(scenario);
         Path file = dir.resolve(scenario + "-interrupted.json");
         StringWriter err = new StringWriter();
         try (ResultSaver s = saver(file, err, r, 2, 2)) {
             s.saveOnExit();  // what the shutdown hook does on Ctrl-C
         }
-        Result back = ResultJson.read(file);
+        assertFalse(Files.exists(file));
+        Result back = ResultJson.read(ResultSaver.partialOf(file));
         assertFalse(back.complete());
         assertEquals(r.spec(), back.spec());
         assertEquals(r.environment(), back.environment());
         assertEquals(tree(r.points()), tree(back.points()));
         assertEquals(List.of("interrupted after 2 of 2 points; a point in progress was lost"), back.warnings());
-        assertContains(err.toString(), "interrupted: wrote partial result (2 of 2 points) to " + file);
+        assertContains(err.toString(), "interrupted: kept partial result (2 of 2 points) in "
+                + ResultSaver.partialOf(file) + "; " + file + " not written");
+        assertEquals(List.of(), hiddenBeside(file), "the hook lets go of the file");
 
         Path done = dir.resolve(scenario + "-done.json");
         try (ResultSaver s = saver(done, new StringWriter(), r, 2, 1)) {
@@ -168,6 +208,7 @@ class ResultSaverTest {
         }
         assertTrue(ResultJson.read(done).complete());
         assertEquals(2, ResultJson.read(done).points().size());
+        assertFalse(Files.exists(ResultSaver.partialOf(done)));
     }
 
     @Test
@@ -179,12 +220,12 @@ class ResultSaverTest {
             s.saveOnExit();
         }
         assertEquals(List.of("interrupted after 1 point; a point in progress was lost"),
-                ResultJson.read(file).warnings());
-        assertContains(err.toString(), "interrupted: wrote partial result (1 point) to " + file);
+                ResultJson.read(ResultSaver.partialOf(file)).warnings());
+        assertContains(err.toString(), "interrupted: kept partial result (1 point) in ");
     }
 
     @Test
-    void anInterruptionBeforeAnyPointWritesNothing() throws IOException {
+    void anInterruptionBeforeAnyPointSaysThatNothingWasMeasured() throws IOException {
         Result r = measured.get("offline");
         Path earlier = dir.resolve("interrupted-early.json");
         Files.writeString(earlier, "an earlier file");
@@ -193,23 +234,94 @@ class ResultSaverTest {
             s.saveOnExit();
         }
         assertEquals("an earlier file", Files.readString(earlier));
-        assertEquals("", err.toString());
+        assertFalse(Files.exists(ResultSaver.partialOf(earlier)));
+        assertEquals("interrupted: nothing was measured; " + earlier + " left as it was", err.toString().strip());
+
+        StringWriter noFile = new StringWriter();
+        try (ResultSaver s = new ResultSaver(null, new PrintWriter(noFile, true))) {
+            s.saveOnExit();  // interrupted while the engine loads: not even started
+        }
+        assertEquals("interrupted: nothing was measured", noFile.toString().strip());
+        StringWriter lost = new StringWriter();
+        try (ResultSaver s = saver(null, lost, r, 2, 1)) {
+            s.saveOnExit();
+        }
+        assertContains(lost.toString(), "interrupted after 1 of 2 points; they were not kept (--json FILE keeps");
     }
 
     @Test
-    void aCompleteResultThatCannotBeWrittenFailsAndAPartialOneIsOnlyReported() throws IOException {
+    void aCompleteResultThatCannotBeWrittenFailsNamingWhereItsPointsAreAndAPartialOneIsOnlyReported()
+            throws IOException {
         Result r = measured.get("offline");
-        Path blocker = dir.resolve("not-a-directory");
-        Files.writeString(blocker, "a file where a directory should be");
-        Path file = blocker.resolve("r.json");
+        Path file = dir.resolve("unwritable.json");
         try (ResultSaver s = saver(file, new StringWriter(), r, 2, 2)) {
-            assertThrows(RuntimeException.class, () -> s.finished(r));
+            // A non-empty folder where the file should go: the final rename fails, as on a full disk.
+            Files.createDirectories(file.resolve("in-the-way"));
+            RuntimeException e = assertThrows(RuntimeException.class, () -> s.finished(r));
+            assertContains(e.getMessage(), "the points measured are kept in " + ResultSaver.partialOf(file));
         }
+        assertEquals(2, ResultJson.read(ResultSaver.partialOf(file)).points().size());
+
+        Path other = dir.resolve("unkept.json");
         StringWriter err = new StringWriter();
-        try (ResultSaver s = saver(file, err, r, 2, 1)) {
+        try (ResultSaver s = saver(other, err, r, 2, 1)) {
+            Files.delete(ResultSaver.partialOf(other));
+            Files.createDirectories(ResultSaver.partialOf(other).resolve("in-the-way"));
             s.finished(stopped(r, 1));
         }
-        assertContains(err.toString(), "tokenmeter: error: could not keep the partial result: ");
-        assertFalse(Files.exists(file));
+        assertContains(err.toString(), "tokenmeter: error: could not keep the partial result (1 of 2 points) in ");
+        assertFalse(Files.exists(other));
+    }
+
+    @Test
+    void aSecondRunOnTheSameFileIsRefusedWhileTheFirstGoes() throws IOException {
+        Result r = measured.get("offline");
+        Path file = dir.resolve("shared.json");
+        try (ResultSaver first = saver(file, new StringWriter(), r, 2, 1)) {
+            TokenmeterException e = assertThrows(TokenmeterException.class,
+                    () -> new ResultSaver(file, new PrintWriter(new StringWriter(), true)));
+            assertContains(e.getMessage(), file + " is being written by another tokenmeter run (pid "
+                    + ProcessHandle.current().pid() + ")");
+            first.finished(r);
+        }
+        StringWriter err = new StringWriter();
+        try (ResultSaver second = saver(file, err, r, 2, 2)) {
+            second.finished(r);
+        }
+        assertEquals("wrote " + file, err.toString().strip(), "once the first ended, the file is free");
+        assertEquals(List.of(), hiddenBeside(file));
+    }
+
+    @Test
+    void aLeftoverFileInProgressIsNotedAndALeftoverLockTakenOver() throws IOException {
+        Result r = measured.get("offline");
+        Path file = dir.resolve("killed.json");
+        Files.writeString(ResultSaver.partialOf(file), "points of a killed run");
+        Files.writeString(RunLock.lockFileOf(file), "999999999 1");  // its lock file; no process holds the lock
+        StringWriter err = new StringWriter();
+        try (ResultSaver s = saver(file, err, r, 2, 2)) {
+            s.finished(r);
+        }
+        assertContains(err.toString(), "note: " + ResultSaver.partialOf(file) + " holds the points of an earlier run"
+                + " that stopped; this run replaces it once it has measured a point");
+        assertTrue(ResultJson.read(file).complete());
+        assertEquals(List.of(), hiddenBeside(file), "the killed run's lock file is gone");
+        assertFalse(Files.exists(ResultSaver.partialOf(file)));
+    }
+
+    @Test
+    void aSpecialFileGetsOneDocumentAtTheEndAndNothingBesideIt() throws Exception {
+        Path device = CliRun.nullDevice(dir);
+        assumeTrue(device != null, "mknod is not permitted here (no CAP_MKNOD): no device to write to");
+        Result r = measured.get("offline");
+        StringWriter err = new StringWriter();
+        try (ResultSaver s = saver(device, err, r, 2, 1)) {
+            assertFalse(Files.exists(ResultSaver.partialOf(device)), "nothing is written beside a device");
+            s.finished(stopped(r, 1));
+        }
+        assertFalse(Files.isRegularFile(device, LinkOption.NOFOLLOW_LINKS), "still a device");
+        assertFalse(Files.exists(ResultSaver.partialOf(device)), "nothing is written beside a device");
+        assertFalse(Files.exists(RunLock.lockFileOf(device)));
+        assertContains(err.toString(), "wrote partial result (1 of 2 points) to " + device);
     }
 }

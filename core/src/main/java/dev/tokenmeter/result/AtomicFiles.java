@@ -41,6 +41,62 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Whether {@link #writeString} writes {@code target} in place (a device, a FIFO, anything under {@code /dev/} or
+     * {@code /proc/}) rather than replacing it; such a target holds one document, written once, not a file to
+     * rewrite as a run goes.
+     */
+    public static boolean writesThrough(Path target) {
+        try {
+            return writesThrough(target, followLinks(target.toAbsolutePath()));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Checks, before any work whose outcome {@code target} is to keep, that {@link #writeString} can write it, and
+     * creates the folders it needs, so that a bad destination costs nothing: a directory, a folder that cannot be
+     * created, or one that is read-only (or a special file that is) is refused with the reason.
+     *
+     * @return the folder created for it, or null when every folder was there
+     * @throws TokenmeterException saying what is wrong with the destination
+     */
+    public static Path prepare(Path target) {
+        Path file;
+        try {
+            file = followLinks(target.toAbsolutePath());
+        } catch (IOException e) {
+            throw new TokenmeterException(target + ": " + e.getMessage(), e);
+        }
+        if (Files.isDirectory(file)) {
+            throw new TokenmeterException(target + " is a directory; give a file name");
+        }
+        if (writesThrough(target, file)) {
+            if (!Files.isWritable(file)) {
+                throw new TokenmeterException(target + " cannot be written (permission denied)");
+            }
+            return null;
+        }
+        Path dir = file.getParent();
+        Path created = null;
+        if (!Files.exists(dir)) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new TokenmeterException("cannot create the folder " + dir + " for " + target + ": " + e, e);
+            }
+            created = dir;
+        } else if (!Files.isDirectory(dir)) {
+            throw new TokenmeterException(dir + " is not a folder, so " + target + " cannot be written");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new TokenmeterException("cannot write in the folder " + dir + " (read-only, or permission"
+                    + " denied), so " + target + " cannot be written");
+        }
+        return created;
+    }
+
     /** Whether {@code file} (what {@code asked} leads to) is written in place rather than replaced. */
     static boolean writesThrough(Path asked, Path file) {
         String path = asked.toAbsolutePath().normalize().toString();
