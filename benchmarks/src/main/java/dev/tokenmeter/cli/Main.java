@@ -17,8 +17,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code tokenmeter} command. Exit codes: 0 success, 1 a run that failed, 2 a usage error (bad options or values),
- * 3 a significant regression beyond {@code compare --fail-on-regression}'s threshold. Errors are one line on stderr;
- * the stack trace only with {@code --verbose} or TOKENMETER_DEBUG set.
+ * 3 a significant regression beyond {@code compare --fail-on-regression}'s threshold, or a candidate missing points
+ * that gate needs. Errors are one line on stderr; the stack trace only with {@code --verbose} or TOKENMETER_DEBUG
+ * set.
  */
 @Command(name = "tokenmeter", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Measures batched LLM inference: tokens per second, latency percentiles, roofline"

@@ -80,6 +80,14 @@ public interface ScenarioType<S extends ScenarioSpec, P extends ScenarioPoint> {
         return List.of();
     }
 
+    /**
+     * Whether the spec fixes the points a run measures (a sweep's), so that a point one result has and another of
+     * the same setup lacks is missing; false where the run chooses its points as it goes (a search's probes).
+     */
+    default boolean fixesPoints(S spec) {
+        return true;
+    }
+
     /** The point's pass or fail, or null where this scenario's points have none. */
     default Judgement judge(P point) {
         return null;

@@ -179,6 +179,12 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
         return ServingSetup.FIELDS;
     }
 
+    /** A search's probes are the rates it chose as it went: two searches need not share them. */
+    @Override
+    public boolean fixesPoints(ServingSpec spec) {
+        return spec.mode() != ServingMode.SEARCH;
+    }
+
     @Override
     public Judgement judge(ServingPoint p) {
         return new Judgement(p.slo() == null ? null : p.slo().slo(), p.slo() != null && p.slo().meetsSlo(),
