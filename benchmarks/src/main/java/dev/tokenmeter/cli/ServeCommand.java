@@ -59,7 +59,8 @@ final class ServeCommand implements Callable<Integer> {
         List<Integer> concurrencies;
 
         @Option(names = "--trace", paramLabel = "FILE.jsonl", required = true,
-                description = "Replay arrivals and lengths from JSON Lines {\"at\": s, \"prompt\": n, \"output\": n}.")
+                description = "Replay arrivals and lengths from JSON Lines {\"at\": s, \"prompt\": n, \"output\": n},"
+                        + " in time order.")
         Path trace;
 
         @Option(names = "--search", paramLabel = "LO:HI", required = true,
