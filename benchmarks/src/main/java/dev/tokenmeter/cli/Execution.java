@@ -59,10 +59,11 @@ final class Execution {
                 last[0] = result;
             }
         };
-        try (ResultSaver saver = options.json == null ? null : new ResultSaver(options.json, err)) {
+        try (ResultSaver saver = options.json == null ? null : new ResultSaver(options.json, err);
+                PartialAnswer answer = new PartialAnswer(err)) {
             RunListener shown = ConsoleProgress.create(progress, options.quiet, err);
-            RunListener listener = saver == null ? RunListener.all(shown, keepLast)
-                    : RunListener.all(shown, saver, keepLast);
+            RunListener listener = saver == null ? RunListener.all(shown, answer, keepLast)
+                    : RunListener.all(shown, saver, answer, keepLast);
             try {
                 return Benchmark.run(spec, backend, listener);
             } catch (RuntimeException e) {

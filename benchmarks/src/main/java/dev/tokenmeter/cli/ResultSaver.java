@@ -6,6 +6,7 @@ import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunListener;
 import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
+import dev.tokenmeter.result.ScenarioType;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -95,8 +96,12 @@ final class ResultSaver implements RunListener, AutoCloseable {
                 return;
             }
             saved = true;
+            List<String> warnings = new ArrayList<>(List.of("interrupted after " + of(points.size())
+                    + "; a point in progress was lost"));
+            // What the points so far still tell (a search's bracket so far) is kept with them.
+            warnings.addAll(ScenarioType.partialWarningsOf(spec, points));
             Result partial = Result.of(startedAt, Instant.now().toString(), false, spec, environment, points,
-                    List.of("interrupted after " + of(points.size()) + "; a point in progress was lost"));
+                    warnings);
             try {
                 ResultJson.write(partial, file);
                 err.println("interrupted: wrote partial result (" + of(points.size()) + ") to " + file);
