@@ -20,7 +20,7 @@ final class ServingEstimate {
     static String of(ServingSpec spec) {
         double limit = spec.maxDurationSeconds();
         String stops = "; a point stops at its time limit (" + duration(limit) + ")";
-        String warmup = spec.warmupRequests() > 0 ? ", after " + spec.warmupRequests() + " warm-up requests" : "";
+        String warmup = spec.warmupRequests() > 0 ? "; " + spec.warmupRequests() + " warm-up requests first" : "";
         int n;
         switch (spec.mode()) {
             case RATE -> {
@@ -33,18 +33,18 @@ final class ServingEstimate {
                 return range(arrivals, n * limit) + ": " + points(n) + " of " + spec.requests() + " requests at "
                         + rates(rates.stream().mapToDouble(Double::doubleValue).min().orElse(0),
                         rates.stream().mapToDouble(Double::doubleValue).max().orElse(0)) + " arrive over "
-                        + duration(arrivals) + " in all, then drain" + warmup + stops;
+                        + duration(arrivals) + " in all, then drain" + stops + warmup;
             }
             case CONCURRENCY -> {
                 n = spec.concurrencies().size();
                 return "at most " + duration(n * limit) + ": " + points(n) + " of " + spec.requests()
-                        + " requests in a closed loop, which runs as fast as the engine serves it" + warmup + stops;
+                        + " requests in a closed loop, which runs as fast as the engine serves it" + stops + warmup;
             }
             case TRACE -> {
                 List<Arrival> trace = spec.scaledTrace();
                 double span = Math.min(trace.get(trace.size() - 1).atSeconds(), limit);
                 return range(span, limit) + ": the trace's " + trace.size() + " requests arrive over "
-                        + duration(span) + ", then drain" + warmup + stops;
+                        + duration(span) + ", then drain" + stops + warmup;
             }
             case SEARCH -> {
                 double slowest = Math.min(spec.requests() / spec.searchLow(), limit);
@@ -53,8 +53,8 @@ final class ServingEstimate {
                 return range(slowest, n * limit) + ": up to " + n + " probes of " + spec.requests()
                         + " requests each, arriving over " + duration(fastest) + " (at " + rate(spec.searchHigh())
                         + ") to " + duration(slowest) + " (at " + rate(spec.searchLow()) + "), then draining; the"
-                        + " search stops once its bracket is within " + percent(spec.searchTolerance()) + warmup
-                        + stops;
+                        + " search stops once its bracket is within " + percent(spec.searchTolerance()) + stops
+                        + warmup;
             }
             default -> throw new AssertionError(spec.mode());
         }
