@@ -93,6 +93,11 @@ class LongRunsTest {
         CliRun help = expect(0, "serve", "--help");
         assertContains(help.out(), "--search-tolerance=FRACTION|N%");
         assertContains(help.out(), "--search-probes=N");
+        // The mode is required: the synopsis shows its group in parentheses, not brackets; progress is run's.
+        assertContains(help.out(), " (--rate=REQ/S[,REQ/S...]");
+        assertContains(help.out(), "--search=LO:HI)");
+        assertContains(help.out(), "--progress=auto|bar|lines|none");
+        assertContains(help.out(), "--quiet");
     }
 
     /**

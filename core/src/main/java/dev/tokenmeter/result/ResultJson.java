@@ -84,12 +84,12 @@ public final class ResultJson {
             }
             return MAPPER.treeToValue(tree, Result.class);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(source + ": malformed tokenmeter result: " + ResultJsonErrors.describe(e),
-                    e);
+            throw new IllegalArgumentException(source + ": malformed tokenmeter result: "
+                    + ResultJsonErrors.describe(e), e);
         } catch (IllegalArgumentException | NullPointerException | ClassCastException e) {
             // The upgrade of an older version met a field that is not what the version had.
-            throw new IllegalArgumentException(source + ": malformed tokenmeter result: " + ResultJsonErrors.cause(e),
-                    e);
+            throw new IllegalArgumentException(source + ": malformed tokenmeter result: "
+                    + ResultJsonErrors.cause(e), e);
         }
     }
 
