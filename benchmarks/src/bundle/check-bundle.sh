@@ -57,14 +57,20 @@ if out=$(tm --version); then
 else
     fail "--version (exit $?): $out $(stderr)"
 fi
+# Only the commands that compute on the CPU start the JVM with the incubator module, and so with its warning.
+if tm --version >/dev/null && ! grep -q 'incubator' "$work/stderr"; then
+    pass "--version prints no incubator-module warning"
+else
+    fail "--version printed on stderr: $(head -n 5 "$work/stderr")"
+fi
 if out=$(tm_java_home --version); then
     pass "--version prefers the bundled runtime to JAVA_HOME"
 else
     fail "--version with JAVA_HOME set (exit $?): $out $(stderr)"
 fi
 
-if out=$(tm devices) && grep -q '^cpu: usable' <<<"$out"; then
-    pass "devices: $(grep -E '^[a-z]+:' <<<"$out" | paste -sd';' -)"
+if out=$(tm devices) && grep -q '^cpu: usable' <<<"$out" && ! grep -q 'add-modules' <<<"$out"; then
+    pass "devices, with the Vector API: $(grep -E '^[a-z]+:' <<<"$out" | paste -sd';' -)"
 else
     fail "devices: $out $(stderr)"
 fi

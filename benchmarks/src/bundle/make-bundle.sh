@@ -30,8 +30,8 @@ feature=$("$jdk/bin/jlink" --version)
 feature=${feature%%[.+-]*}
 ((feature >= 17)) || die "$jdk is Java $feature; tokenmeter needs 17 or newer."
 
-# The modules the jar refers to, plus jdk.incubator.vector, which the launcher adds (--add-modules) and
-# without which the JVM would not start. Nothing is loaded reflectively from other modules: TLS
+# The modules the jar refers to, plus jdk.incubator.vector, which the launcher adds (--add-modules) for the
+# commands that compute on the CPU and without which the JVM would not start them. Nothing is loaded reflectively from other modules: TLS
 # (jdk.crypto.ec) is never used, and no com.sun.management (jdk.management) MXBean is read.
 deps=$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release "$feature" --print-module-deps "$jar") ||
     die "jdeps could not list the modules $jar needs: $deps"
@@ -60,15 +60,17 @@ install -m 755 "$launcher" "$bundle/bin/tokenmeter"
 
 # A first run, as on the host: no JAVA_HOME, and a PATH with the launcher's few tools but no java, so that
 # only the bundled runtime can run it. Proves that the launcher picks that runtime and that the runtime has
-# every module the command line starts with.
+# every module the command line starts with: --version starts without the incubator module, devices with it.
 tools=$(mktemp -d)
 trap 'rm -rf "$tools"' EXIT
 for tool in bash env readlink dirname; do
     ln -s "$(command -v "$tool")" "$tools/$tool"
 done
-# stderr holds the JVM's "Using incubator modules" line, and is shown only if the run fails.
+# stderr is shown only if the run fails.
 version=$(env -i PATH="$tools" HOME="${TMPDIR:-/tmp}" "$bundle/bin/tokenmeter" --version 2>"$tools/stderr") ||
     die "the bundle does not start: $version $(cat "$tools/stderr")"
+devices=$(env -i PATH="$tools" HOME="${TMPDIR:-/tmp}" "$bundle/bin/tokenmeter" devices 2>"$tools/stderr") ||
+    die "the bundle does not start with the Vector API: $devices $(cat "$tools/stderr")"
 
 property() {
     "$bundle/runtime/bin/java" -XshowSettings:properties -version 2>&1 | sed -n "s/^ *$1 = //p"

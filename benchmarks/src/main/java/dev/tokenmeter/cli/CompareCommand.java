@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
  * {@code tokenmeter compare}: a candidate result against a baseline, and optionally a gate that CI fails on, through
  * the one {@link Comparer}: two offline results are compared on their trials, with tests; two serving results point by
  * point, without tests, since each serving point is one run; a serving result and an offline one are refused. Exit
- * codes: 0 compared (and the gate, if any, passed), 3 the gate failed, 2 usage error (a file missing, malformed or of a
- * newer schema, or results not measured alike), 1 anything else.
+ * codes: 0 compared (and the gate, if any, passed), 3 the gate failed (a regression, or a candidate missing points:
+ * incomplete, or without some of the baseline's), 2 usage error (a file missing, malformed or of a newer schema, or
+ * results not measured alike), 1 anything else.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         sortOptions = false,
@@ -41,13 +42,15 @@ import picocli.CommandLine.Spec;
                         + " results of different workloads or schedulers (lengths, --requests, arrivals, --seed,"
                         + " --slo, --max-seqs, --max-batch-tokens, KV cache). A serving result is never compared"
                         + " with an offline one.",
-                "Exit codes: 0 compared, no failing regression; 3 --fail-on-regression tripped;"
-                        + " 2 usage error (bad file or option, results not alike); 1 other failure."},
+                "Exit codes: 0 compared, no failing regression; 3 --fail-on-regression tripped (a regression, or a"
+                        + " candidate missing points); 2 usage error (bad file or option, results not alike);"
+                        + " 1 other failure."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:compared; with --fail-on-regression, no significant regression beyond the threshold"
                 + " (serving: no verdict got worse)",
                 "3:--fail-on-regression: a significant regression beyond the threshold (serving: a point stopped"
-                        + " meeting its SLOs or became OVERLOADED)",
+                        + " meeting its SLOs or became OVERLOADED), or missing points: CANDIDATE is incomplete or"
+                        + " lacks points BASELINE has (a MISSING line says which)",
                 "2:usage error: a missing, malformed or newer-schema file, results not measured alike, a bad option",
                 "1:any other failure"})
 final class CompareCommand implements Callable<Integer> {
@@ -69,7 +72,9 @@ final class CompareCommand implements Callable<Integer> {
                         + " (SLOs met, not overloaded) and fails in CANDIDATE, or that became OVERLOADED. Their"
                         + " metric changes are single runs, reported but never tested, so they never fail it and"
                         + " THRESHOLD does not apply (a point within noise of an SLO limit can still flip between"
-                        + " two identical runs)."})
+                        + " two identical runs).",
+                "Either way the gate never passes on missing points: an incomplete CANDIDATE (a run that"
+                        + " stopped early), or one lacking points BASELINE has, fails it with a MISSING line."})
     String failOnRegression;
 
     @Option(names = "--alpha", defaultValue = "0.05", paramLabel = "P",
@@ -136,10 +141,15 @@ final class CompareCommand implements Callable<Integer> {
         if (!gateLines.isEmpty()) {
             md.append('\n');
             for (String line : gateLines) {
-                md.append(line.startsWith("REGRESSION") ? "**" + line + "**" : line).append("  \n");
+                md.append(failing(line) ? "**" + line + "**" : line).append("  \n");
             }
         }
         return md.toString();
+    }
+
+    /** A gate line that fails it: a regression, or something the candidate is missing. */
+    private static boolean failing(String line) {
+        return line.startsWith("REGRESSION") || line.startsWith("MISSING");
     }
 
     private static RegressionGate gate(String text) {

@@ -1,5 +1,6 @@
 package dev.tokenmeter.cli;
 
+import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.result.Detail;
 import dev.tokenmeter.result.Environment;
 import dev.tokenmeter.result.PointProgress;
@@ -53,6 +54,9 @@ final class ConsoleProgress implements RunListener {
     private final PrintWriter err;
     private final boolean bar;
     private final long refreshNanos;
+    private final long quietNanos;
+    /** The silent phase under way (the engine's load, the warm-up before the first point), or null. */
+    private SlowPhase phase;
 
     private ScenarioType<?, ?> type;
     private String where = "";
@@ -70,12 +74,21 @@ final class ConsoleProgress implements RunListener {
      * @param refreshNanos least time between two redraws of the bar within a point
      */
     ConsoleProgress(PrintWriter err, Mode mode, long refreshNanos) {
+        this(err, mode, refreshNanos, SlowPhase.QUIET_NANOS);
+    }
+
+    /**
+     * @param quietNanos how long a phase that reports nothing itself (the engine's load, a warm-up) stays silent
+     *                   before a line says it is under way; 0 shows it at once
+     */
+    ConsoleProgress(PrintWriter err, Mode mode, long refreshNanos, long quietNanos) {
         if (mode != Mode.BAR && mode != Mode.LINES) {
             throw new IllegalArgumentException("mode must be BAR or LINES, got " + mode);
         }
         this.err = err;
         this.bar = mode == Mode.BAR;
         this.refreshNanos = refreshNanos;
+        this.quietNanos = quietNanos;
     }
 
     /** The listener {@code --progress} and {@code --quiet} ask for. */
@@ -92,9 +105,28 @@ final class ConsoleProgress implements RunListener {
         return System.console() != null && !"dumb".equals(System.getenv("TERM"));
     }
 
-    /** "offline: tiny on cpu (AMD EPYC); trials 1 warm-up, ...": what runs where, once. */
+    /** The engine's load: its synthetic weights take tens of seconds for a 3B model on the CPU. */
+    @Override
+    public void loading(RunSpec spec, DeviceInfo device) {
+        phase(SlowPhase.start(err, "loading " + spec.model().name() + " on " + device.backend() + " ("
+                + RunDescription.params(spec.model().accounting().parameterCount()) + " parameters of synthetic"
+                + " weights)", quietNanos));
+    }
+
+    private void phase(SlowPhase next) {
+        if (phase != null) {
+            phase.close();
+        }
+        phase = next;
+    }
+
+    /**
+     * "offline: tiny on cpu (AMD EPYC); trials 1 warm-up, ...": what runs where, once; then how long it will take,
+     * as far as the spec says. What comes before the first point (a serving warm-up) is shown if it takes long.
+     */
     @Override
     public void started(RunSpec spec, Environment environment) {
+        phase(null);
         type = spec.scenario().type();
         List<String> parts = new ArrayList<>();
         for (Detail d : details(spec.scenario().type(), spec)) {
@@ -103,7 +135,17 @@ final class ConsoleProgress implements RunListener {
         err.println(type.name() + ": " + spec.model().name() + " on " + environment.device().backend() + " ("
                 + environment.device().name() + "), " + RunDescription.threads(spec.threads())
                 + (parts.isEmpty() ? "" : "; " + String.join("; ", parts)));
+        String estimate = estimate(type, spec);
+        if (estimate != null) {
+            err.println("estimated duration: " + estimate);
+        }
         err.flush();
+        phase(SlowPhase.start(err, "warming up before the first point", quietNanos));
+    }
+
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> String estimate(ScenarioType<S, P> type,
+            RunSpec spec) {
+        return type.estimate(type.specType().cast(spec.scenario()));
     }
 
     private static <S extends ScenarioSpec, P extends ScenarioPoint> List<Detail> details(ScenarioType<S, P> type,
@@ -113,6 +155,7 @@ final class ConsoleProgress implements RunListener {
 
     @Override
     public void pointStarted(String label, int index, int total) {
+        phase(null);
         where = total > 0 ? "[" + (index + 1) + "/" + total + "]" : "[" + (index + 1) + "]";
         point = label;
         status = "";
@@ -169,6 +212,7 @@ final class ConsoleProgress implements RunListener {
      */
     @Override
     public void finished(Result result) {
+        phase(null);
         if (lineOpen) {
             endLine();
         }

@@ -69,14 +69,16 @@ final class Execution {
                 last[0] = result;
             }
         };
-        RunListener shown = ConsoleProgress.create(progress, quiet, err);
-        try {
-            return Benchmark.run(spec, backend, RunListener.all(shown, saver, keepLast));
-        } catch (RuntimeException e) {
-            if (last[0] != null && !last[0].points().isEmpty()) {
-                reports.writePartial(last[0], out);
+        try (PartialAnswer answer = new PartialAnswer(err)) {
+            RunListener shown = ConsoleProgress.create(progress, quiet, err);
+            try {
+                return Benchmark.run(spec, backend, RunListener.all(shown, saver, answer, keepLast));
+            } catch (RuntimeException e) {
+                if (last[0] != null && !last[0].points().isEmpty()) {
+                    reports.writePartial(last[0], out);
+                }
+                throw e;
             }
-            throw e;
         }
     }
 }

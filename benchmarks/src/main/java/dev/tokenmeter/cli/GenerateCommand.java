@@ -78,7 +78,7 @@ final class GenerateCommand implements Callable<Integer> {
         BackendProvider provider = Backends.select(models.backend, m);
         List<GreedyGeneration.Output> outputs;
         String backendName;
-        try (Backend opened = provider.open(models.threads); Engine engine = opened.load(m, options)) {
+        try (Backend opened = provider.open(models.threads); Engine engine = load(opened, m, options)) {
             backendName = opened.name();
             outputs = GreedyGeneration.run(engine, seed, requests, promptLength, outputLength);
         }
@@ -112,5 +112,13 @@ final class GenerateCommand implements Callable<Integer> {
         out.println(ResultJson.mapper().writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
         out.flush();
         return Main.EXIT_OK;
+    }
+
+    /** The engine, its load shown on stderr where it takes long (a 3B model's weights take tens of seconds). */
+    private Engine load(Backend backend, ModelConfig m, EngineOptions options) {
+        try (SlowPhase phase = SlowPhase.start(command.commandLine().getErr(), "loading " + m.name() + " on "
+                + backend.name(), SlowPhase.QUIET_NANOS)) {
+            return backend.load(m, options);
+        }
     }
 }

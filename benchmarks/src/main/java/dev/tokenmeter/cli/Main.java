@@ -18,8 +18,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * The {@code tokenmeter} command. Exit codes: 0 success, 1 a run that failed or output that could not be written, 2 a
  * usage error (bad options or values, a destination that cannot be written), 3 a significant regression beyond
- * {@code compare --fail-on-regression}'s threshold. Errors are one line on stderr;
- * the stack trace only with {@code --verbose} or TOKENMETER_DEBUG set.
+ * {@code compare --fail-on-regression}'s threshold, or a candidate missing points that gate needs. Errors are one
+ * line on stderr; the stack trace only with {@code --verbose} or TOKENMETER_DEBUG set.
  */
 @Command(name = "tokenmeter", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Measures batched LLM inference: tokens per second, latency percentiles, roofline"

@@ -11,8 +11,8 @@ final class ModelOptions {
     static final String DEFAULT_SEED = "42";
 
     @Option(names = "--model", defaultValue = DEFAULT_MODEL, paramLabel = "NAME|FILE",
-            description = "Model preset (see 'tokenmeter models') or a Hugging Face config.json."
-                    + " Default: ${DEFAULT-VALUE}.")
+            description = "Model preset (see 'tokenmeter models') or a Hugging Face config.json (or the model's"
+                    + " folder that holds it). Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--dtype", paramLabel = "bf16|fp32", description = "Override the model's weight dtype.")

@@ -8,6 +8,7 @@ import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunListener;
 import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
+import dev.tokenmeter.result.ScenarioType;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -90,8 +91,11 @@ final class ResultSaver implements RunListener, AutoCloseable {
             if (partial == null || saved || spec == null) {
                 return;
             }
+            List<String> warnings = new ArrayList<>(List.of("the run was still going when this was written: "
+                    + of(points.size()) + " measured"));
+            warnings.addAll(ScenarioType.partialWarningsOf(spec, points));
             Result soFar = Result.of(startedAt, Instant.now().toString(), false, spec, environment, points,
-                    List.of("the run was still going when this was written: " + of(points.size()) + " measured"));
+                    warnings);
             try {
                 ResultJson.write(soFar, partial);
                 partialWritten = true;
@@ -185,8 +189,12 @@ final class ResultSaver implements RunListener, AutoCloseable {
                 err.println("interrupted after " + of(points.size()) + "; they were not kept (--json FILE keeps"
                         + " every finished point)");
             } else {
+                List<String> warnings = new ArrayList<>(List.of("interrupted after " + of(points.size())
+                        + "; a point in progress was lost"));
+                // What the points so far still tell (a search's bracket so far) is kept with them.
+                warnings.addAll(ScenarioType.partialWarningsOf(spec, points));
                 Result stopped = Result.of(startedAt, Instant.now().toString(), false, spec, environment, points,
-                        List.of("interrupted after " + of(points.size()) + "; a point in progress was lost"));
+                        warnings);
                 keepPartial(stopped, "interrupted: ");
             }
             err.flush();

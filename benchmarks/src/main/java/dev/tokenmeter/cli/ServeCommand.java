@@ -4,6 +4,7 @@ import dev.tokenmeter.Benchmark;
 import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.load.TraceArrivals;
+import dev.tokenmeter.serving.metrics.SloSearch;
 import dev.tokenmeter.serving.metrics.SloSet;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,7 +36,8 @@ final class ServeCommand implements Callable<Integer> {
             Map.entry("burstiness", "--burstiness"), Map.entry("concurrencies", "--concurrency"),
             Map.entry("trace", "--trace"), Map.entry("traceArrivals", "--trace"),
             Map.entry("traceScale", "--trace-scale"), Map.entry("searchLow", "--search"),
-            Map.entry("searchHigh", "--search"), Map.entry("requests", "--requests"),
+            Map.entry("searchHigh", "--search"), Map.entry("searchTolerance", "--search-tolerance"),
+            Map.entry("searchProbes", "--search-probes"), Map.entry("requests", "--requests"),
             Map.entry("promptLength", "--prompt-len"), Map.entry("outputLength", "--gen"), Map.entry("slo", "--slo"),
             Map.entry("maxSequences", "--max-seqs"), Map.entry("maxTokensPerStep", "--max-batch-tokens"),
             Map.entry("kvBlockSize", "--kv-block-size"), Map.entry("kvBlocks", "--kv-blocks"),
@@ -59,7 +61,8 @@ final class ServeCommand implements Callable<Integer> {
         List<Integer> concurrencies;
 
         @Option(names = "--trace", paramLabel = "FILE.jsonl", required = true,
-                description = "Replay arrivals and lengths from JSON Lines {\"at\": s, \"prompt\": n, \"output\": n}.")
+                description = "Replay arrivals and lengths from JSON Lines {\"at\": s, \"prompt\": n, \"output\": n},"
+                        + " in time order.")
         Path trace;
 
         @Option(names = "--search", paramLabel = "LO:HI", required = true,
@@ -70,6 +73,16 @@ final class ServeCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "How the load is offered (one of):%n")
     Load load;
+
+    @Option(names = "--search-tolerance", paramLabel = "FRACTION|N%",
+            description = "--search stops once its bracket is this narrow, relative to its lower end: 5%% (or 0.05,"
+                    + " the default) bisects until the two rates are within 5%% of each other.")
+    String searchTolerance;
+
+    @Option(names = "--search-probes", paramLabel = "N",
+            description = "--search measures at most N rates, its two ends included (default: "
+                    + SloSearch.DEFAULT_MAX_PROBES + "); each is a point of --requests requests.")
+    Integer searchProbes;
 
     @Option(names = "--burstiness", defaultValue = "1", paramLabel = "B",
             description = "Gamma inter-arrival shape: 1 Poisson (default), < 1 burstier, > 1 more regular.")
@@ -151,11 +164,38 @@ final class ServeCommand implements Callable<Integer> {
             b.trace(load.trace.getFileName().toString(), TraceArrivals.read(load.trace), traceScale);
         } else {
             double[] bracket = bracket(load.search);
-            b.search(bracket[0], bracket[1]);
+            if (searchProbes != null && searchProbes < 2) {
+                // 0 would mean the default to the spec: refused here as the user typed it.
+                throw new IllegalArgumentException("--search-probes must be >= 2 (the two ends of the range), got "
+                        + searchProbes);
+            }
+            b.search(bracket[0], bracket[1]).searchLimits(searchTolerance == null ? 0 : tolerance(searchTolerance),
+                    searchProbes == null ? 0 : searchProbes);
+        }
+        if (load.search == null && (searchTolerance != null || searchProbes != null)) {
+            throw new IllegalArgumentException((searchTolerance != null ? "--search-tolerance" : "--search-probes")
+                    + " applies to --search only");
         }
         execution.run(Args.checked(OPTIONS, b::spec), prices.utilization(), command.commandLine().getOut(),
                 command.commandLine().getErr(), device -> { });
         return Main.EXIT_OK;
+    }
+
+    /** "5%", "0.05": a fraction in (0, 1); 0 and other values are refused here, where 0 would mean the default. */
+    private static double tolerance(String text) {
+        String t = text.trim();
+        boolean percent = t.endsWith("%");
+        try {
+            double v = Double.parseDouble(percent ? t.substring(0, t.length() - 1).trim() : t);
+            double fraction = percent ? v / 100 : v;
+            if (fraction > 0 && fraction < 1) {
+                return fraction;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--search-tolerance must be a fraction in (0, 1) or a percentage such as"
+                + " 5%, got '" + text + "'");
     }
 
     private static double[] bracket(String text) {

@@ -165,10 +165,40 @@ class CompareCommandTest {
     void pointsOnlyInOneFileAreListed() {
         String a = write("a.json", result(12, 1.0, ModelPresets.get("tiny"), new int[][] {{1, 32, 16}, {2, 32, 16}}));
         String b = write("b.json", result(13, 1.0, ModelPresets.get("tiny"), new int[][] {{1, 32, 16}, {8, 32, 16}}));
-        CliRun r = expect(0, "compare", a, b, "--fail-on-regression", "3%");
+        CliRun r = expect(0, "compare", a, b);
         assertContains(r.out(), "only in " + a + " (not compared): batch 2, prompt 32, output 16");
         assertContains(r.out(), "only in " + b + " (not compared): batch 8, prompt 32, output 16");
         assertContains(r.out(), "1 point compared");
+    }
+
+    /** A gate never passes on missing points: the candidate lacks one of the baseline's, so exit 3 names it. */
+    @Test
+    void aCandidateLackingABaselinePointFailsTheGate() throws IOException {
+        String a = write("a.json", result(17, 1.0, ModelPresets.get("tiny"), new int[][] {{1, 32, 16}, {2, 32, 16}}));
+        String b = write("b.json", result(18, 1.0, ModelPresets.get("tiny"), new int[][] {{1, 32, 16}}));
+        Path md = dir.resolve("gate.md");
+        CliRun r = expect(Main.EXIT_REGRESSION, "compare", a, b, "--fail-on-regression", "3%", "--markdown",
+                md.toString());
+        assertEquals("MISSING: " + b + " lacks a point that " + a + " has: batch 2, prompt 32, output 16 (the gate"
+                + " does not pass on points that were not measured)", r.lastLine());
+        assertContains(r.out(), "no significant regression beyond 3%");
+        assertContains(Files.readString(md), "**MISSING: " + b + " lacks a point");
+        // A candidate with more points than the baseline misses nothing.
+        assertEquals("no significant regression beyond 3%", expect(0, "compare", b, a, "--fail-on-regression",
+                "3%").lastLine());
+    }
+
+    /** An interrupted candidate fails the gate even where the points it has are fine. */
+    @Test
+    void anIncompleteCandidateFailsTheGate() {
+        Result full = result(19, 1.0, ModelPresets.get("tiny"), POINTS);
+        String a = write("a.json", 20, 1.0);
+        String b = write("b.json", new Result(full.schemaVersion(), full.tool(), full.startedAt(), full.finishedAt(),
+                false, full.spec(), full.environment(), full.points(), List.of("interrupted after 2 points")));
+        CliRun r = expect(Main.EXIT_REGRESSION, "compare", a, b, "--fail-on-regression", "3%");
+        assertEquals("MISSING: " + b + " is an incomplete run: it stopped before all its points were measured (the"
+                + " gate does not pass on points that were not measured)", r.lastLine());
+        assertContains(expect(0, "compare", a, b).out(), "warning: " + b + " is an incomplete run");
     }
 
     @Test

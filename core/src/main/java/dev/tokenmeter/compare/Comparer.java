@@ -143,7 +143,25 @@ public final class Comparer {
         List<String> keyHeaders = type.tables().key().stream().map(Column::header).toList();
         return new Comparison(side(labelA, a), side(labelB, b), type.name(), type.significance(), alpha, keyHeaders,
                 changes, judged, runFigures(type.runFigures(a.points(type.pointType())),
-                        type.runFigures(b.points(type.pointType()))), onlyA, onlyB, differences, warnings);
+                        type.runFigures(b.points(type.pointType()))), onlyA, onlyB, differences, warnings,
+                missing(type, labelA, a, labelB, b, onlyA));
+    }
+
+    /**
+     * What the candidate lacks: the points it never measured, since it stopped early, and the baseline's points it
+     * does not have, where the spec fixes the points a run measures ({@link ScenarioType#fixesPoints}).
+     */
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> List<String> missing(ScenarioType<S, P> type,
+            String labelA, Result a, String labelB, Result b, List<String> onlyA) {
+        List<String> out = new ArrayList<>();
+        if (!b.complete()) {
+            out.add(labelB + " is an incomplete run: it stopped before all its points were measured");
+        }
+        if (!onlyA.isEmpty() && type.fixesPoints(type.specType().cast(a.spec().scenario()))) {
+            out.add(labelB + " lacks " + (onlyA.size() == 1 ? "a point" : onlyA.size() + " points") + " that "
+                    + labelA + " has: " + String.join("; ", onlyA));
+        }
+        return out;
     }
 
     /** One metric of one point, both sides' samples (package-private for {@link #holm}'s tests). */

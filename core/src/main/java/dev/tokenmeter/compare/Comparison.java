@@ -24,11 +24,14 @@ import java.util.Objects;
  * @param onlyInCandidate labels of the points the baseline lacks: listed, not compared
  * @param differences     how the runs differ in setup; empty unless the comparison was forced
  * @param warnings        everything else worth knowing before trusting the changes
+ * @param missing         what the candidate lacks, one sentence each: that it is an incomplete run, and the
+ *                        baseline's points it lacks where the spec fixes the points (not a search's probes, which
+ *                        two runs need not share); a regression gate never passes on any
  */
 public record Comparison(Side baseline, Side candidate, String scenario, Significance significance, double alpha,
         List<String> keyHeaders, List<MetricChange> changes, List<PointChange> points,
         List<RunFigureChange> runFigures, List<String> onlyInBaseline, List<String> onlyInCandidate,
-        List<String> differences, List<String> warnings) {
+        List<String> differences, List<String> warnings, List<String> missing) {
 
     /**
      * One of the two results, as a report names it.
@@ -71,6 +74,7 @@ public record Comparison(Side baseline, Side candidate, String scenario, Signifi
         onlyInCandidate = List.copyOf(onlyInCandidate);
         differences = List.copyOf(differences);
         warnings = List.copyOf(warnings);
+        missing = List.copyOf(missing);
     }
 
     /** Whether the metrics were tested for significance (not single runs). */

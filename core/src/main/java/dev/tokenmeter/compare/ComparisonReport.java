@@ -98,7 +98,8 @@ public final class ComparisonReport {
 
     /**
      * The gate's verdict, meant as the report's last lines: one "REGRESSION: ..." line per failing metric, worst
-     * first, and per point whose judgement got worse; or one line saying there is none.
+     * first, and per point whose judgement got worse, or one line saying there is none; then one "MISSING: ..." line
+     * per thing the candidate lacks ({@link RegressionGate#missing}), which fails the gate too.
      */
     public static List<String> gateLines(Comparison c, RegressionGate gate) {
         List<String> out = new ArrayList<>();
@@ -111,18 +112,26 @@ public final class ComparisonReport {
             out.add("REGRESSION: " + p.point() + ": " + p.what() + " (" + c.candidate().label() + ": "
                     + p.candidate().state() + ")");
         }
-        if (!out.isEmpty()) {
-            return out;
+        if (out.isEmpty()) {
+            out.add(noRegression(c, gate));
         }
+        for (String m : gate.missing(c)) {
+            out.add("MISSING: " + m + " (the gate does not pass on points that were not measured)");
+        }
+        return out;
+    }
+
+    /** The line that says no compared point regressed. */
+    private static String noRegression(Comparison c, RegressionGate gate) {
         if (!c.tested()) {
-            return List.of("no verdict regression: no point stopped meeting its SLOs or became OVERLOADED (serving"
+            return "no verdict regression: no point stopped meeting its SLOs or became OVERLOADED (serving"
                     + " points are single runs: their differences are not tested, and " + gate.describe()
-                    + " does not apply to them)");
+                    + " does not apply to them)";
         }
         int within = c.regressions().size();
-        return List.of("no significant regression beyond " + gate.describe() + (within == 0 ? ""
+        return "no significant regression beyond " + gate.describe() + (within == 0 ? ""
                 : " (" + within + " significant regression" + (within == 1 ? "" : "s") + " within it)")
-                + (c.points().isEmpty() ? "" : "; no point's verdict got worse"));
+                + (c.points().isEmpty() ? "" : "; no point's verdict got worse");
     }
 
     /** The key columns, then metric, the two means, the change and, where tested, the p-value and the verdict. */

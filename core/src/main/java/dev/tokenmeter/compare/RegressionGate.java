@@ -11,6 +11,11 @@ import java.util.List;
  * SLOs, not overloaded) in the baseline and fails in the candidate, or that became OVERLOADED. A judgement has no
  * size, so the threshold does not apply to it.
  *
+ * <p>The gate never passes on missing points: a point the candidate did not measure cannot show a regression, so a
+ * candidate that stopped early (an incomplete run) or that lacks points the baseline has fails it ({@link #missing}),
+ * whatever its other points say. Points only the candidate has are new, not missing, and fail nothing; nor do a
+ * search's probes, which two runs choose for themselves (its answer is compared instead).
+ *
  * @param threshold the tolerated worsening as a fraction of the baseline mean (0.03 = 3%), >= 0
  */
 public record RegressionGate(double threshold) {
@@ -52,8 +57,16 @@ public record RegressionGate(double threshold) {
         return c.verdictRegressions();
     }
 
+    /**
+     * What the candidate is missing ({@link Comparison#missing}), one sentence each: that it is an incomplete run,
+     * and the baseline's points it lacks. Each fails the gate; empty when nothing is missing.
+     */
+    public List<String> missing(Comparison c) {
+        return c.missing();
+    }
+
     public boolean passes(Comparison c) {
-        return failures(c).isEmpty() && verdictFailures(c).isEmpty();
+        return failures(c).isEmpty() && verdictFailures(c).isEmpty() && missing(c).isEmpty();
     }
 
     /** The threshold as a percentage, "3%" or "0.5%". */

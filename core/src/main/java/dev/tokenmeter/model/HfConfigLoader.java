@@ -3,10 +3,7 @@ package dev.tokenmeter.model;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.tokenmeter.InputFiles;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -27,14 +24,8 @@ final class HfConfigLoader {
 
     /** Loads {@code path}; the model is named after its folder when the file is {@code config.json}. */
     public static ModelConfig load(Path path) {
-        String json;
-        try {
-            json = Files.readString(path);
-        } catch (IOException e) {
-            // A path that can't be read is a usage error (wrong argument), not a failed run.
-            throw new IllegalArgumentException("cannot read model config " + path + ": " + ioReason(e), e);
-        }
-        return parse(json, path.toString(), modelName(path));
+        // A path that can't be read is a usage error (wrong argument), not a failed run.
+        return parse(InputFiles.readText(path, "model config"), path.toString(), modelName(path));
     }
 
     /**
@@ -50,10 +41,7 @@ final class HfConfigLoader {
         try {
             root = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            // getOriginalMessage leaves out Jackson's source excerpt; the location is line and column.
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr();
-            throw new IllegalArgumentException(source + ": malformed JSON" + where + ": " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(source + ": malformed JSON " + InputFiles.jsonSyntax(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(source + ": expected a JSON object at the top level");
@@ -272,18 +260,6 @@ final class HfConfigLoader {
             return "nothing";
         }
         return n.getNodeType().name().toLowerCase(Locale.ROOT) + " " + n;
-    }
-
-    /** NoSuchFileException and friends carry only the path as message; say what went wrong instead. */
-    private static String ioReason(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : " (" + message + ")");
     }
 
     private static String modelName(Path path) {

@@ -1,5 +1,6 @@
 package dev.tokenmeter.model;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -11,8 +12,10 @@ public final class ModelConfigs {
     }
 
     /**
-     * A config file when the argument names an existing file or ends with {@code .json} (so a mistyped path
-     * is reported as a missing file, not as an unknown preset); otherwise the preset of that name.
+     * A config file when the argument names an existing file, or looks like a path (it ends with {@code .json} or
+     * holds a '/', which no preset's name does), so that a mistyped path is reported as a missing file, not as an
+     * unknown preset; a model's folder, as Hugging Face lays it out, stands for the {@code config.json} inside it.
+     * Otherwise the preset of that name.
      */
     public static ModelConfig resolve(String presetOrPath) {
         if (presetOrPath == null || presetOrPath.isBlank()) {
@@ -20,8 +23,17 @@ public final class ModelConfigs {
                     + presetOrPath + "'; known presets: " + String.join(", ", ModelPresets.all().keySet()));
         }
         Path path = asPath(presetOrPath);
-        if (path != null && (Files.isRegularFile(path)
-                || presetOrPath.toLowerCase(Locale.ROOT).endsWith(".json"))) {
+        if (path != null && Files.isDirectory(path)) {
+            Path config = path.resolve("config.json");
+            if (!Files.isRegularFile(config)) {
+                throw new IllegalArgumentException(presetOrPath + " is a folder without a config.json: give a Hugging"
+                        + " Face model's config.json (or the folder that holds it), or a preset: "
+                        + String.join(", ", ModelPresets.all().keySet()));
+            }
+            return HfConfigLoader.load(config);
+        }
+        if (path != null && (Files.isRegularFile(path) || presetOrPath.toLowerCase(Locale.ROOT).endsWith(".json")
+                || presetOrPath.contains("/") || presetOrPath.contains(File.separator))) {
             return HfConfigLoader.load(path);
         }
         return ModelPresets.get(presetOrPath);

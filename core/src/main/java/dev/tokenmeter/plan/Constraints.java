@@ -73,7 +73,7 @@ public record Constraints(Double maxTtftMs, Double maxTpotMs) {
         return worst;
     }
 
-    /** "TTFT p99 <= 2000 ms, TPOT p99 <= 100 ms", or "none". */
+    /** {@code "TTFT p99 <= 2000 ms, TPOT p99 <= 100 ms"}, or "none". */
     public String describe() {
         List<String> parts = new ArrayList<>();
         if (maxTtftMs != null) {

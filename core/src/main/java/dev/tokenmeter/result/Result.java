@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param spec          what was asked, with every automatic value made concrete (the price used, the step budget)
  * @param environment   the device, host and software it ran on
  * @param points        the points measured, all of the spec's scenario
- * @param warnings      run-level warnings (each point's own are in the point)
+ * @param warnings      run-level warnings (each point's own are in the point); null for none
  */
 @JsonPropertyOrder({"schemaVersion", "tool", "scenario", "startedAt", "finishedAt", "complete", "spec",
     "environment", "points", "warnings"})
@@ -28,8 +28,8 @@ public record Result(int schemaVersion, String tool, String startedAt, String fi
 
     public Result {
         Objects.requireNonNull(spec, "spec");
-        points = List.copyOf(points);
-        warnings = List.copyOf(warnings);
+        points = List.copyOf(Objects.requireNonNull(points, "points"));
+        warnings = warnings == null ? List.of() : List.copyOf(warnings);
         ScenarioType<?, ?> type = spec.scenario().type();
         for (ScenarioPoint p : points) {
             if (!type.pointType().isInstance(p)) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenmeter.InputFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -51,13 +52,20 @@ public final class ResultJson {
         AtomicFiles.writeString(file, toJson(result) + "\n");
     }
 
+    /**
+     * Reads a result from its JSON text.
+     *
+     * @param source how messages name the text (its file)
+     * @throws IllegalArgumentException naming the source and, in the user's terms, what is wrong: the JSON syntax
+     *                                  by line and column, a field by its path ({@code points[0].batch}) and what
+     *                                  it must be
+     */
     public static Result parse(String json, String source) {
         JsonNode tree;
         try {
             tree = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
+            throw new IllegalArgumentException(source + ": not valid JSON " + InputFiles.jsonSyntax(e), e);
         }
         if (tree == null || !tree.isObject()) {
             throw new IllegalArgumentException(source + ": not a tokenmeter result (expected a JSON object)");
@@ -70,25 +78,29 @@ public final class ResultJson {
             throw new IllegalArgumentException(source + ": schema version " + version.asInt()
                     + " is newer than this tokenmeter reads (" + Result.SCHEMA_VERSION + "); upgrade tokenmeter");
         }
-        if (version.asInt() < Result.SCHEMA_VERSION) {
-            ResultJsonV1.upgrade((ObjectNode) tree);
-        }
         try {
+            if (version.asInt() < Result.SCHEMA_VERSION) {
+                ResultJsonV1.upgrade((ObjectNode) tree);
+            }
             return MAPPER.treeToValue(tree, Result.class);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            String why = e instanceof JsonProcessingException ? ((JsonProcessingException) e).getOriginalMessage()
-                    : e.getMessage();
-            throw new IllegalArgumentException(source + ": malformed tokenmeter result: " + why, e);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(source + ": malformed tokenmeter result: "
+                    + ResultJsonErrors.describe(e), e);
+        } catch (IllegalArgumentException | NullPointerException | ClassCastException e) {
+            // The upgrade of an older version met a field that is not what the version had.
+            throw new IllegalArgumentException(source + ": malformed tokenmeter result: "
+                    + ResultJsonErrors.cause(e), e);
         }
     }
 
     public static Result read(Path file) {
+        String text;
         try {
-            return parse(Files.readString(file), file.toString());
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file", e);
+            text = Files.readString(file);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot be read: " + e.getMessage(), e);
+            throw new IllegalArgumentException(file + ": " + (e instanceof NoSuchFileException ? "no such file"
+                    : "cannot be read: " + InputFiles.reason(e, file)), e);
         }
+        return parse(text, file.toString());
     }
 }

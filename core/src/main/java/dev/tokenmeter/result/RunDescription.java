@@ -77,4 +77,18 @@ public final class RunDescription {
         String u = utilization < 1 ? ", utilization " + percent(utilization) + "%" : "";
         return "$" + significant(usd, 4) + " per device-hour, " + label + u + " (" + source + ")";
     }
+
+    /** A duration as a person reads it: "45 s", "2.5 min", "1.8 h"; "unknown" where it is not finite. */
+    public static String duration(double seconds) {
+        if (!Double.isFinite(seconds) || seconds < 0) {
+            return "unknown";
+        }
+        if (seconds < 90) {
+            return seconds < 10 ? significant(seconds, 2) + " s" : Math.round(seconds) + " s";
+        }
+        if (seconds < 90 * 60) {
+            return String.format(Locale.ROOT, "%.1f min", seconds / 60);
+        }
+        return String.format(Locale.ROOT, "%.1f h", seconds / 3600);
+    }
 }

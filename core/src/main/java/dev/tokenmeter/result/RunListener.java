@@ -1,15 +1,27 @@
 package dev.tokenmeter.result;
 
+import dev.tokenmeter.backend.DeviceInfo;
 import java.util.List;
 
 /**
  * Hears about a run of any scenario as it goes; every method defaults to doing nothing. Called on the running
- * thread, in this order: {@link #started}, then for each point {@link #pointStarted}, {@link #progress} any number
- * of times and {@link #pointFinished}, and last {@link #finished}, also when the run fails.
+ * thread, in this order: {@link #loading}, {@link #started}, then for each point {@link #pointStarted},
+ * {@link #progress} any number of times and {@link #pointFinished}, and last {@link #finished}, also when the run
+ * fails.
  */
 public interface RunListener {
     RunListener NONE = new RunListener() {
     };
+
+    /**
+     * The device is open and the engine is about to be loaded: the model's weights made on the device, which can take
+     * a while for a large model (tens of seconds for a 3B model on the CPU), so that a listener can show it.
+     *
+     * @param spec   the spec as the result will record it
+     * @param device the device the engine is loaded on
+     */
+    default void loading(RunSpec spec, DeviceInfo device) {
+    }
 
     /**
      * The device is open and the engine loaded; nothing is measured yet.
@@ -49,6 +61,11 @@ public interface RunListener {
     static RunListener all(RunListener... listeners) {
         List<RunListener> all = List.of(listeners);
         return new RunListener() {
+            @Override
+            public void loading(RunSpec spec, DeviceInfo device) {
+                all.forEach(l -> l.loading(spec, device));
+            }
+
             @Override
             public void started(RunSpec spec, Environment environment) {
                 all.forEach(l -> l.started(spec, environment));

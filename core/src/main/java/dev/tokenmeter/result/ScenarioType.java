@@ -37,6 +37,34 @@ public interface ScenarioType<S extends ScenarioSpec, P extends ScenarioPoint> {
     /** A finished point in one line, for progress logs: "12 trials, 345.6 output tok/s (median)". */
     String summary(P point);
 
+    /**
+     * How long the run of {@code spec} will take, said before it starts, with what the bounds rest on ("25 s to 1.5
+     * min: 5 points, each ..."); null where nothing can be said ahead. Only the spec is known then, not the engine's
+     * speed: the bounds come from the spec's own limits (time budgets, arrival rates, caps).
+     */
+    default String estimate(S spec) {
+        return null;
+    }
+
+    /**
+     * What a run of {@code spec} that stopped before its end can still say from the points it measured, as run
+     * warnings: a search's answer so far. Empty for nothing; the runner adds them to a result it ends early, and a
+     * listener that keeps a run's points on an interrupt adds them to what it keeps.
+     */
+    default List<String> partialWarnings(S spec, List<P> points) {
+        return List.of();
+    }
+
+    /** {@link #partialWarnings} of any run: its spec's scenario, and its points. */
+    static List<String> partialWarningsOf(RunSpec spec, List<? extends ScenarioPoint> points) {
+        return partial(spec.scenario().type(), spec.scenario(), points);
+    }
+
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> List<String> partial(ScenarioType<S, P> type,
+            ScenarioSpec spec, List<? extends ScenarioPoint> points) {
+        return type.partialWarnings(type.specType().cast(spec), points.stream().map(type.pointType()::cast).toList());
+    }
+
     // ---- reporting ----
 
     /** The points' table in reports, the CSV's columns, and what names a point in a comparison. */
@@ -78,6 +106,14 @@ public interface ScenarioType<S extends ScenarioSpec, P extends ScenarioPoint> {
     /** The spec fields beyond model, backend and device that two results must share to be compared. */
     default List<SetupField> setup() {
         return List.of();
+    }
+
+    /**
+     * Whether the spec fixes the points a run measures (a sweep's), so that a point one result has and another of
+     * the same setup lacks is missing; false where the run chooses its points as it goes (a search's probes).
+     */
+    default boolean fixesPoints(S spec) {
+        return true;
     }
 
     /** The point's pass or fail, or null where this scenario's points have none. */

@@ -59,6 +59,7 @@ public final class ScenarioRunner {
         String started = Instant.now().toString();
         boolean complete = false;
         Result result = null;
+        listener.loading(spec, device);
         try (Engine engine = backend.load(spec.model(), type.engineOptions(spec.seed(), scenario))) {
             run.engine = engine;
             listener.started(spec, environment);
@@ -71,6 +72,7 @@ public final class ScenarioRunner {
             if (!complete) {
                 run.warn("the run stopped after " + run.points.size() + (run.total > 0 ? " of " + run.total : "")
                         + " points");
+                run.warnings.addAll(type.partialWarnings(scenario, run.points));
             }
             // Built on failure too, so that a listener can keep the points already measured.
             result = Result.of(started, Instant.now().toString(), complete, spec, environment, run.points,

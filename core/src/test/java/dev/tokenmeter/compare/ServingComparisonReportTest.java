@@ -69,8 +69,9 @@ class ServingComparisonReportTest {
     void gateLinesNameEachVerdictRegressionOrSayThereIsNone() {
         Comparison c = regressed();
         assertEquals(List.of("REGRESSION: rate 2.00: stopped meeting its SLOs (b.json: missed tpot:p99 108.0 ms >"
-                + " 100.0 ms, steady)", "REGRESSION: rate 4.00: became OVERLOADED (b.json: SLOs met, OVERLOADED)"),
-                ComparisonReport.gateLines(c, new RegressionGate(0.03)));
+                + " 100.0 ms, steady)", "REGRESSION: rate 4.00: became OVERLOADED (b.json: SLOs met, OVERLOADED)",
+                "MISSING: b.json lacks a point that a.json has: rate 8.00 (the gate does not pass on points that were"
+                        + " not measured)"), ComparisonReport.gateLines(c, new RegressionGate(0.03)));
         Comparison slower = Comparer.defaults().compare(sweep(1.0, 1, 2), sweep(1.5, 1, 2));
         assertEquals(List.of("no verdict regression: no point stopped meeting its SLOs or became OVERLOADED (serving"
                 + " points are single runs: their differences are not tested, and 3% does not apply to them)"),
@@ -91,6 +92,20 @@ class ServingComparisonReportTest {
                 + " (+350.0%, not tested)");
         assertContains(text, "only in b.json (not compared): search 3.13");
         assertContains(text, "3 points compared: 0 verdict regressions, 1 verdict improvement, 2 unchanged");
+    }
+
+    /** A search chooses its probes as it goes: a probe of the baseline's that the candidate lacks is not missing. */
+    @Test
+    void aSearchsProbesAreNotMissingPoints() {
+        Result a = result(searchSpec(), List.of(point(SEARCH, 0.5, 1.0, "STEADY"),
+                point(SEARCH, 4, 1.0, "OVERLOADED"), point(SEARCH, 2.25, 1.0, "STEADY")));
+        Result b = result(searchSpec(), List.of(point(SEARCH, 0.5, 1.0, "STEADY"),
+                point(SEARCH, 4, 1.0, "OVERLOADED"), point(SEARCH, 3, 1.0, "OVERLOADED")));
+        Comparison c = Comparer.defaults().compare("a.json", a, "b.json", b);
+        assertEquals(List.of("search 2.25"), c.onlyInBaseline());
+        assertEquals(List.of(), c.missing());
+        assertTrue(new RegressionGate(0.03).passes(c), () -> String.join("\n",
+                ComparisonReport.gateLines(c, new RegressionGate(0.03))));
     }
 
     @Test

@@ -26,6 +26,7 @@ import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.serving.load.LengthDistribution;
+import dev.tokenmeter.serving.metrics.SloSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -76,6 +77,11 @@ class ScenarioRunnerTest {
         private String current;
 
         @Override
+        public void loading(RunSpec s, DeviceInfo device) {
+            events.add("loading " + s.model().name() + " on " + device.backend());
+        }
+
+        @Override
         public void started(RunSpec s, Environment environment) {
             spec = s;
             assertNotNull(environment.device());
@@ -123,7 +129,7 @@ class ScenarioRunnerTest {
         Recorder rec = new Recorder();
         Result r = ScenarioRunner.run(offline(), cpu, rec);
         assertEquals(List.of(
-                "started offline on cpu",
+                "loading tiny on cpu", "started offline on cpu",
                 "pointStarted 0/2 batch 1, prompt 8, output 4", "progress milestone",
                 "pointFinished 0/2 batch 1, prompt 8, output 4",
                 "pointStarted 1/2 batch 2, prompt 8, output 4", "progress milestone",
@@ -139,7 +145,7 @@ class ScenarioRunnerTest {
         Recorder rec = new Recorder();
         Result r = ScenarioRunner.run(serving(), cpu, rec);
         assertEquals(List.of(
-                "started serving on cpu",
+                "loading tiny on cpu", "started serving on cpu",
                 "pointStarted 0/2 rate 400", "progress update", "pointFinished 0/2 rate 400",
                 "pointStarted 1/2 rate 800", "progress update", "pointFinished 1/2 rate 800",
                 "finished true with 2 points"), rec.events);
@@ -162,8 +168,20 @@ class ScenarioRunnerTest {
         assertAFailingEngineLeavesAPartialResult(serving(), "rate 400", "rate 800");
     }
 
+    /** A search that fails in its second probe still says what its first one found. */
+    @Test
+    void aSearchWhoseEngineFailsSaysItsAnswerSoFar() {
+        RunSpec search = Benchmark.serving().model("tiny").backend("cpu").threads(2).search(400, 800).requests(6)
+                .promptLengths(LengthDistribution.fixed(8)).outputLengths(LengthDistribution.fixed(3))
+                .slo(SloSet.parse("e2e=10s")).warmupRequests(1).spec();
+        Result partial = assertAFailingEngineLeavesAPartialResult(search, "search 400", "search 800");
+        String answer = partial.warnings().get(partial.warnings().size() - 1);
+        assertTrue(answer.startsWith("SLO search: highest rate meeting e2e"), answer);
+        assertTrue(answer.contains("stopped early, after 1 probe: the answer so far"), answer);
+    }
+
     /** The engine fails at the first step after the first point is measured, in the second point. */
-    private static void assertAFailingEngineLeavesAPartialResult(RunSpec spec, String first, String second) {
+    private static Result assertAFailingEngineLeavesAPartialResult(RunSpec spec, String first, String second) {
         FailingBackend failing = new FailingBackend(cpu);
         Recorder rec = new Recorder() {
             @Override
@@ -183,8 +201,10 @@ class ScenarioRunnerTest {
         assertSame(failing.failure, thrown, "the engine's own exception reaches the caller");
         assertTrue(finishedBeforeThrow.get(), "finished was heard before the exception left the runner");
         List<String> events = rec.events;
-        assertEquals("pointFinished 0/2 " + first, events.get(events.size() - 3), events.toString());
-        assertEquals("pointStarted 1/2 " + second, events.get(events.size() - 2), events.toString());
+        // A search does not know its total ahead: 0.
+        int total = second.startsWith("search") ? 0 : 2;
+        assertEquals("pointFinished 0/" + total + " " + first, events.get(events.size() - 3), events.toString());
+        assertEquals("pointStarted 1/" + total + " " + second, events.get(events.size() - 2), events.toString());
         assertEquals("finished false with 1 points", events.get(events.size() - 1));
         Result partial = rec.finished;
         assertFalse(partial.complete());
@@ -192,8 +212,10 @@ class ScenarioRunnerTest {
         assertEquals(first, partial.points().get(0).label());
         assertSame(rec.points.get(0), partial.points().get(0));
         assertTrue(partial.warnings().contains("the run failed: " + failing.failure), partial.warnings().toString());
-        assertTrue(partial.warnings().contains("the run stopped after 1 of 2 points"), partial.warnings().toString());
+        assertTrue(partial.warnings().contains("the run stopped after 1" + (total > 0 ? " of " + total : "")
+                + " points"), partial.warnings().toString());
         assertTrue(failing.engineClosed, "the engine is closed when the run fails");
+        return partial;
     }
 
     /** The CPU backend, whose engines fail at their next step once armed. */

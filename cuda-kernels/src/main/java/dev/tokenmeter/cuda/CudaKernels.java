@@ -101,11 +101,11 @@ public final class CudaKernels {
         GEMM_WG_64X256(Image.GEMM, "gemm_wg_64x256"),
         /** (A, W, float* C, int M, int N, int K, int mode), M = 1; 256 threads, 4 rows per block. */
         GEMV_BF16_1(Image.GEMM, "gemv_bf16_1"),
-        /** As GEMV_BF16_1 for M <= 2. */
+        /** As GEMV_BF16_1 for {@code M <= 2}. */
         GEMV_BF16_2(Image.GEMM, "gemv_bf16_2"),
-        /** As GEMV_BF16_1 for M <= 4. */
+        /** As GEMV_BF16_1 for {@code M <= 4}. */
         GEMV_BF16_4(Image.GEMM, "gemv_bf16_4"),
-        /** As GEMV_BF16_1 for M <= 8. */
+        /** As GEMV_BF16_1 for {@code M <= 8}. */
         GEMV_BF16_8(Image.GEMM, "gemv_bf16_8"),
         /** (qkv, positions, slots, cos, sin, bf16* q, bf16* kCache, bf16* vCache, heads, kvHeads, headDim, maxContext). */
         ROPE_KV_APPEND(Image.ROPE, "rope_kv_append"),

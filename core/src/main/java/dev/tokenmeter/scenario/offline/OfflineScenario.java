@@ -14,6 +14,7 @@ import dev.tokenmeter.result.Metric;
 import dev.tokenmeter.result.Metric.Direction;
 import dev.tokenmeter.result.Notice;
 import dev.tokenmeter.result.Result;
+import dev.tokenmeter.result.RunDescription;
 import dev.tokenmeter.result.ScenarioRun;
 import dev.tokenmeter.result.ScenarioType;
 import dev.tokenmeter.result.Significance;
@@ -82,6 +83,24 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
      */
     public static TrialRecord trial(Engine engine, int[][] prompts, int outputLength) {
         return OfflineRunner.runTrial(engine, prompts, outputLength);
+    }
+
+    /**
+     * Bounds from the trial policy: each point warms up for at least its warm-up time, then measures until its time
+     * budget is spent (or sooner, once precise or at the most trials); a trial longer than these adds its own time.
+     */
+    @Override
+    public String estimate(OfflineSpec spec) {
+        int n = spec.points().size();
+        MeasurementPolicy m = spec.measurement();
+        double warmup = m.warmupTrials() > 0 ? m.warmupSeconds() : 0;
+        String points = n + " point" + (n == 1 ? "" : "s");
+        String warm = m.warmupTrials() == 0 ? "no warm-up" : "a warm-up of at least " + m.warmupTrials() + " trial"
+                + (m.warmupTrials() == 1 ? "" : "s") + (warmup > 0 ? " and " + RunDescription.duration(warmup) : "");
+        return (warmup > 0 ? "at least " + RunDescription.duration(n * warmup) + ", " : "") + "at most about "
+                + RunDescription.duration(n * (warmup + m.budgetSeconds())) + ": " + points + ", each " + warm
+                + ", then " + m.minTrials() + " to " + m.maxTrials() + " trials within a budget of "
+                + RunDescription.duration(m.budgetSeconds()) + " (more where a single trial outlasts these)";
     }
 
     @Override

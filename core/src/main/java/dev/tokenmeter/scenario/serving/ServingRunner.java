@@ -99,23 +99,19 @@ final class ServingRunner {
         return p;
     }
 
-    /** The search, each probe a point; its answer becomes a run-level warning. */
+    /**
+     * The search, each probe a point, within the spec's tolerance and probe cap; its answer becomes a run-level
+     * warning (one stopped early says its answer so far: {@link ServingScenario#partialWarnings}).
+     */
     private void search(String prompt, String output) {
-        SloSearch.Result found = SloSearch.defaults().between(r -> {
+        SloSearch.Result found = new SloSearch(spec.searchTolerance(), spec.searchProbes()).between(r -> {
             String label = "search " + trim(r);
             List<Arrival> a = ArrivalProcess.poisson(r).generate(spec.requests(), spec.promptLength(),
                     spec.outputLength(), seed);
             // The probe's verdict is the point's rule (SLOs met, load not overloaded), already judged.
             return ProbedRate.verdict(r, point(label, r, 0, prompt, output, 0, () -> openLoop(a, label)).passes());
         }, spec.searchLow(), spec.searchHigh());
-        double width = found.relativeWidth();
-        // No bracket has one of two causes: the lowest rate failed, or no rate failed.
-        String bracket = Double.isFinite(width) ? String.format(Locale.ROOT, "; bracket ±%.1f%%", 50 * width)
-                : Double.isNaN(found.highestPassing()) ? "; no rate met the SLOs, so no bracket: search lower"
-                : "; no failing rate found, so no bracket: search higher";
-        run.warn(String.format(Locale.ROOT, "SLO search: highest rate meeting %s: %s req/s (lowest failing: %s;"
-                + " stopped: %s%s)", spec.slo().describe(), trim(found.highestPassing()),
-                trim(found.lowestFailing()), found.stop(), bracket));
+        run.warn(SearchAnswer.warning(spec.slo(), found));
     }
 
     private ServingLoop.Outcome openLoop(List<Arrival> arrivals, String label) {

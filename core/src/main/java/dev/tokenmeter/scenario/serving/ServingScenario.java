@@ -179,6 +179,23 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
         return ServingSetup.FIELDS;
     }
 
+    /** A search stopped early says the bracket its probes give so far. */
+    @Override
+    public List<String> partialWarnings(ServingSpec spec, List<ServingPoint> points) {
+        return SearchAnswer.sofar(spec, points);
+    }
+
+    @Override
+    public String estimate(ServingSpec spec) {
+        return ServingEstimate.of(spec);
+    }
+
+    /** A search's probes are the rates it chose as it went: two searches need not share them. */
+    @Override
+    public boolean fixesPoints(ServingSpec spec) {
+        return spec.mode() != ServingMode.SEARCH;
+    }
+
     @Override
     public Judgement judge(ServingPoint p) {
         return new Judgement(p.slo() == null ? null : p.slo().slo(), p.slo() != null && p.slo().meetsSlo(),

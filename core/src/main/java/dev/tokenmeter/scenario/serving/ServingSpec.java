@@ -9,6 +9,7 @@ import dev.tokenmeter.scenario.RunBuilder;
 import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.load.TraceArrivals;
+import dev.tokenmeter.serving.metrics.SloSearch;
 import dev.tokenmeter.serving.metrics.SloSet;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -31,6 +32,11 @@ import java.util.Set;
  * @param traceScale         factor on the trace's times
  * @param searchLow          lower end of the searched rates, requests/s ({@link ServingMode#SEARCH}; 0 otherwise)
  * @param searchHigh         upper end of the searched rates, requests/s ({@link ServingMode#SEARCH}; 0 otherwise)
+ * @param searchTolerance    the bracket width, relative to its lower end, that ends a search, in (0, 1)
+ *                           ({@link ServingMode#SEARCH}, where 0 stands for {@link SloSearch#DEFAULT_TOLERANCE}, as
+ *                           in a result written before it was recorded; 0 otherwise)
+ * @param searchProbes       the most rates a search measures, at least 2 ({@link ServingMode#SEARCH}, where 0 stands
+ *                           for {@link SloSearch#DEFAULT_MAX_PROBES}; 0 otherwise)
  * @param requests           requests per point (a trace brings its own)
  * @param promptLength       prompt tokens per request
  * @param outputLength       output tokens per request
@@ -45,9 +51,9 @@ import java.util.Set;
 @JsonTypeName(ServingScenario.NAME)
 public record ServingSpec(ServingMode mode, List<Double> rates, double burstiness, List<Integer> concurrencies,
         String trace, List<Arrival> traceArrivals, double traceScale, double searchLow, double searchHigh,
-        int requests, LengthDistribution promptLength, LengthDistribution outputLength, SloSet slo,
-        int maxSequences, int maxTokensPerStep, int kvBlockSize, int kvBlocks, int warmupRequests,
-        double maxDurationSeconds) implements ScenarioSpec {
+        double searchTolerance, int searchProbes, int requests, LengthDistribution promptLength,
+        LengthDistribution outputLength, SloSet slo, int maxSequences, int maxTokensPerStep, int kvBlockSize,
+        int kvBlocks, int warmupRequests, double maxDurationSeconds) implements ScenarioSpec {
     public ServingSpec {
         if (mode == null) {
             throw new InvalidFieldException("mode", "is needed: rates, concurrencies, a trace or a search");
@@ -83,6 +89,19 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
             if (slo == null) {
                 throw new InvalidFieldException("slo", "is needed by a search: the SLOs the rate must meet");
             }
+            searchTolerance = searchTolerance == 0 ? SloSearch.DEFAULT_TOLERANCE : searchTolerance;
+            searchProbes = searchProbes == 0 ? SloSearch.DEFAULT_MAX_PROBES : searchProbes;
+            if (!(searchTolerance > 0 && searchTolerance < 1)) {
+                throw new InvalidFieldException("searchTolerance", "must be a fraction in (0, 1) (0.05 = 5%), got "
+                        + searchTolerance);
+            }
+            if (searchProbes < 2) {
+                throw new InvalidFieldException("searchProbes", "must be >= 2 (the two ends of the range), got "
+                        + searchProbes);
+            }
+        } else if (searchTolerance != 0 || searchProbes != 0) {
+            throw new InvalidFieldException(searchTolerance != 0 ? "searchTolerance" : "searchProbes",
+                    "applies to mode " + ServingMode.SEARCH.label() + " only, not " + mode.label());
         }
         InvalidFieldException.positive("requests", requests);
         if (promptLength == null) {
@@ -97,6 +116,17 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
         InvalidFieldException.atLeastZero("kvBlocks", kvBlocks, "every running sequence at full length");
         InvalidFieldException.atLeastZero("warmupRequests", warmupRequests, "none");
         InvalidFieldException.positive("maxDurationSeconds", maxDurationSeconds, "seconds");
+    }
+
+    /** A spec whose search, if any, stops at the default tolerance and probe cap. */
+    public ServingSpec(ServingMode mode, List<Double> rates, double burstiness, List<Integer> concurrencies,
+            String trace, List<Arrival> traceArrivals, double traceScale, double searchLow, double searchHigh,
+            int requests, LengthDistribution promptLength, LengthDistribution outputLength, SloSet slo,
+            int maxSequences, int maxTokensPerStep, int kvBlockSize, int kvBlocks, int warmupRequests,
+            double maxDurationSeconds) {
+        this(mode, rates, burstiness, concurrencies, trace, traceArrivals, traceScale, searchLow, searchHigh, 0, 0,
+                requests, promptLength, outputLength, slo, maxSequences, maxTokensPerStep, kvBlockSize, kvBlocks,
+                warmupRequests, maxDurationSeconds);
     }
 
     /** Refuses a mode's field given in another mode, or missing in its own. */
@@ -148,7 +178,7 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
     /** This spec with the step budget and KV blocks it runs with. */
     ServingSpec resolved(int stepTokens) {
         return new ServingSpec(mode, rates, burstiness, concurrencies, trace, traceArrivals, traceScale, searchLow,
-                searchHigh, requests, promptLength, outputLength, slo, maxSequences,
+                searchHigh, searchTolerance, searchProbes, requests, promptLength, outputLength, slo, maxSequences,
                 maxTokensPerStep > 0 ? maxTokensPerStep : stepTokens, kvBlockSize, blocks(), warmupRequests,
                 maxDurationSeconds);
     }
@@ -176,6 +206,8 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
         private double traceScale = 1;
         private double searchLow;
         private double searchHigh;
+        private double searchTolerance;
+        private int searchProbes;
         private int requests = 200;
         private LengthDistribution prompt = LengthDistribution.fixed(128);
         private LengthDistribution output = LengthDistribution.fixed(32);
@@ -243,6 +275,16 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
             modes.add(ServingMode.SEARCH);
             this.searchLow = low;
             this.searchHigh = high;
+            return this;
+        }
+
+        /**
+         * Where a {@link #search} stops: when its bracket is within {@code relativeTolerance} of its lower end (0.05,
+         * the default, is 5%), or when it has measured {@code maxProbes} rates (default 16), whichever comes first.
+         */
+        public Builder searchLimits(double relativeTolerance, int maxProbes) {
+            this.searchTolerance = relativeTolerance;
+            this.searchProbes = maxProbes;
             return this;
         }
 
@@ -317,8 +359,8 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
                         : "must be one of rates, concurrencies, a trace and a search; got " + modes);
             }
             return new ServingSpec(modes.iterator().next(), rates, burstiness, concurrencies, trace, traceArrivals,
-                    traceScale, searchLow, searchHigh, requests, prompt, output, slo, maxSequences, maxTokensPerStep,
-                    kvBlockSize, kvBlocks, warmupRequests, maxDurationSeconds);
+                    traceScale, searchLow, searchHigh, searchTolerance, searchProbes, requests, prompt, output, slo,
+                    maxSequences, maxTokensPerStep, kvBlockSize, kvBlocks, warmupRequests, maxDurationSeconds);
         }
     }
 }

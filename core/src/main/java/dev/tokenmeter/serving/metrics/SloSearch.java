@@ -43,7 +43,12 @@ public record SloSearch(double relativeTolerance, int maxProbes) {
         /** The lowest rate failed: no rate in the range meets the SLOs (highest passing is NaN). */
         LOWEST_FAILS,
         /** The highest rate (upper bound or cap) passed: the answer is at least that (lowest failing is NaN). */
-        CAP_PASSES
+        CAP_PASSES,
+        /**
+         * The search was stopped before it ended (interrupted, or a probe failed): the bracket is what the rates
+         * measured so far say ({@link #bracket}).
+         */
+        STOPPED_EARLY
     }
 
     /**
@@ -79,6 +84,19 @@ public record SloSearch(double relativeTolerance, int maxProbes) {
         if (maxProbes < 2) {
             throw new IllegalArgumentException("maxProbes must be >= 2, got " + maxProbes);
         }
+    }
+
+    /**
+     * The bracket that the rates a search measured give, for a search stopped before it ended: the highest rate
+     * that passed, and the lowest rate above it that failed (NaN where there is none); stop
+     * {@link Stop#STOPPED_EARLY}. Under the search's monotonicity assumption, the answer lies in it.
+     */
+    public static Result bracket(List<ProbedRate> points) {
+        double pass = points.stream().filter(ProbedRate::meetsSlo).mapToDouble(ProbedRate::offeredRate).max()
+                .orElse(Double.NaN);
+        double fail = points.stream().filter(p -> !p.meetsSlo() && !(p.offeredRate() <= pass))
+                .mapToDouble(ProbedRate::offeredRate).min().orElse(Double.NaN);
+        return new Result(pass, fail, points, Stop.STOPPED_EARLY);
     }
 
     /** A search to {@link #DEFAULT_TOLERANCE} within {@link #DEFAULT_MAX_PROBES} probes. */

@@ -40,6 +40,8 @@ class ServingSpecTest {
         double traceScale = 1;
         double searchLow;
         double searchHigh;
+        double searchTolerance;
+        int searchProbes;
         int requests = 10;
         LengthDistribution promptLength = LengthDistribution.fixed(8);
         LengthDistribution outputLength = LengthDistribution.fixed(4);
@@ -53,8 +55,8 @@ class ServingSpecTest {
 
         ServingSpec spec() {
             return new ServingSpec(mode, rates, burstiness, concurrencies, trace, traceArrivals, traceScale,
-                    searchLow, searchHigh, requests, promptLength, outputLength, slo, maxSequences, maxTokensPerStep,
-                    kvBlockSize, kvBlocks, warmupRequests, maxDurationSeconds);
+                    searchLow, searchHigh, searchTolerance, searchProbes, requests, promptLength, outputLength, slo,
+                    maxSequences, maxTokensPerStep, kvBlockSize, kvBlocks, warmupRequests, maxDurationSeconds);
         }
 
         /** A closed loop of the given concurrencies instead of the rates. */
@@ -115,6 +117,12 @@ class ServingSpecTest {
                 refused("searchLow", f -> f.search(1, Double.POSITIVE_INFINITY, slo)),
                 refused("searchLow", f -> f.searchHigh = 2),
                 refused("slo", f -> f.search(1, 2, null)),
+                refused("searchTolerance", f -> f.search(1, 2, slo).searchTolerance = 1),
+                refused("searchTolerance", f -> f.search(1, 2, slo).searchTolerance = -0.05),
+                refused("searchTolerance", f -> f.search(1, 2, slo).searchTolerance = Double.NaN),
+                refused("searchTolerance", f -> f.searchTolerance = 0.05),
+                refused("searchProbes", f -> f.search(1, 2, slo).searchProbes = 1),
+                refused("searchProbes", f -> f.searchProbes = 16),
                 refused("requests", f -> f.requests = 0),
                 refused("promptLength", f -> f.promptLength = null),
                 refused("outputLength", f -> f.outputLength = null),

@@ -48,19 +48,39 @@ class TraceArrivalsTest {
     }
 
     @Test
-    void sortsByTimeStablyAndNumbersInThatOrder() throws IOException {
+    void tiesKeepFileOrderAndNumbersFollowIt() throws IOException {
         Path file = trace(
-                "{\"at\": 5, \"prompt\": 1, \"output\": 1}",
                 "{\"at\": 1, \"prompt\": 2, \"output\": 2}",
-                "{\"at\": 3, \"prompt\": 3, \"output\": 3}",
                 "{\"at\": 1, \"prompt\": 4, \"output\": 4}",
-                "{\"at\": 1, \"prompt\": 5, \"output\": 5}");
+                "{\"at\": 3, \"prompt\": 3, \"output\": 3}");
         assertEquals(List.of(
                 new Arrival(0, 1.0, 2, 2),
                 new Arrival(1, 1.0, 4, 4),
-                new Arrival(2, 1.0, 5, 5),
-                new Arrival(3, 3.0, 3, 3),
-                new Arrival(4, 5.0, 1, 1)), TraceArrivals.read(file));
+                new Arrival(2, 3.0, 3, 3)), TraceArrivals.read(file));
+    }
+
+    /** Not sorted behind the user's back: the first line that arrives before the one above it is named. */
+    @Test
+    void aTraceOutOfTimeOrderIsRefusedNamingTheLine() throws IOException {
+        Path file = trace(
+                "{\"at\": 1, \"prompt\": 2, \"output\": 2}",
+                "{\"at\": 5, \"prompt\": 1, \"output\": 1}",
+                "",
+                "{\"at\": 3, \"prompt\": 3, \"output\": 3}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceArrivals.read(file));
+        assertEquals(file + " line 4: arrives at 3.0 s, before line 2 (5.0 s): a trace must be in time order; sort it"
+                + " by its time field (jq -c -s 'sort_by(.at)[]')", e.getMessage());
+    }
+
+    @Test
+    void aBinaryTraceIsNotText() throws IOException {
+        Path binary = Files.write(dir.resolve("trace.bin"), new byte[] {(byte) 0xff, (byte) 0xfe, 0x41, 0x0a});
+        assertEquals("cannot read trace " + binary + ": not a text file (it holds bytes that are not UTF-8 text: a"
+                + " binary file?)", assertThrows(IllegalArgumentException.class,
+                        () -> TraceArrivals.read(binary)).getMessage());
+        Path nuls = Files.write(dir.resolve("zeros.jsonl"), new byte[16]);
+        assertEquals(nuls + " line 1: not text (a NUL byte): a trace is JSON Lines text", assertThrows(
+                IllegalArgumentException.class, () -> TraceArrivals.read(nuls)).getMessage());
     }
 
     /** The bad line is line 3, after a good line and a blank one, so the number counts every line of the file. */

@@ -166,4 +166,28 @@ class SloSearchTest {
     private static List<Double> boxed(double[] v) {
         return Arrays.stream(v).boxed().toList();
     }
+
+    /**
+     * A search stopped part-way still has a bracket: the probes of {@link #betweenBisectsToTheTolerance} cut after
+     * the fifth (1, 9, 5 passed or not, then 7 and 6 failed) say [5, 6], as a finished search would have held then.
+     */
+    @Test
+    void theBracketSoFarIsWhatTheProbesMeasuredSay() {
+        List<ProbedRate> all = SloSearch.defaults().between(MM1, 1, 9).points();
+        Result sofar = SloSearch.bracket(all.subList(0, 5));
+        assertEquals(Stop.STOPPED_EARLY, sofar.stop());
+        assertEquals(5.0, sofar.highestPassing(), EPS);
+        assertEquals(6.0, sofar.lowestFailing(), EPS);
+        assertEquals(5, sofar.points().size());
+        // Only the lowest rate, which failed: no passing rate, the failing one named; nothing yet: neither.
+        Result failed = SloSearch.bracket(List.of(ProbedRate.verdict(1, false)));
+        assertTrue(Double.isNaN(failed.highestPassing()));
+        assertEquals(1.0, failed.lowestFailing(), EPS);
+        Result none = SloSearch.bracket(List.of());
+        assertTrue(Double.isNaN(none.highestPassing()) && Double.isNaN(none.lowestFailing()));
+        // A failure below a pass (noise near the answer) bounds nothing above the pass.
+        Result noisy = SloSearch.bracket(List.of(ProbedRate.verdict(2, false), ProbedRate.verdict(3, true)));
+        assertEquals(3.0, noisy.highestPassing(), EPS);
+        assertTrue(Double.isNaN(noisy.lowestFailing()));
+    }
 }
