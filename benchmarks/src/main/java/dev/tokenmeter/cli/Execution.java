@@ -69,16 +69,16 @@ final class Execution {
                 last[0] = result;
             }
         };
-        try (PartialAnswer answer = new PartialAnswer(err)) {
-            RunListener shown = ConsoleProgress.create(progress, quiet, err);
-            try {
-                return Benchmark.run(spec, backend, RunListener.all(shown, saver, answer, keepLast));
-            } catch (RuntimeException e) {
-                if (last[0] != null && !last[0].points().isEmpty()) {
-                    reports.writePartial(last[0], out);
-                }
-                throw e;
+        RunListener shown = ConsoleProgress.create(progress, quiet, err);
+        try {
+            // The saver hears each point before the progress line says it is done: an interrupt after that line
+            // finds the point kept.
+            return Benchmark.run(spec, backend, RunListener.all(saver, shown, keepLast));
+        } catch (RuntimeException e) {
+            if (last[0] != null && !last[0].points().isEmpty()) {
+                reports.writePartial(last[0], out);
             }
+            throw e;
         }
     }
 }

@@ -182,6 +182,11 @@ final class ResultSaver implements RunListener, AutoCloseable {
                 return;
             }
             saved = true;
+            // What the points so far still tell (a search's bracket so far): said, and kept with them.
+            List<String> answers = spec == null ? List.of() : ScenarioType.partialWarningsOf(spec, points);
+            for (String a : answers) {
+                err.println("interrupted: " + a);
+            }
             if (points.isEmpty() || spec == null) {
                 err.println("interrupted: nothing was measured" + (file == null ? ""
                         : "; " + file + leftAlone()));
@@ -191,8 +196,7 @@ final class ResultSaver implements RunListener, AutoCloseable {
             } else {
                 List<String> warnings = new ArrayList<>(List.of("interrupted after " + of(points.size())
                         + "; a point in progress was lost"));
-                // What the points so far still tell (a search's bracket so far) is kept with them.
-                warnings.addAll(ScenarioType.partialWarningsOf(spec, points));
+                warnings.addAll(answers);
                 Result stopped = Result.of(startedAt, Instant.now().toString(), false, spec, environment, points,
                         warnings);
                 keepPartial(stopped, "interrupted: ");

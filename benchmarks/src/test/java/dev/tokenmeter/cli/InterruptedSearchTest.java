@@ -59,7 +59,9 @@ class InterruptedSearchTest {
         // "after 1 probe": the signal landed inside the second (whose end the JVM may still print as it shuts down).
         assertContains(said, "interrupted: SLO search: highest rate meeting e2e:p99=10000ms: 20.0 req/s (lowest"
                 + " failing: none; stopped early, after 1 probe: the answer so far");
-        Result kept = ResultJson.read(json);
+        // The finished probe is kept beside the file the complete result would have gone to.
+        assertFalse(java.nio.file.Files.exists(json));
+        Result kept = ResultJson.read(dir.resolve("search.partial.json"));
         assertFalse(kept.complete());
         assertTrue(kept.warnings().stream().anyMatch(w -> w.startsWith("SLO search: highest rate meeting")
                 && w.contains("stopped early, after 1 probe")), kept.warnings().toString());
