@@ -41,7 +41,8 @@ final class ServeCommand implements Callable<Integer> {
             Map.entry("promptLength", "--prompt-len"), Map.entry("outputLength", "--gen"), Map.entry("slo", "--slo"),
             Map.entry("maxSequences", "--max-seqs"), Map.entry("maxTokensPerStep", "--max-batch-tokens"),
             Map.entry("kvBlockSize", "--kv-block-size"), Map.entry("kvBlocks", "--kv-blocks"),
-            Map.entry("warmupRequests", "--warmup-requests"), Map.entry("maxDurationSeconds", "--max-duration")));
+            Map.entry("warmupRequests", "--warmup-requests"), Map.entry("maxDurationSeconds", "--max-duration"),
+            Map.entry("warmupMaxSeconds", "--warmup-max-duration"), Map.entry("repeat", "--repeat")));
 
     @Spec
     CommandSpec command;
@@ -126,10 +127,21 @@ final class ServeCommand implements Callable<Integer> {
     int kvBlocks;
 
     @Option(names = "--warmup-requests", defaultValue = "8", paramLabel = "N",
-            description = "Requests served before the points are measured (JIT, allocation), at the workload's"
-                    + " lengths (a trace's first request's). On a GPU a ramp through every decode batch size up to"
-                    + " --max-seqs follows, so that no CUDA graph is captured inside a point; 0 skips both.")
+            description = "Requests served before the points are measured (JIT, allocation), at least, at the"
+                    + " workload's lengths (a trace's first request's); more follow until the engine's step time is"
+                    + " steady. On a GPU a ramp through every decode batch size up to --max-seqs follows, so that no"
+                    + " CUDA graph is captured inside a point; 0 skips all of it.")
     int warmupRequests;
+
+    @Option(names = "--warmup-max-duration", defaultValue = "60", paramLabel = "SECONDS",
+            description = "How long the warm-up may go on after --warmup-requests while the step time is not"
+                    + " steady (default: 60; the run warns when it is reached); 0: --warmup-requests alone.")
+    double warmupMaxDuration;
+
+    @Option(names = "--repeat", defaultValue = "1", paramLabel = "N",
+            description = "Measure each point N times on the same workload, every run kept (default: 1). From 2,"
+                    + " compare tests each metric over the runs, and a point's verdicts are those of most runs.")
+    int repeat;
 
     @Option(names = "--max-duration", defaultValue = "600", paramLabel = "SECONDS",
             description = "Time limit of one point; requests left are reported unfinished.")
@@ -151,7 +163,7 @@ final class ServeCommand implements Callable<Integer> {
                 .outputLengths(LengthDistribution.parse("--gen", genLen)).slo(slo == null ? null : SloSet.parse(slo))
                 .burstiness(burstiness).requests(requests).maxSequences(maxSeqs).maxTokensPerStep(maxBatchTokens)
                 .kvBlockSize(blockSize).kvBlocks(kvBlocks).warmupRequests(warmupRequests)
-                .maxDurationSeconds(maxDuration);
+                .warmupMaxSeconds(warmupMaxDuration).maxDurationSeconds(maxDuration).repeat(repeat);
         if (!(traceScale > 0) || Double.isInfinite(traceScale)) {
             // Only a trace uses it, but a bad value is refused whatever the mode, as every other option's is.
             throw new IllegalArgumentException("--trace-scale must be a finite factor > 0, got " + traceScale);

@@ -10,6 +10,7 @@ import dev.tokenmeter.result.ResultJson;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +61,7 @@ class InterruptedSearchTest {
         assertContains(said, "interrupted: SLO search: highest rate meeting e2e:p99=10000ms: 20.0 req/s (lowest"
                 + " failing: none; stopped early, after 1 probe: the answer so far");
         // The finished probe is kept beside the file the complete result would have gone to.
-        assertFalse(java.nio.file.Files.exists(json));
+        assertFalse(Files.exists(json));
         Result kept = ResultJson.read(dir.resolve("search.partial.json"));
         assertFalse(kept.complete());
         assertTrue(kept.warnings().stream().anyMatch(w -> w.startsWith("SLO search: highest rate meeting")

@@ -81,8 +81,8 @@ class ServeCommandTest {
         Path trace = dir.resolve("t.jsonl");
         Files.writeString(trace, "{\"at\": 0.0, \"prompt\": 10, \"output\": 5}\n{\"at\": 0.01, \"prompt\": 20,"
                 + " \"output\": 3}\n\n{\"at\": 0.02, \"prompt\": 5, \"output\": 6}\n");
-        // The warm-up takes the trace's first request's lengths, not --prompt-len/--gen's defaults (128 + 32), which
-        // would not fit the context the trace sized (20 + 6).
+        // The warm-up replays the trace's first requests, not --prompt-len/--gen's defaults (128 + 32), which would
+        // not fit the context the trace sized (20 + 6).
         CliRun traced = expect(0, "serve", "--backend", "cpu", "--threads", "2", "--model", "tiny", "--trace",
                 trace.toString());
         assertContains(traced.out(), "trace t.jsonl");
@@ -99,7 +99,37 @@ class ServeCommandTest {
     }
 
     @Test
+    void repeatedPointsKeepEveryRunAndCompareAsTrials() throws IOException {
+        Path json = dir.resolve("repeated.json");
+        CliRun r = expect(0, with("--rate", "100", "--repeat", "2", "--warmup-max-duration", "5", "--json",
+                json.toString()));
+        // 24 requests at 100 req/s last a quarter of a second: too short to judge, in both runs.
+        assertContains(r.out(), "too short to judge 2/2");
+        assertContains(r.out(), "note: rate 100: too short to judge whether the load was sustained");
+        Result result = ResultJson.read(json);
+        ServingSpec spec = (ServingSpec) result.spec().scenario();
+        assertEquals(2, spec.repeat());
+        assertEquals(5, spec.warmupMaxSeconds());
+        ServingPoint p = result.points(ServingPoint.class).get(0);
+        assertEquals(1, p.repeats().size(), "the second run beside the first");
+        assertEquals(24, p.repeats().get(0).metrics().completed());
+        assertEquals(spec.warmupRequests() > 0, p.warmup() != null, "the warm-up's report is on the first point");
+        // Two runs a side are samples: compare tests them (too few to call anything significant, and nothing is).
+        CliRun same = expect(0, "compare", json.toString(), json.toString(), "--fail-on-regression", "3%");
+        assertContains(same.out(), "Means over trials (up to 2 baseline, 2 candidate)");
+        assertContains(same.out(), "no significant regression beyond 3%");
+        String csv = expect(0, with("--rate", "100", "--repeat", "2", "--format", "csv")).out();
+        List<String> header = List.of(csv.lines().findFirst().orElseThrow().split(","));
+        assertEquals("2", csv.lines().skip(1).findFirst().orElseThrow().split(",")[header.indexOf("runs")]);
+    }
+
+    @Test
     void badInputIsNamedByOption() throws IOException {
+        assertContains(expect(2, with("--rate", "5", "--repeat", "0")).err(),
+                "--repeat must be >= 1 (times each point is measured), got 0");
+        assertContains(expect(2, with("--rate", "5", "--warmup-max-duration", "-1")).err(),
+                "--warmup-max-duration must be a finite number of seconds >= 0 (0: the warm-up's first round alone),"
+                        + " got -1.0");
         assertContains(expect(2, with("--rate", "0")).err(), "--rate");
         // Exactly one way of offering the load: picocli's argument group says so.
         assertContains(expect(2, with("--rate", "5", "--concurrency", "2")).err(),

@@ -26,7 +26,7 @@ import java.util.Objects;
 /**
  * Compares a candidate result with a baseline of the same scenario, point by point and metric by metric, with the
  * metric vocabulary and the significance rule the scenario gives ({@link ScenarioType#metrics()},
- * {@link ScenarioType#significance()}).
+ * {@link ScenarioType#significance}): the trials' rule where either result has samples to test.
  *
  * <p>Points are matched by their label; a point only one result has is listed, not compared. The two runs must
  * have measured the same model on the same backend and device, and share the scenario's setup fields
@@ -102,7 +102,9 @@ public final class Comparer {
                     + " has " + names(pointsA.keySet()) + "; " + labelB + " has " + names(pointsB.keySet()));
         }
 
-        boolean tested = type.significance() == Significance.TRIALS;
+        // Tested where either side has samples to test: a side of single runs then shows as too few trials.
+        Significance significance = significance(type, a, b);
+        boolean tested = significance == Significance.TRIALS;
         List<Row> rows = new ArrayList<>();
         List<PointChange> judged = new ArrayList<>();
         for (Map.Entry<String, P> e : pointsA.entrySet()) {
@@ -141,7 +143,7 @@ public final class Comparer {
         warnings.addAll(runWarnings(type, labelA, a, pointsA));
         warnings.addAll(runWarnings(type, labelB, b, pointsB));
         List<String> keyHeaders = type.tables().key().stream().map(Column::header).toList();
-        return new Comparison(side(labelA, a), side(labelB, b), type.name(), type.significance(), alpha, keyHeaders,
+        return new Comparison(side(labelA, a), side(labelB, b), type.name(), significance, alpha, keyHeaders,
                 changes, judged, runFigures(type.runFigures(a.points(type.pointType())),
                         type.runFigures(b.points(type.pointType()))), onlyA, onlyB, differences, warnings,
                 missing(type, labelA, a, labelB, b, onlyA));
@@ -162,6 +164,14 @@ public final class Comparer {
                     + labelA + " has: " + String.join("; ", onlyA));
         }
         return out;
+    }
+
+    /** The trials' rule where either result's spec has samples to test, else not tested. */
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> Significance significance(
+            ScenarioType<S, P> type, Result a, Result b) {
+        boolean trials = type.significance(type.specType().cast(a.spec().scenario())) == Significance.TRIALS
+                || type.significance(type.specType().cast(b.spec().scenario())) == Significance.TRIALS;
+        return trials ? Significance.TRIALS : Significance.NOT_TESTED;
     }
 
     /** One metric of one point, both sides' samples (package-private for {@link #holm}'s tests). */

@@ -29,8 +29,9 @@ public final class ComparisonReport {
             "and the change is relative to the baseline. Nothing is tested for significance: one run per side is no",
             "sample, and the requests of a run are correlated through the queue. Two identical runs can differ by",
             "about 10% (on the CPU, two SLO searches answered 1.92 and 2.14 req/s): repeat both runs before trusting",
-            "a difference of that size. Only a verdict change (a point that stopped meeting its SLOs or became",
-            "OVERLOADED) is a regression.");
+            "a difference of that size (serve --repeat N measures each point N times, and compare then tests the",
+            "runs). Only a verdict change (a point that stopped meeting its SLOs or became OVERLOADED) is a",
+            "regression.");
 
     private ComparisonReport() {
     }

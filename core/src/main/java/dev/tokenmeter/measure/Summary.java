@@ -15,7 +15,12 @@ import org.apache.commons.math3.stat.descriptive.rank.Percentile.EstimationType;
  * @param n         sample count
  * @param mean      arithmetic mean
  * @param stddev    sample standard deviation (n − 1); 0 for one sample
- * @param ci95Low   lower end of the 95% confidence interval of the mean (Student's t); NaN for one sample
+ * @param ci95Low   lower end of the 95% confidence interval of the mean; NaN for one sample. Where every sample is
+ *                  above 0 (a time, a rate: every summary tokenmeter makes), the interval is taken on the log
+ *                  scale, {@code mean · exp(±t · cv / √n)} (Student's t interval of ln(mean), by the delta
+ *                  method), so that it stays above 0 however wide it is, and leans up as the mean of a skewed
+ *                  positive quantity does; it matches Student's {@code mean ± t · stddev / √n} to within
+ *                  (t · cv / √n)² / 2 of the mean, a hundredth of it at ±14%. Otherwise Student's t interval
  * @param ci95High  upper end of that interval; NaN for one sample
  * @param outliers  samples outside Tukey's fences (more than 1.5 interquartile ranges beyond the type-7
  *                  quartiles): counted and reported, never dropped; every other field includes them
@@ -47,6 +52,14 @@ public record Summary(int n, double mean, double stddev, double min, double p50,
         double mean = new Mean().evaluate(sorted);
         double sd = n > 1 ? new StandardDeviation(true).evaluate(sorted) : 0.0;
         double half = n > 1 ? tQuantile975(n - 1) * sd / Math.sqrt(n) : Double.NaN;
+        double low = mean - half;
+        double high = mean + half;
+        if (n > 1 && sorted[0] > 0) {
+            // ln(mean) has standard error cv / √n (delta method): the t interval on that scale, mapped back.
+            double logHalf = half / mean;
+            low = mean * Math.exp(-logHalf);
+            high = mean * Math.exp(logHalf);
+        }
         double q1 = pct.evaluate(25);
         double q3 = pct.evaluate(75);
         double iqr = q3 - q1;
@@ -57,7 +70,7 @@ public record Summary(int n, double mean, double stddev, double min, double p50,
             }
         }
         return new Summary(n, mean, sd, sorted[0], pct.evaluate(50), pct.evaluate(90), pct.evaluate(95),
-                pct.evaluate(99), sorted[n - 1], mean - half, mean + half, outliers,
+                pct.evaluate(99), sorted[n - 1], low, high, outliers,
                 mean == 0 ? 0 : sd / Math.abs(mean));
     }
 
@@ -95,9 +108,14 @@ public record Summary(int n, double mean, double stddev, double min, double p50,
         return p50;
     }
 
-    /** Half-width of the 95% confidence interval of the mean; NaN for one sample. */
+    /**
+     * Half-width of Student's t 95% confidence interval of the mean, t · stddev / √n: the precision a trial policy
+     * aims at ({@link MeasurementPolicy#targetRelativeCi()}); NaN for one sample. For a positive quantity the
+     * interval reported ({@link #ci95Low}, {@link #ci95High}) is its log-scale form, of about this half-width
+     * where it is narrow.
+     */
     public double ciHalfWidth() {
-        return (ci95High - ci95Low) / 2;
+        return n > 1 ? tQuantile975(n - 1) * stddev / Math.sqrt(n) : Double.NaN;
     }
 
     /**

@@ -45,7 +45,9 @@ record ServingPlanBasis(ServingSpec spec, String unit, List<PointEstimate> estim
             inputTokens += p.metrics().inputTokens();
             outputTokens += p.metrics().outputTokens();
             completed += p.metrics().completed();
-            if (p.load() != null && p.load().status() == SustainedLoad.Status.NOT_JUDGED && !Double.isNaN(p.offeredRate())) {
+            boolean tooShort = p.load() != null && (p.load().status() == SustainedLoad.Status.TOO_SHORT
+                    || p.load().status() == SustainedLoad.Status.NOT_JUDGED && !Double.isNaN(p.offeredRate()));
+            if (tooShort) {
                 notes.add(p.label() + ": whether its load was sustained was not judged (" + p.load().reason() + ")");
             }
         }

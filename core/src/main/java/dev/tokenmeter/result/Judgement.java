@@ -9,7 +9,7 @@ package dev.tokenmeter.result;
  * @param meetsSlos  every SLO met at its percentile (false without SLOs)
  * @param overloaded the offered load was not sustained: the queue kept growing
  * @param sloCell    "met", "missed" or "-"
- * @param loadCell   "steady", "OVERLOADED", "not judged" or "-"
+ * @param loadCell   "steady", "OVERLOADED", "too short to judge", "not judged" or "-"
  * @param state      both in a phrase, with what was missed: "missed tpot:p99 102.9 ms > 100 ms, OVERLOADED"
  */
 public record Judgement(String slos, boolean meetsSlos, boolean overloaded, String sloCell, String loadCell,

@@ -100,8 +100,11 @@ public interface ScenarioType<S extends ScenarioSpec, P extends ScenarioPoint> {
         return true;
     }
 
-    /** How {@code compare} tests this scenario's metrics. */
-    Significance significance();
+    /**
+     * How {@code compare} tests the metrics of a result of this spec: as trials where its points hold a sample
+     * each (offline trials, repeated serving runs), untested where each point is one run.
+     */
+    Significance significance(S spec);
 
     /** The spec fields beyond model, backend and device that two results must share to be compared. */
     default List<SetupField> setup() {

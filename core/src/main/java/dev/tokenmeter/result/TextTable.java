@@ -1,5 +1,8 @@
 package dev.tokenmeter.result;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -164,9 +167,15 @@ public final class TextTable {
         return significant(bytesPerSecond / 1e9, 4) + " GB/s";
     }
 
+    /** Significant digits of a number in a CSV cell ({@link #plain}). */
+    public static final int CSV_DIGITS = 6;
+
     /**
-     * A double in plain notation ("0.000000707", "20000000000") with the fewest digits that read back as the same
-     * double; empty when NaN or infinite: how CSV cells hold numbers, for spreadsheets and data-frame readers.
+     * A double in plain notation ("0.000000707", "20000000000"), rounded to {@value #CSV_DIGITS} significant digits
+     * (C's {@code %g}), trailing zeros dropped; empty when NaN or infinite: how CSV cells hold numbers, for
+     * spreadsheets and data-frame readers. Six digits are more than any figure here is known to (two runs of one
+     * point rarely agree to 0.1%), and fewer than the 17 a double prints with, which are noise; the JSON result
+     * keeps every digit.
      */
     public static String plain(double v) {
         if (!Double.isFinite(v)) {
@@ -175,6 +184,7 @@ public final class TextTable {
         if (v == 0) {
             return "0"; // also -0.0
         }
-        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return new BigDecimal(v).round(new MathContext(CSV_DIGITS, RoundingMode.HALF_EVEN)).stripTrailingZeros()
+                .toPlainString();
     }
 }

@@ -160,7 +160,7 @@ class ServingComparerTest {
                 m.inputTokensPerSecond() + m.requestsPerSecond(), m.ttftMs(), null, null, m.e2eMs(), null);
         return new ServingPoint(p.label(), p.mode(), p.offeredRate(), p.concurrency(), p.requests(),
                 p.promptLength(), "1", p.steps(), p.preemptions(), oneToken, p.slo(), p.load(), p.cost(), null, null,
-                null);
+                null, null, null);
     }
 
     @Test
@@ -278,9 +278,9 @@ class ServingComparerTest {
         // Other rates swept, another search bracket, a burstiness the search does not use: no setup difference.
         assertTrue(Comparer.differences("A", sweep(1.0, 1, 2), "B", sweep(1.0, 2, 4)).isEmpty());
         ServingSpec s = searchSpec();
-        ServingSpec other = new ServingSpec(SEARCH, List.of(), 0.5, List.of(), null, null, 1.0, 1, 8, s.requests(),
+        ServingSpec other = new ServingSpec(SEARCH, List.of(), 0.5, List.of(), null, null, 1.0, 1, 8, 0, 0, s.requests(),
                 s.promptLength(), s.outputLength(), s.slo(), s.maxSequences(), s.maxTokensPerStep(), s.kvBlockSize(),
-                s.kvBlocks(), 2, 60);
+                s.kvBlocks(), 2, 30, 60, 3);
         List<ServingPoint> probes = List.of(point(SEARCH, 2, 1.0, "STEADY"));
         assertTrue(Comparer.differences("A", result(s, probes), "B", result(other, probes)).isEmpty());
         // A replayed trace defines its own lengths and count: the options' values do not matter, the trace does.
@@ -293,9 +293,9 @@ class ServingComparerTest {
     }
 
     private static ServingSpec traceSpec(String trace, int requests, int promptLength, int outputLength) {
-        return new ServingSpec(ServingMode.TRACE, List.of(), 1.0, List.of(), trace, null, 1.0, 0, 0, requests,
+        return new ServingSpec(ServingMode.TRACE, List.of(), 1.0, List.of(), trace, null, 1.0, 0, 0, 0, 0, requests,
                 LengthDistribution.fixed(promptLength), LengthDistribution.fixed(outputLength), SloSet.parse(SLO), 64,
-                256, 16, 1024, 8, 600);
+                256, 16, 1024, 8, 0, 600, 1);
     }
 
     @Test

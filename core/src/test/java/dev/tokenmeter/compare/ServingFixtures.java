@@ -85,7 +85,7 @@ final class ServingFixtures {
         }
         return new ServingPoint(label, mode, rate, concurrency, REQUESTS, "128", "32", 4000, 0, m, sloResult,
                 new ServingPoint.LoadResult(SustainedLoad.Status.valueOf(load), overloaded ? "the queue kept growing" : "kept up"), null, null,
-                null, null);
+                null, null, null, null);
     }
 
     /** A summary of 100 samples whose median and p99 are as given. */
@@ -112,26 +112,26 @@ final class ServingFixtures {
 
     private static ServingSpec spec(ServingMode mode, List<Double> rates, List<Integer> concurrencies) {
         boolean search = mode == ServingMode.SEARCH;
-        return new ServingSpec(mode, rates, 1.0, concurrencies, null, null, 1.0, search ? 0.5 : 0, search ? 4 : 0,
+        return new ServingSpec(mode, rates, 1.0, concurrencies, null, null, 1.0, search ? 0.5 : 0, search ? 4 : 0, 0, 0,
                 REQUESTS, LengthDistribution.fixed(128), LengthDistribution.fixed(32), SloSet.parse(SLO), 64, 256,
-                16, 1024, 8, 600);
+                16, 1024, 8, 0, 600, 1);
     }
 
     /** {@code s} with other lengths, step budget, block size and burstiness. */
     static ServingSpec withSpec(ServingSpec s, String promptLength, int maxTokensPerStep, int kvBlockSize,
             double burstiness) {
         return new ServingSpec(s.mode(), s.rates(), burstiness, s.concurrencies(), s.trace(), s.traceArrivals(),
-                s.traceScale(), s.searchLow(), s.searchHigh(), s.requests(), LengthDistribution.fromText(promptLength),
+                s.traceScale(), s.searchLow(), s.searchHigh(), 0, 0, s.requests(), LengthDistribution.fromText(promptLength),
                 s.outputLength(), s.slo(), s.maxSequences(), maxTokensPerStep, kvBlockSize, s.kvBlocks(),
-                s.warmupRequests(), s.maxDurationSeconds());
+                s.warmupRequests(), s.warmupMaxSeconds(), s.maxDurationSeconds(), s.repeat());
     }
 
     /** {@code s} without SLOs. */
     static ServingSpec withoutSlo(ServingSpec s) {
         return new ServingSpec(s.mode(), s.rates(), s.burstiness(), s.concurrencies(), s.trace(), s.traceArrivals(),
-                s.traceScale(), s.searchLow(), s.searchHigh(), s.requests(), s.promptLength(), s.outputLength(),
+                s.traceScale(), s.searchLow(), s.searchHigh(), 0, 0, s.requests(), s.promptLength(), s.outputLength(),
                 null, s.maxSequences(), s.maxTokensPerStep(), s.kvBlockSize(), s.kvBlocks(), s.warmupRequests(),
-                s.maxDurationSeconds());
+                s.warmupMaxSeconds(), s.maxDurationSeconds(), s.repeat());
     }
 
     /** A serving result of the tiny model on the CPU, seed 42, with the given points and spec. */

@@ -109,7 +109,7 @@ final class PlanFixtures {
                 overloaded ? "completions fell behind arrivals (test)" : "kept up (test)");
         return new ServingPoint(String.format(java.util.Locale.ROOT, "rate %.2f", rate), ServingMode.RATE, rate, 0,
                 completed + incomplete, Integer.toString(prompt), Integer.toString(output), 1000, 0, m, null, load,
-                null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     private static Summary latency(int n, double p50, double p99) {
@@ -132,9 +132,9 @@ final class PlanFixtures {
     static Result pricedServingResult(DeviceInfo device, double burstiness, Price price, ServingPoint... points) {
         ServingPoint first = points[0];
         ServingSpec serving = new ServingSpec(ServingMode.RATE, Arrays.stream(points).map(ServingPoint::offeredRate)
-                .toList(), burstiness, List.of(), null, null, 1.0, 0, 0, first.requests(),
+                .toList(), burstiness, List.of(), null, null, 1.0, 0, 0, 0, 0, first.requests(),
                 LengthDistribution.fromText(first.promptLength()), LengthDistribution.fromText(first.outputLength()),
-                null, 64, 2048, 16, 4096, 8, 600);
+                null, 64, 2048, 16, 4096, 8, 0, 600, 1);
         RunSpec spec = new RunSpec(ModelPresets.get("tiny"), device.backend(), 42, 0, price, serving);
         return Result.of("2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z", true, spec, environment(device),
                 List.of(points), List.of());

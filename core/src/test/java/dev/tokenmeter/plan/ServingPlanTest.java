@@ -193,7 +193,7 @@ class ServingPlanTest {
         assertEquals("n.json: the result has no measured point", e.getMessage());
         ServingPoint p = empty.points(ServingPoint.class).get(0);
         ServingPoint nothing = new ServingPoint(p.label(), p.mode(), p.offeredRate(), 0, 200, p.promptLength(),
-                p.outputLength(), 0, 0, null, null, p.load(), null, null, null, null);
+                p.outputLength(), 0, 0, null, null, p.load(), null, null, null, null, null, null);
         Result useless = Result.of(empty.startedAt(), empty.finishedAt(), true, empty.spec(), empty.environment(),
                 List.of(nothing), List.of());
         TokenmeterException t = assertThrows(TokenmeterException.class, () -> CapacityPlan.of(useless, "u.json",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.metrics.PointMetrics;
+import dev.tokenmeter.metrics.TrialRecord;
 import dev.tokenmeter.metrics.Utilization;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.TestResults;
@@ -34,7 +35,7 @@ class CsvReportTest {
             "precision_rel_ci", "precision_reached", "warnings");
 
     private static final List<String> SERVING_HEADER = List.of("model", "backend", "device", "point", "mode",
-            "offered_req_s", "concurrency", "requests", "completed", "incomplete", "prompt_len", "output_len",
+            "offered_req_s", "concurrency", "requests", "runs", "completed", "incomplete", "prompt_len", "output_len",
             "duration_s", "requests_s", "output_tok_s", "total_tok_s",
             "ttft_ms_p50", "ttft_ms_p90", "ttft_ms_p99", "ttft_ms_mean",
             "tpot_ms_p50", "tpot_ms_p90", "tpot_ms_p99", "tpot_ms_mean",
@@ -126,13 +127,20 @@ class CsvReportTest {
         return out;
     }
 
-    /** A field read back as the same double, or empty where the value is undefined. */
+    /**
+     * A field read back as the value to six significant digits (within half a unit of the sixth), with no more
+     * digits than that, or empty where the value is undefined.
+     */
     private static void assertNumber(double expected, String field, String what) {
         if (!Double.isFinite(expected)) {
             assertEquals("", field, what + ": undefined must be an empty field");
         } else {
-            assertEquals(expected, Double.parseDouble(field), 0.0, what + " read back from '" + field + "'");
+            assertEquals(expected, Double.parseDouble(field), Math.abs(expected) * 5e-6, what + " read back from '"
+                    + field + "'");
             assertTrue(!field.contains("E") && !field.contains("e"), what + ": plain notation, got " + field);
+            String digits = field.replace("-", "").replace(".", "").replaceFirst("^0+", "").replaceFirst("0+$", "");
+            assertTrue(digits.length() <= TextTable.CSV_DIGITS, what + ": at most 6 significant digits, got "
+                    + field);
         }
     }
 
@@ -256,7 +264,7 @@ class CsvReportTest {
     }
 
     @Test
-    void numbersAreShortestPlainDecimals() {
+    void numbersArePlainDecimalsOfSixSignificantDigits() {
         assertEquals("0.1", TextTable.plain(0.1));
         assertEquals("20000000000", TextTable.plain(2e10));
         assertEquals("0.000000707", TextTable.plain(7.07e-7));
@@ -265,8 +273,32 @@ class CsvReportTest {
         assertEquals("-1.5", TextTable.plain(-1.5));
         assertEquals("", TextTable.plain(Double.NaN));
         assertEquals("", TextTable.plain(Double.POSITIVE_INFINITY));
-        double third = 1.0 / 3;
-        assertEquals(third, Double.parseDouble(TextTable.plain(third)), 0.0);
+        // Rounded to 6 significant digits, not the 17 a double prints with.
+        assertEquals("0.333333", TextTable.plain(1.0 / 3));
+        assertEquals("842.925", TextTable.plain(842.92541234567));
+        assertEquals("123457000", TextTable.plain(123456789.0));
+        assertEquals("0.000000707107", TextTable.plain(7.0710678e-7));
+        assertEquals("10", TextTable.plain(9.9999999));
+        assertEquals("-2.71828", TextTable.plain(-Math.E));
+    }
+
+    @Test
+    void aThroughputIntervalStaysPositiveHoweverSpreadTheTrials() {
+        // Three trials of batch 1, prompt 8, output 4, the last five times as fast as the others (which a cold JIT
+        // slowed, say): 4 output tokens in 40, 40 and 8 ms, 100, 100 and 500 tok/s. Student's t: 233 ± 574 tok/s.
+        List<TrialRecord> trials = List.of(new TrialRecord(10, new double[] {10, 10, 10}, 10, 30),
+                new TrialRecord(10, new double[] {10, 10, 10}, 10, 30),
+                new TrialRecord(2, new double[] {2, 2, 2}, 2, 6));
+        PointMetrics m = PointMetrics.offline(1, 8, 4, trials);
+        OfflinePoint p = new OfflinePoint(1, 8, 4, 0, trials, m, null, null, null, List.of());
+        Map<String, String> row = rows(TestResults.withPoints(TestResults.twoPoints(), List.of(p))).get(0);
+        double low = Double.parseDouble(row.get("output_tok_s_ci95_low"));
+        double mean = Double.parseDouble(row.get("output_tok_s_mean"));
+        double high = Double.parseDouble(row.get("output_tok_s_ci95_high"));
+        assertTrue(m.outputTokensPerSecond().mean() - m.outputTokensPerSecond().ciHalfWidth() < 0,
+                "Student's t would cross 0 here");
+        assertTrue(low > 0 && low < mean && mean < high, low + " < " + mean + " < " + high);
+        assertEquals("233.333", row.get("output_tok_s_mean"));
     }
 
     // ---- serving ----
@@ -297,7 +329,7 @@ class CsvReportTest {
         assertTrue(rows.get(2).get(SERVING_HEADER.indexOf("warnings")).contains("queue"));
         List<ServingPoint> points = r.points(ServingPoint.class);
         double expected = points.get(0).cost().usdPerMillionOutput();
-        assertEquals(expected, Double.parseDouble(steady.get(SERVING_HEADER.indexOf("usd_per_m_output"))), 0.0);
+        assertNumber(expected, steady.get(SERVING_HEADER.indexOf("usd_per_m_output")), "usd_per_m_output");
         for (int i = 0; i < points.size(); i++) {
             List<String> row = rows.get(i + 1);
             assertNumber(points.get(i).achievedArrivalRate(), row.get(SERVING_HEADER.indexOf(
@@ -308,7 +340,7 @@ class CsvReportTest {
         assertEquals(List.of("1", "10", "2"), rows.subList(1, 4).stream()
                 .map(row -> row.get(SERVING_HEADER.indexOf("peak_in_flight"))).toList());
         assertEquals(10.0, Double.parseDouble(steady.get(SERVING_HEADER.indexOf("achieved_arrival_req_s"))), 1e-9,
-                "12 arrivals 100 ms apart");
+                "20 arrivals 100 ms apart");
     }
 
     @Test
@@ -317,7 +349,7 @@ class CsvReportTest {
         ServingPoint p = r.points(ServingPoint.class).get(0);
         ServingPoint old = new ServingPoint(p.label(), p.mode(), p.offeredRate(), p.concurrency(), p.requests(),
                 p.promptLength(), p.outputLength(), p.steps(), p.preemptions(), p.metrics(), null, p.load(), null,
-                null, null, null);
+                null, null, null, null, null);
         List<String> row = parse(CsvReport.render(TestResults.withPoints(r, List.of(old)))).get(1);
         for (String column : List.of("achieved_arrival_req_s", "peak_in_flight", "slo", "goodput_req_s",
                 "good_fraction", "meets_slo", "usd_per_query", "usd_per_m_output")) {

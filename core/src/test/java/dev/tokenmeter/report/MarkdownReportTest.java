@@ -150,7 +150,7 @@ class MarkdownReportTest {
                 + " TPOT p99 ms | ITL p99 ms | E2E p50 ms | goodput req/s | SLO | preempt | \\$/M out tok | load |");
         assertEquals(ConsoleReportTest.SERVING_HEADER, cells(tableLines(md).get(0)));
         assertContains(md, "|---|---:|");
-        assertContains(md, "| rate 10.0 | 10.00 | 10.43 | 41.74 | 20.00 | 20.00 |");
+        assertContains(md, "| rate 10.0 | 10.00 | 10.26 | 41.03 | 20.00 | 20.00 |");
         assertContains(md, "| OVERLOADED |");
         assertContains(md, "- **SLO**: ttft:p99=100ms,tpot:p99=12ms");
         assertContains(md, "- **Scheduler**: 16 sequences, step budget 256 tokens, KV 64 blocks of 16\n");

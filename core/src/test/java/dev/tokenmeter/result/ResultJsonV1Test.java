@@ -191,7 +191,7 @@ class ResultJsonV1Test {
         for (ServingPoint p : r.points(ServingPoint.class)) {
             expected.add(new ServingPoint(p.label(), p.mode(), p.offeredRate(), p.concurrency(), p.requests(),
                     p.promptLength(), p.outputLength(), p.steps(), p.preemptions(), p.metrics(), p.slo(), p.load(),
-                    p.cost(), null, null, null));
+                    p.cost(), null, null, null, null, null));
         }
         assertEquals(TestResults.withPoints(r, expected), back);
     }

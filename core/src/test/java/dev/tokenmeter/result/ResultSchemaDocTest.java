@@ -8,9 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenmeter.report.CsvReport;
 import dev.tokenmeter.scenario.offline.OfflineScenario;
 import dev.tokenmeter.scenario.serving.ServingMode;
+import dev.tokenmeter.scenario.serving.ServingPoint;
 import dev.tokenmeter.scenario.serving.ServingScenario;
 import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.serving.Arrival;
+import dev.tokenmeter.serving.WarmUp;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,6 +73,13 @@ class ResultSchemaDocTest {
         }
         // A replayed trace's spec records the trace's requests.
         fieldNames(ResultJson.mapper().valueToTree(traceSpec()), fields);
+        // A repeated point holds its other runs, and the first point after a warm-up its report.
+        ServingPoint p = TestResults.serving().points(ServingPoint.class).get(0);
+        fieldNames(ResultJson.mapper().valueToTree(new ServingPoint(p.label(), p.mode(), p.offeredRate(),
+                p.concurrency(), p.requests(), p.promptLength(), p.outputLength(), p.steps(), p.preemptions(),
+                p.metrics(), p.slo(), p.load(), p.cost(), p.achievedArrivalRate(), p.peakInFlight(), p.requestLog(),
+                p.runs(), new WarmUp.Report(WarmUp.Status.STEADY, 40, 800, 2.5, 3.1, 0.26, 0.25, 5.1, 5.0, 60))),
+                fields);
         Set<String> expected = new TreeSet<>(fields);
         expected.addAll(CsvReport.columns(OfflineScenario.TYPE));
         expected.addAll(CsvReport.columns(ServingScenario.TYPE));
@@ -86,8 +95,8 @@ class ResultSchemaDocTest {
     /** The spec of a replayed trace of two requests. */
     private static ServingSpec traceSpec() {
         return new ServingSpec(ServingMode.TRACE, null, 1, null, "t.jsonl", List.of(new Arrival(0, 0, 8, 4),
-                new Arrival(1, 0.5, 16, 4)), 1, 0, 0, 200, LengthDistribution.fixed(128), LengthDistribution.fixed(32),
-                null, 64, 256, 16, 0, 8, 600);
+                new Arrival(1, 0.5, 16, 4)), 1, 0, 0, 0, 0, 200, LengthDistribution.fixed(128), LengthDistribution.fixed(32),
+                null, 64, 256, 16, 0, 8, 0, 600, 1);
     }
 
     @Test

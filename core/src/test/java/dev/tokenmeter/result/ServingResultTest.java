@@ -7,13 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenmeter.cost.CostMetrics;
 import dev.tokenmeter.cost.PricePresets;
+import dev.tokenmeter.report.ConsoleReport;
 import dev.tokenmeter.scenario.offline.OfflinePoint;
 import dev.tokenmeter.scenario.serving.RequestEntry;
 import dev.tokenmeter.scenario.serving.ServingMode;
 import dev.tokenmeter.scenario.serving.ServingPoint;
+import dev.tokenmeter.scenario.serving.ServingRun;
 import dev.tokenmeter.scenario.serving.ServingScenario;
+import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.scenario.serving.ServingSummary;
 import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.util.List;
@@ -40,26 +44,26 @@ class ServingResultTest {
         assertEquals(ServingMode.RATE, steady.mode());
         assertEquals(10.0, steady.offeredRate());
         assertEquals(0, steady.concurrency());
-        assertEquals(12, steady.requests());
+        assertEquals(20, steady.requests());
         assertEquals("16", steady.promptLength());
         assertEquals("4", steady.outputLength());
-        assertEquals(48, steady.steps());
+        assertEquals(80, steady.steps());
         ServingSummary m = steady.metrics();
-        assertEquals(12, m.completed());
+        assertEquals(20, m.completed());
         assertEquals(0, m.incomplete());
-        assertEquals(12 * 16, m.inputTokens());
-        assertEquals(12 * 4, m.outputTokens());
-        assertEquals(1.15, m.durationSeconds(), EPS); // first arrival 0 ms, last token 1150 ms
-        assertEquals(12 / 1.15, m.requestsPerSecond(), EPS);
-        assertEquals(48 / 1.15, m.outputTokensPerSecond(), EPS);
+        assertEquals(20 * 16, m.inputTokens());
+        assertEquals(20 * 4, m.outputTokens());
+        assertEquals(1.95, m.durationSeconds(), EPS); // first arrival 0 ms, last token 1950 ms
+        assertEquals(20 / 1.95, m.requestsPerSecond(), EPS);
+        assertEquals(80 / 1.95, m.outputTokensPerSecond(), EPS);
         assertEquals(20.0, m.ttftMs().p50(), EPS);
         assertEquals(10.0, m.tpotMs().p99(), EPS);
         assertEquals(100.0, m.interactivity().p50(), EPS);
         assertTrue(steady.slo().meetsSlo());
         assertEquals(TestResults.SLO, steady.slo().slo());
-        assertEquals(12, steady.slo().goodRequests());
+        assertEquals(20, steady.slo().goodRequests());
         assertEquals(1.0, steady.slo().goodFraction(), EPS);
-        assertEquals(12 / 1.15, steady.slo().goodput(), EPS);
+        assertEquals(20 / 1.95, steady.slo().goodput(), EPS);
         assertEquals(List.of(new ServingPoint.SloCheckResult("ttft", 99, 100, 20, true),
                 new ServingPoint.SloCheckResult("tpot", 99, 12, 10, true)), steady.slo().checks().stream()
                 .map(c -> new ServingPoint.SloCheckResult(c.metric(), c.percentile(), c.limitMs(),
@@ -71,9 +75,9 @@ class ServingResultTest {
                 m.inputTokensPerSecond(), m.outputTokensPerSecond(), 1);
         assertEquals(expected, steady.cost());
         // What the run recorded beside its metrics: the arrivals' own rate, the peak in flight, every request.
-        assertEquals(10.0, steady.achievedArrivalRate(), EPS); // 12 arrivals over 1.1 s
+        assertEquals(10.0, steady.achievedArrivalRate(), EPS); // 20 arrivals over 1.9 s
         assertEquals(1, steady.peakInFlight());
-        assertEquals(12, steady.requestLog().size());
+        assertEquals(20, steady.requestLog().size());
         assertEquals(new RequestEntry(11, 1_100_000_000L, 1_105_000_000L, 16, 4, 0, RequestEntry.Outcome.COMPLETED,
                 1_120_000_000L, new long[] {10_000_000L, 10_000_000L, 10_000_000L}), steady.requestLog().get(11));
 
@@ -111,7 +115,7 @@ class ServingResultTest {
         ServingPoint p = TestResults.serving().points(ServingPoint.class).get(0);
         ServingPoint bare = new ServingPoint(p.label(), p.mode(), p.offeredRate(), p.concurrency(), p.requests(),
                 p.promptLength(), p.outputLength(), p.steps(), p.preemptions(), p.metrics(), null, p.load(), null,
-                p.achievedArrivalRate(), p.peakInFlight(), p.requestLog());
+                p.achievedArrivalRate(), p.peakInFlight(), p.requestLog(), null, null);
         Result r = TestResults.withPoints(TestResults.serving(), List.of(bare));
         Result back = ResultJson.parse(ResultJson.toJson(r), "test");
         assertEquals(r, back);
@@ -134,6 +138,56 @@ class ServingResultTest {
         Result back = ResultJson.parse(json, "test");
         assertEquals(r, back);
         assertTrue(Double.isNaN(back.points(ServingPoint.class).get(2).offeredRate()));
+    }
+
+    @Test
+    void aRepeatedPointShowsTheMediansOfItsRunsAndTheVerdictsOfMost() {
+        // The steady point's run, then twice the overloaded point's: the medians are the overloaded one's.
+        List<ServingPoint> points = TestResults.serving().points(ServingPoint.class);
+        ServingPoint steady = points.get(0);
+        ServingRun queued = points.get(1).runs().get(0);
+        ServingPoint p = new ServingPoint(steady.label(), steady.mode(), steady.offeredRate(), steady.concurrency(),
+                steady.requests(), steady.promptLength(), steady.outputLength(), steady.steps(),
+                steady.preemptions(), steady.metrics(), steady.slo(), steady.load(), steady.cost(),
+                steady.achievedArrivalRate(), steady.peakInFlight(), steady.requestLog(), List.of(queued, queued),
+                null);
+        assertEquals(3, p.runs().size());
+        assertEquals(queued.metrics().requestsPerSecond(), p.median(r -> r.metrics().requestsPerSecond()));
+        assertTrue(p.overloaded());
+        assertFalse(p.meetsSlo());
+        assertFalse(p.passes());
+        String report = ConsoleReport.render(TestResults.withPoints(TestResults.serving(), List.of(p)));
+        String row = report.lines().filter(l -> l.startsWith("rate 10.0")).findFirst().orElseThrow();
+        assertContains(row, " " + TextTable.significant(queued.metrics().requestsPerSecond(), 4) + " ");
+        assertContains(row, "missed 2/3");
+        assertTrue(row.endsWith("OVERLOADED 2/3"), row);
+        assertContains(report, "Each point was measured 3 times (--repeat): its figures are medians over its runs");
+        assertContains(report, "rate 10.0: OVERLOADED (in 2 of 3 runs; the first: offered 50.0 req/s");
+        // Measured once, no such footnote.
+        assertFalse(ConsoleReport.render(TestResults.serving()).contains("(--repeat)"));
+    }
+
+    @Test
+    void aVersion2FileWrittenBeforeRepeatsAndTheSteadyWarmUpReadsAsItMeant() throws Exception {
+        // The fields added since: the spec's repeat and warmupMaxSeconds, a point's repeats and warmup.
+        ObjectNode tree = (ObjectNode) ResultJson.mapper().readTree(ResultJson.toJson(TestResults.serving()));
+        ObjectNode scenario = (ObjectNode) tree.get("spec").get("scenario");
+        assertTrue(scenario.has("repeat") && scenario.has("warmupMaxSeconds"));
+        scenario.remove(List.of("repeat", "warmupMaxSeconds"));
+        for (JsonNode p : tree.get("points")) {
+            assertTrue(p.has("repeats") && p.has("warmup"));
+            ((ObjectNode) p).remove(List.of("repeats", "warmup"));
+        }
+        Result old = ResultJson.parse(ResultJson.mapper().writeValueAsString(tree), "old.json");
+        ServingSpec spec = (ServingSpec) old.spec().scenario();
+        assertEquals(1, spec.repeat(), "each point measured once");
+        assertEquals(0, spec.warmupMaxSeconds(), "the fixed warm-up of the time");
+        for (ServingPoint p : old.points(ServingPoint.class)) {
+            assertEquals(List.of(), p.repeats());
+            assertEquals(1, p.runs().size());
+            assertNull(p.warmup());
+        }
+        assertEquals(TestResults.serving().points(), old.points());
     }
 
     @Test

@@ -186,9 +186,9 @@ public final class TestResults {
      * A serving result built with {@link ServingPoint#of} from hand-made request records (times in whole
      * milliseconds), three points, priced at the CPU preset:
      * <ul>
-     * <li>"rate 10.0": 12 requests every 100 ms, prompt 16, output 4, each admitted 5 ms after it arrives and
-     *     served at once (TTFT 20 ms, then a token every 10 ms): steady, every SLO met, every request good, one in
-     *     flight at a time;</li>
+     * <li>"rate 10.0": 20 requests every 100 ms, prompt 16, output 4, each admitted 5 ms after it arrives and
+     *     served at once (TTFT 20 ms, then a token every 10 ms): steady (the middle half of its arrivals lasts the
+     *     0.9 s a verdict needs), every SLO met, every request good, one in flight at a time;</li>
      * <li>"rate 50.0": 12 requests every 20 ms served one after another, 100 ms each (admitted when the one
      *     before is done): the queue grows, so TTFT climbs, the SLO is missed and the load is overloaded; 3
      *     preemptions, 10 in flight at the peak;</li>
@@ -201,9 +201,11 @@ public final class TestResults {
         SloSet slos = SloSet.parse(SLO);
         List<RequestRecord> steady = new ArrayList<>();
         List<RequestRecord> queued = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
+        for (int i = 0; i < 20; i++) {
             long at = 100L * i;
             steady.add(admitted(record(i, at, 16, 4, at + 20, at + 30, at + 40, at + 50), at + 5));
+        }
+        for (int i = 0; i < 12; i++) {
             long arrive = 20L * i;
             long done = 100L * (i + 1);
             queued.add(admitted(record(i, arrive, 16, 4, done - 30, done - 20, done - 10, done), done - 100));
@@ -213,15 +215,15 @@ public final class TestResults {
                         0));
         List<ServingPoint> points = List.of(
                 ServingPoint.of("rate 10.0", ServingMode.RATE, 10.0, 0, "16", "4",
-                        new ServingLoop.Outcome(steady, List.of(), 48, 0, 1_150_000_000L, 1), slos, price),
+                        new ServingLoop.Outcome(steady, List.of(), 80, 0, 1_950_000_000L, 1), slos, price),
                 ServingPoint.of("rate 50.0", ServingMode.RATE, 50.0, 0, "16", "4",
                         new ServingLoop.Outcome(queued, List.of(), 48, 3, 1_200_000_000L, 10), slos, price),
                 ServingPoint.of("concurrency 2", ServingMode.CONCURRENCY, Double.NaN, 2, "32", "1",
                         new ServingLoop.Outcome(closed.subList(0, 3), closed.subList(3, 4), 3, 0, 40_000_000L, 2),
                         slos, price));
         RunSpec spec = new RunSpec(ModelPresets.get("tiny"), "cpu", 42, 0, price, new ServingSpec(ServingMode.RATE,
-                List.of(10.0, 50.0), 1.0, List.of(), null, null, 1.0, 0, 0, 12, LengthDistribution.fixed(16),
-                LengthDistribution.fixed(4), slos, 16, 256, 16, 64, 8, 600));
+                List.of(10.0, 50.0), 1.0, List.of(), null, null, 1.0, 0, 0, 0, 0, 12, LengthDistribution.fixed(16),
+                LengthDistribution.fixed(4), slos, 16, 256, 16, 64, 8, 0, 600, 1));
         Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS 1.0 amd64",
                 "Test CPU 9000", 2, 4L << 30, device());
         return new Result(Result.SCHEMA_VERSION, Result.TOOL, "2025-01-01T00:00:00Z", "2025-01-01T00:00:30Z", true,

@@ -199,7 +199,7 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
     }
 
     @Override
-    public Significance significance() {
+    public Significance significance(OfflineSpec spec) {
         return Significance.TRIALS;
     }
 

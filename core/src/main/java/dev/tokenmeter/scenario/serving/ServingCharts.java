@@ -35,14 +35,15 @@ final class ServingCharts {
         SvgChart c = SvgChart.xy(title, "output tok/s (achieved)", yTitle).xFromZero();
         Map<String, List<SvgChart.Point>> byMode = new LinkedHashMap<>();
         for (ServingPoint p : points) {
-            ServingSummary m = p.metrics();
-            double x = m == null ? Double.NaN : m.outputTokensPerSecond();
-            Summary s = m == null ? null : metric.apply(m);
-            double y = s == null ? Double.NaN : s.p99();
+            // A repeated point at the medians of its runs, as in the table.
+            double x = p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().outputTokensPerSecond());
+            double y = p.median(r -> {
+                Summary s = r.metrics() == null ? null : metric.apply(r.metrics());
+                return s == null ? Double.NaN : s.p99();
+            });
             byMode.computeIfAbsent(p.mode().label(), k -> new ArrayList<>()).add(new SvgChart.Point(x, y, p.label(),
                     p.label() + ": " + name + " p99 " + TextTable.significant(y, 4) + " ms at "
-                            + TextTable.significant(x, 4) + " output tok/s"
-                            + (p.load() != null && p.load().overloaded() ? " (overloaded)" : "")));
+                            + TextTable.significant(x, 4) + " output tok/s" + (p.overloaded() ? " (overloaded)" : "")));
         }
         for (Map.Entry<String, List<SvgChart.Point>> e : byMode.entrySet()) {
             List<SvgChart.Point> pts = new ArrayList<>(e.getValue());

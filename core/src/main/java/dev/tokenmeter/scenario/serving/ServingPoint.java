@@ -6,20 +6,22 @@ import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.serving.RequestRecord;
 import dev.tokenmeter.serving.ServingLoop;
-import dev.tokenmeter.serving.metrics.ServingMetrics;
+import dev.tokenmeter.serving.WarmUp;
 import dev.tokenmeter.serving.metrics.SloCheck;
 import dev.tokenmeter.serving.metrics.SloReport;
 import dev.tokenmeter.serving.metrics.SloSet;
 import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.ToDoubleFunction;
 
 /**
  * One measured point of the serving scenario: how the load was offered, what the run did, its metrics, its SLO
  * verdict, whether the load was sustained, what it cost, and every request's record, from which all of these can
- * be recomputed.
+ * be recomputed. A point measured more than once ({@code serve --repeat N}) holds its first run in these fields
+ * and the others in {@code repeats}: its figures in reports are medians over the runs, {@code compare} tests its
+ * metrics over them, and its verdicts are those of most of its runs.
  *
  * @param label               the point's name as reports show it ("rate 2.00", "concurrency 8", "trace t.jsonl")
  * @param mode                how requests were offered
@@ -39,17 +41,22 @@ import java.util.Objects;
  *                            results written before it was recorded
  * @param peakInFlight        the most requests that had arrived and not completed at one time; null likewise
  * @param requestLog          every request, in the order of their ids; null likewise
+ * @param repeats             the point's runs after the first, on the same workload; empty when it was measured
+ *                            once (and in results written before repeats existed)
+ * @param warmup              how the warm-up before this point went, on the first point measured after it; null
+ *                            on the others (and in results written before it was recorded)
  */
 @JsonTypeName(ServingScenario.NAME)
 public record ServingPoint(String label, ServingMode mode, double offeredRate, int concurrency, int requests,
         String promptLength, String outputLength, long steps, long preemptions, ServingSummary metrics,
         SloResult slo, LoadResult load, CostMetrics cost, Double achievedArrivalRate, Integer peakInFlight,
-        List<RequestEntry> requestLog) implements ScenarioPoint {
+        List<RequestEntry> requestLog, List<ServingRun> repeats, WarmUp.Report warmup) implements ScenarioPoint {
 
     public ServingPoint {
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(mode, "mode");
         requestLog = requestLog == null ? null : List.copyOf(requestLog);
+        repeats = repeats == null ? List.of() : List.copyOf(repeats);
     }
 
     /**
@@ -95,7 +102,9 @@ public record ServingPoint(String label, ServingMode mode, double offeredRate, i
     /**
      * The sustained-load check ({@link SustainedLoad}).
      *
-     * @param status steady, overloaded or not judged; in JSON by name ("STEADY", "OVERLOADED", "NOT_JUDGED")
+     * @param status steady, overloaded, not judged (a closed loop) or too short to judge; in JSON by name
+     *               ("STEADY", "OVERLOADED", "NOT_JUDGED", "TOO_SHORT"; an open-loop point of too few requests
+     *               written before "TOO_SHORT" existed reads "NOT_JUDGED")
      * @param reason why, in a sentence; for an overload, the warning to show
      */
     public record LoadResult(SustainedLoad.Status status, String reason) {
@@ -110,7 +119,7 @@ public record ServingPoint(String label, ServingMode mode, double offeredRate, i
     }
 
     /**
-     * A point from a finished run, computing its metrics, SLO report (when {@code slos} is not null) and
+     * A point from one finished run, computing its metrics, SLO report (when {@code slos} is not null) and
      * sustained-load check from the outcome's records, finished and unfinished, and keeping every record.
      *
      * @param label        as reports show it ("rate 2.00")
@@ -123,18 +132,67 @@ public record ServingPoint(String label, ServingMode mode, double offeredRate, i
     public static ServingPoint of(String label, ServingMode mode, double offeredRate, int concurrency,
             String promptLength, String outputLength, ServingLoop.Outcome outcome, SloSet slos, Price price) {
         Objects.requireNonNull(outcome, "outcome");
-        List<RequestRecord> all = new ArrayList<>(outcome.finished());
-        all.addAll(outcome.unfinished());
-        all.sort(Comparator.comparingInt(r -> r.arrival().id()));
-        ServingMetrics metrics = ServingMetrics.of(all);
-        SloReport slo = slos == null ? null : SloReport.of(metrics, slos);
-        CostMetrics cost = price == null ? null : CostMetrics.of(price, metrics.requestsPerSecond(),
-                metrics.inputTokensPerSecond(), metrics.outputTokensPerSecond(), 1);
-        List<RequestEntry> log = all.stream().map(RequestEntry::of).toList();
-        return new ServingPoint(label, mode, offeredRate, concurrency, all.size(), promptLength, outputLength,
-                outcome.steps(), outcome.preemptions(), ServingSummary.of(metrics),
-                slo == null ? null : SloResult.of(slo), LoadResult.of(SustainedLoad.check(offeredRate, all)), cost,
-                arrivalRate(all), outcome.peakInFlight(), log);
+        return of(label, mode, offeredRate, concurrency, promptLength, outputLength, List.of(outcome), slos, price);
+    }
+
+    /** A point from the runs of one workload, in the order they ran: the first in its fields, the rest repeats. */
+    public static ServingPoint of(String label, ServingMode mode, double offeredRate, int concurrency,
+            String promptLength, String outputLength, List<ServingLoop.Outcome> outcomes, SloSet slos,
+            Price price) {
+        if (outcomes.isEmpty()) {
+            throw new IllegalArgumentException("a point needs at least one run");
+        }
+        List<ServingRun> runs = outcomes.stream().map(o -> ServingRun.of(o, offeredRate, slos, price)).toList();
+        ServingRun first = runs.get(0);
+        return new ServingPoint(label, mode, offeredRate, concurrency, first.requests(), promptLength, outputLength,
+                first.steps(), first.preemptions(), first.metrics(), first.slo(), first.load(), first.cost(),
+                first.achievedArrivalRate(), first.peakInFlight(), first.requestLog(), runs.subList(1, runs.size()),
+                null);
+    }
+
+    /** This point with the report of the warm-up that went before it. */
+    public ServingPoint withWarmup(WarmUp.Report report) {
+        return new ServingPoint(label, mode, offeredRate, concurrency, requests, promptLength, outputLength, steps,
+                preemptions, metrics, slo, load, cost, achievedArrivalRate, peakInFlight, requestLog, repeats, report);
+    }
+
+    /** Every run of the point, the first (this point's own fields) then its repeats. */
+    public List<ServingRun> runs() {
+        List<ServingRun> out = new ArrayList<>(1 + repeats.size());
+        out.add(new ServingRun(steps, preemptions, metrics, slo, load, cost, achievedArrivalRate, peakInFlight,
+                requestLog));
+        out.addAll(repeats);
+        return out;
+    }
+
+    /** The median over the runs of a figure (type 7: the mean of the middle two); NaN where no run has it. */
+    public double median(ToDoubleFunction<ServingRun> figure) {
+        double[] v = runs().stream().mapToDouble(figure).filter(Double::isFinite).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        int m = v.length / 2;
+        return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+    }
+
+    /** Runs that met every SLO at its percentile. */
+    public int runsMeetingSlo() {
+        return (int) runs().stream().filter(ServingRun::meetsSlo).count();
+    }
+
+    /** Runs whose load was not sustained. */
+    public int runsOverloaded() {
+        return (int) runs().stream().filter(ServingRun::overloaded).count();
+    }
+
+    /** Every SLO met at its percentile in at least half of the runs (in the run, for one); false without SLOs. */
+    public boolean meetsSlo() {
+        return slo != null && 2 * runsMeetingSlo() >= 1 + repeats.size();
+    }
+
+    /** The load not sustained in more than half of the runs (in the run, for one). */
+    public boolean overloaded() {
+        return 2 * runsOverloaded() > 1 + repeats.size();
     }
 
     /** (n − 1) / (last arrival − first arrival), per second; NaN for fewer than two or a zero span. */
@@ -148,8 +206,11 @@ public record ServingPoint(String label, ServingMode mode, double offeredRate, i
         return records.size() < 2 || last == first ? Double.NaN : (records.size() - 1) / ((last - first) / 1e9);
     }
 
-    /** Whether this point passed: every SLO met at its percentile and the load not overloaded. */
+    /**
+     * Whether this point passed: every SLO met at its percentile and the load not overloaded, in most of its runs
+     * ({@link #meetsSlo}, {@link #overloaded}).
+     */
     public boolean passes() {
-        return slo != null && slo.meetsSlo() && (load == null || !load.overloaded());
+        return meetsSlo() && !overloaded();
     }
 }

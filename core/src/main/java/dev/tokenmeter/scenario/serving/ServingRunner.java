@@ -7,18 +7,20 @@ import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.ContinuousBatcher;
 import dev.tokenmeter.serving.SchedulingPolicy;
 import dev.tokenmeter.serving.ServingLoop;
+import dev.tokenmeter.serving.WarmUp;
 import dev.tokenmeter.serving.load.ArrivalProcess;
 import dev.tokenmeter.serving.load.ClosedLoop;
-import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.metrics.ProbedRate;
 import dev.tokenmeter.serving.metrics.SloSearch;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Runs the serving scenario on an engine: requests arriving at a rate, in a closed loop or from a trace, served by
- * continuous batching over a paged KV cache, one point per offered load; or the search for the highest rate that
- * meets the SLOs, each probe a point. A warm-up goes first; on a GPU it ends with a ramp through every decode batch
+ * continuous batching over a paged KV cache, one point per offered load, each measured {@code repeat} times on the
+ * same workload; or the search for the highest rate that meets the SLOs, each probe a point. A warm-up goes first,
+ * until the engine's step time is steady ({@link WarmUp}); on a GPU it ends with a ramp through every decode batch
  * size, so that no CUDA graph is captured inside a point.
  */
 final class ServingRunner {
@@ -31,6 +33,8 @@ final class ServingRunner {
     private final ContinuousBatcher.Config config;
     private final long seed;
     private int index;
+    /** The warm-up's report, until the first point takes it. */
+    private WarmUp.Report warmup;
 
     private ServingRunner(ScenarioRun<ServingSpec, ServingPoint> run) {
         this.run = run;
@@ -50,8 +54,9 @@ final class ServingRunner {
         String output = spec.outputLength().describe();
         switch (spec.mode()) {
             case RATE -> {
-                warmUp(spec.promptLength(), spec.outputLength(), gpu);
                 List<Double> rates = spec.rates();
+                warmUp(WarmUp.Round.open(s -> ArrivalProcess.gamma(rates.get(0), spec.burstiness())
+                        .generate(spec.warmupRequests(), spec.promptLength(), spec.outputLength(), s)), gpu);
                 for (double r : rates) {
                     String label = "rate " + trim(r);
                     List<Arrival> a = ArrivalProcess.gamma(r, spec.burstiness()).generate(spec.requests(),
@@ -60,8 +65,11 @@ final class ServingRunner {
                 }
             }
             case CONCURRENCY -> {
-                warmUp(spec.promptLength(), spec.outputLength(), gpu);
                 List<Integer> levels = spec.concurrencies();
+                int first = levels.get(0);
+                // At least one request per sequence in flight, so that the round reaches the point's batch.
+                warmUp(WarmUp.Round.closed(first, s -> new ClosedLoop(first, Math.max(first, spec.warmupRequests()),
+                        spec.promptLength(), spec.outputLength(), s).arrivals()), gpu);
                 for (int c : levels) {
                     String label = "concurrency " + c;
                     List<Arrival> a = new ClosedLoop(c, spec.requests(), spec.promptLength(), spec.outputLength(),
@@ -73,27 +81,36 @@ final class ServingRunner {
             }
             case TRACE -> {
                 List<Arrival> traced = spec.scaledTrace();
-                Arrival first = traced.get(0);
-                warmUp(LengthDistribution.fixed(first.promptLength()), LengthDistribution.fixed(first.outputLength()),
-                        gpu);
+                List<Arrival> opening = traced.subList(0, Math.min(traced.size(), spec.warmupRequests()));
+                warmUp(WarmUp.Round.open(s -> opening), gpu);
                 String label = "trace " + spec.trace();
                 double rate = traced.size() / Math.max(1e-9, traced.get(traced.size() - 1).atSeconds());
                 point(label, rate, 0, "trace", "trace", 1, () -> openLoop(traced, label));
             }
             case SEARCH -> {
-                warmUp(spec.promptLength(), spec.outputLength(), gpu);
+                // The search probes its lowest rate first.
+                warmUp(WarmUp.Round.open(s -> ArrivalProcess.poisson(spec.searchLow()).generate(
+                        spec.warmupRequests(), spec.promptLength(), spec.outputLength(), s)), gpu);
                 search(prompt, output);
             }
             default -> throw new AssertionError(spec.mode());
         }
     }
 
-    /** Measures one point and hands it to the run. */
+    /** Measures one point, {@code repeat} runs of it, and hands it to the run. */
     private ServingPoint point(String label, double rate, int concurrency, String prompt, String output, int total,
             java.util.function.Supplier<ServingLoop.Outcome> measure) {
         run.pointStarted(label, index, total);
-        ServingPoint p = ServingPoint.of(label, spec.mode(), rate, concurrency, prompt, output, measure.get(),
-                spec.slo(), run.price());
+        List<ServingLoop.Outcome> runs = new ArrayList<>();
+        for (int i = 0; i < spec.repeat(); i++) {
+            runs.add(measure.get());
+        }
+        ServingPoint p = ServingPoint.of(label, spec.mode(), rate, concurrency, prompt, output, runs, spec.slo(),
+                run.price());
+        if (warmup != null) {
+            p = p.withWarmup(warmup);
+            warmup = null;
+        }
         index++;
         run.pointFinished(p);
         return p;
@@ -135,20 +152,22 @@ final class ServingRunner {
     }
 
     /**
-     * Requests through the same engine before any point: {@code warmupRequests} of the workload's lengths (JIT,
-     * allocation), then, where {@code ramp} (a GPU), {@link ServingLoop#batchSizeRamp} so that the engine meets
-     * every decode batch size up to {@code maxSequences} once (the CUDA engine captures a graph per size) and no
-     * capture lands inside a measured point.
+     * Requests through the same engine before any point: rounds of the first point's own workload, at least
+     * {@code warmupRequests} requests (JIT, allocation), more until the engine's step time is steady, for
+     * {@code warmupMaxSeconds} at most ({@link WarmUp}); then, where {@code ramp} (a GPU),
+     * {@link ServingLoop#batchSizeRamp} so that the engine meets every decode batch size up to
+     * {@code maxSequences} once (the CUDA engine captures a graph per size) and no capture lands inside a measured
+     * point. The warm-up's report goes with the first point; one that reached its time limit is a warning of the
+     * run.
      */
-    private void warmUp(LengthDistribution prompts, LengthDistribution outputs, boolean ramp) {
-        int requests = spec.warmupRequests();
-        if (requests == 0) {
+    private void warmUp(WarmUp.Round round, boolean ramp) {
+        if (spec.warmupRequests() == 0) {
             return;
         }
-        int inFlight = Math.min(requests, spec.maxSequences());
-        List<Arrival> a = new ClosedLoop(inFlight, requests, prompts, outputs, seed + 1).arrivals();
-        ServingLoop.closedLoop(engine, a, inFlight, config, SchedulingPolicy.FIRST_COME_FIRST_SERVED,
-                ServingLoop.systemClock(), seed + 1, Long.MAX_VALUE, null);
+        warmup = WarmUp.run(engine, config, ServingLoop.systemClock(), seed + 1, round, spec.warmupMaxSeconds());
+        if (warmup.status() == WarmUp.Status.TIME_LIMIT) {
+            run.warn("warm-up " + warmup.describe() + " (--warmup-max-duration gives it longer)");
+        }
         if (ramp) {
             ServingLoop.closedLoop(engine, ServingLoop.batchSizeRamp(spec.maxSequences(),
                     engine.options().maxContext()), spec.maxSequences(), config,

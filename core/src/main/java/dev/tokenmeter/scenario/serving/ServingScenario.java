@@ -18,6 +18,7 @@ import dev.tokenmeter.result.SetupField;
 import dev.tokenmeter.result.Significance;
 import dev.tokenmeter.result.Tables;
 import dev.tokenmeter.result.TextTable;
+import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,8 +28,9 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The serving scenario ({@code tokenmeter serve}): requests arriving over time, served by continuous batching.
- * Each point is one run, so its metrics are compared without tests; what a comparison holds as fact is each
- * point's verdict, its SLOs met and its load sustained ({@link #judge}).
+ * A point measured once is one run, so its metrics are compared without tests; measured {@code --repeat N} times,
+ * its metrics have one sample per run and are tested as trials are. What a comparison holds as fact is each
+ * point's verdict, its SLOs met and its load sustained, in most of its runs ({@link #judge}).
  */
 public final class ServingScenario implements ScenarioType<ServingSpec, ServingPoint> {
     public static final String NAME = "serving";
@@ -53,7 +55,7 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
             latency("ITL p99", ServingSummary::itlMs, Summary::p99),
             latency("E2E p99", ServingSummary::e2eMs, Summary::p99),
             new Metric<>("goodput", "req/s", Direction.HIGHER_IS_BETTER,
-                    p -> single(p.slo() == null ? Double.NaN : p.slo().goodput())));
+                    p -> perRun(p, r -> r.slo() == null ? Double.NaN : r.slo().goodput())));
 
     private ServingScenario() {
     }
@@ -92,12 +94,16 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
 
     @Override
     public String summary(ServingPoint p) {
-        ServingSummary m = p.metrics();
-        return String.format(Locale.ROOT, "%.2f req/s, %.1f out tok/s, TTFT p99 %.1f ms, TPOT p99 %s ms%s%s",
-                m.requestsPerSecond(), m.outputTokensPerSecond(), m.ttftMs().p99(),
-                m.tpotMs() == null ? "-" : String.format(Locale.ROOT, "%.2f", m.tpotMs().p99()),
-                p.slo() == null ? "" : p.slo().meetsSlo() ? ", SLO met" : ", SLO missed",
-                p.load() != null && p.load().overloaded() ? ", OVERLOADED" : "");
+        String runs = p.repeats().isEmpty() ? "" : String.format(Locale.ROOT, " (medians of %d runs)",
+                p.runs().size());
+        return String.format(Locale.ROOT, "%.2f req/s, %.1f out tok/s, TTFT p99 %.1f ms, TPOT p99 %s ms%s%s%s",
+                p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().requestsPerSecond()),
+                p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().outputTokensPerSecond()),
+                p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().ttftMs().p99()),
+                Double.isNaN(p.median(ServingScenario::tpotP99)) ? "-"
+                        : String.format(Locale.ROOT, "%.2f", p.median(ServingScenario::tpotP99)), runs,
+                p.slo() == null ? "" : p.meetsSlo() ? ", SLO met" : ", SLO missed",
+                p.overloaded() ? ", OVERLOADED" : "");
     }
 
     @Override
@@ -117,9 +123,16 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
         return out;
     }
 
+    /** Where points were measured more than once, how their cells read. */
     @Override
     public List<String> footnotes(List<ServingPoint> points) {
-        return List.of();
+        int runs = points.stream().mapToInt(p -> p.runs().size()).max().orElse(1);
+        if (runs == 1) {
+            return List.of();
+        }
+        return List.of(String.format(Locale.ROOT, "Each point was measured %d times (--repeat): its figures are"
+                + " medians over its runs, and its SLO and load are the verdicts of most runs, with the runs they"
+                + " held in (met 2/3).", runs));
     }
 
     @Override
@@ -138,20 +151,57 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
     /**
      * An overloaded load (its latencies are not steady-state: a warning, its figures are right for what ran), and
      * requests the run ended before finishing: an error, since they are left out of every figure, which are then
-     * partial (the slowest requests are the ones missing from the percentiles).
+     * partial (the slowest requests are the ones missing from the percentiles). For a repeated point, each says
+     * in how many of its runs it happened.
      */
     @Override
     public List<Notice> notices(ServingPoint p) {
         List<Notice> out = new ArrayList<>();
-        if (p.load() != null && p.load().overloaded()) {
-            out.add(new Notice(Notice.Level.WARNING, p.label(), p.load().reason()));
+        List<ServingRun> runs = p.runs();
+        String ofRuns = runs.size() == 1 ? "" : String.format(Locale.ROOT, " (in %d of %d runs; the first: ",
+                p.runsOverloaded(), runs.size());
+        ServingRun overloaded = runs.stream().filter(ServingRun::overloaded).findFirst().orElse(null);
+        if (overloaded != null && (p.overloaded() || runs.size() == 1)) {
+            out.add(new Notice(Notice.Level.WARNING, p.label(), ofRuns.isEmpty() ? overloaded.load().reason()
+                    : "OVERLOADED" + ofRuns + overloaded.load().reason() + ")"));
         }
-        if (p.metrics() != null && p.metrics().incomplete() > 0) {
-            out.add(new Notice(Notice.Level.ERROR, p.label(), String.format(Locale.ROOT, "%d of %d requests"
-                    + " unfinished when the run ended (time limit): they are left out of the latencies and rates",
-                    p.metrics().incomplete(), p.requests())));
+        for (int i = 0; i < runs.size(); i++) {
+            ServingSummary m = runs.get(i).metrics();
+            if (m != null && m.incomplete() > 0) {
+                out.add(new Notice(Notice.Level.ERROR, p.label(), String.format(Locale.ROOT, "%d of %d requests"
+                        + " unfinished when the %s ended (time limit): they are left out of the latencies and rates",
+                        m.incomplete(), runs.get(i).requests(), runs.size() == 1 ? "run" : "run " + (i + 1))));
+            }
         }
         return out;
+    }
+
+    /**
+     * One note for the points too short to judge whether their load was sustained (in most of their runs), with
+     * what would make them long enough.
+     */
+    @Override
+    public List<Notice> notices(List<ServingPoint> points) {
+        List<ServingPoint> tooShort = points.stream().filter(ServingScenario::tooShort).toList();
+        if (tooShort.isEmpty()) {
+            return List.of();
+        }
+        // The reason of the first point's first run that was too short (not every run need have been).
+        String reason = tooShort.get(0).runs().stream().filter(r -> r.load() != null
+                && r.load().status() == SustainedLoad.Status.TOO_SHORT).findFirst().orElseThrow().load().reason();
+        int colon = reason.indexOf(": too short to judge: ");
+        String why = colon < 0 ? reason : reason.substring(colon + ": too short to judge: ".length());
+        return List.of(new Notice(Notice.Level.NOTE, null, String.join(", ", tooShort.stream()
+                .map(ServingPoint::label).toList()) + ": " + ServingTable.TOO_SHORT + " whether the load was"
+                + " sustained (" + tooShort.get(0).label() + ": " + why + "); more --requests make a point long"
+                + " enough. Such a point's figures are right for what ran, and it never counts as overloaded"));
+    }
+
+    /** Whether most runs of a point (that was not overloaded) were too short to judge. */
+    static boolean tooShort(ServingPoint p) {
+        long n = p.runs().stream().filter(r -> r.load() != null
+                && r.load().status() == SustainedLoad.Status.TOO_SHORT).count();
+        return !p.overloaded() && 2 * n > p.runs().size();
     }
 
     @Override
@@ -169,9 +219,10 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
         return a.slo() != null && b.slo() != null && Objects.equals(a.slo().slo(), b.slo().slo());
     }
 
+    /** The trials' rule for points measured at least twice (a sample of runs), else none. */
     @Override
-    public Significance significance() {
-        return Significance.NOT_TESTED;
+    public Significance significance(ServingSpec spec) {
+        return spec.repeat() >= 2 ? Significance.TRIALS : Significance.NOT_TESTED;
     }
 
     @Override
@@ -196,36 +247,58 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
         return spec.mode() != ServingMode.SEARCH;
     }
 
+    /** The point's verdicts: those of most of its runs ({@link ServingPoint#passes}). */
     @Override
     public Judgement judge(ServingPoint p) {
-        return new Judgement(p.slo() == null ? null : p.slo().slo(), p.slo() != null && p.slo().meetsSlo(),
-                p.load() != null && p.load().overloaded(), ServingTable.sloCell(p.slo()),
-                ServingTable.loadCell(p.load()), state(p));
+        return new Judgement(p.slo() == null ? null : p.slo().slo(), p.meetsSlo(), p.overloaded(),
+                ServingTable.sloCell(p), ServingTable.loadCell(p), state(p));
     }
 
-    /** One point's verdicts with the SLOs it missed: "missed tpot:p99 102.9 ms > 100 ms, OVERLOADED". */
+    /**
+     * One point's verdicts with the SLOs it missed: "missed tpot:p99 102.9 ms > 100 ms, OVERLOADED"; for a
+     * repeated point, with how many runs agreed and what its first failing run missed: "SLOs missed in 2 of 3 runs
+     * (run 2: missed tpot:p99 102.9 ms > 100 ms), steady in 3 of 3".
+     */
     static String state(ServingPoint p) {
+        List<ServingRun> runs = p.runs();
         String slo;
         if (p.slo() == null) {
             slo = "no SLO";
-        } else if (p.slo().meetsSlo()) {
-            slo = "SLOs met";
-        } else {
-            List<String> missed = new ArrayList<>();
-            for (ServingPoint.SloCheckResult check : p.slo().checks()) {
-                if (!check.met()) {
-                    missed.add(String.format(Locale.ROOT, "%s:p%d %s ms > %s ms", check.metric(), check.percentile(),
-                            TextTable.significant(check.measuredMs(), 4), TextTable.significant(check.limitMs(), 4)));
-                }
+        } else if (runs.size() > 1) {
+            int met = p.runsMeetingSlo();
+            int missedRun = 0;
+            while (missedRun < runs.size() && runs.get(missedRun).meetsSlo()) {
+                missedRun++;
             }
-            slo = missed.isEmpty() ? "SLOs missed" : "missed " + String.join(", ", missed);
+            slo = String.format(Locale.ROOT, "SLOs %s in %d of %d runs", p.meetsSlo() ? "met" : "missed",
+                    p.meetsSlo() ? met : runs.size() - met, runs.size()) + (missedRun == runs.size() ? ""
+                    : " (run " + (missedRun + 1) + ": " + missed(runs.get(missedRun).slo()) + ")");
+        } else {
+            slo = p.slo().meetsSlo() ? "SLOs met" : missed(p.slo());
         }
-        String load = switch (ServingTable.loadCell(p.load())) {
-            case TextTable.UNDEFINED -> "load not recorded";
-            case "not judged" -> "load not judged";
-            default -> ServingTable.loadCell(p.load());
+        SustainedLoad.Status status = runs.size() == 1 ? (p.load() == null ? null : p.load().status())
+                : ServingTable.loadStatus(p);
+        String load = status == null ? "load not recorded" : switch (status) {
+            case NOT_JUDGED -> "load not judged";
+            case TOO_SHORT -> "load too short to judge";
+            default -> ServingTable.label(status);
         };
+        if (runs.size() > 1 && status != null) {
+            load += String.format(Locale.ROOT, " in %d of %d", ServingTable.runsWith(p, status), runs.size());
+        }
         return slo + ", " + load;
+    }
+
+    /** "missed tpot:p99 102.9 ms > 100 ms" (each SLO a run missed), or "SLOs missed". */
+    private static String missed(ServingPoint.SloResult slo) {
+        List<String> missed = new ArrayList<>();
+        for (ServingPoint.SloCheckResult check : slo.checks()) {
+            if (!check.met()) {
+                missed.add(String.format(Locale.ROOT, "%s:p%d %s ms > %s ms", check.metric(), check.percentile(),
+                        TextTable.significant(check.measuredMs(), 4), TextTable.significant(check.limitMs(), 4)));
+            }
+        }
+        return missed.isEmpty() ? "SLOs missed" : "missed " + String.join(", ", missed);
     }
 
     /**
@@ -244,20 +317,24 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
 
     private static Metric<ServingPoint> rate(String label, String unit, ToDoubleFunction<ServingSummary> figure) {
         return new Metric<>(label, unit, Direction.HIGHER_IS_BETTER,
-                p -> single(p.metrics() == null ? Double.NaN : figure.applyAsDouble(p.metrics())));
+                p -> perRun(p, r -> r.metrics() == null ? Double.NaN : figure.applyAsDouble(r.metrics())));
     }
 
     private static Metric<ServingPoint> latency(String label, Function<ServingSummary, Summary> metric,
             ToDoubleFunction<Summary> figure) {
-        return new Metric<>(label, "ms", Direction.LOWER_IS_BETTER, p -> {
-            Summary s = p.metrics() == null ? null : metric.apply(p.metrics());
-            return single(s == null ? Double.NaN : figure.applyAsDouble(s));
-        });
+        return new Metric<>(label, "ms", Direction.LOWER_IS_BETTER, p -> perRun(p, r -> {
+            Summary s = r.metrics() == null ? null : metric.apply(r.metrics());
+            return s == null ? Double.NaN : figure.applyAsDouble(s);
+        }));
     }
 
-    /** A single run's figure as a sample of one; none where it is undefined. */
-    private static double[] single(double value) {
-        return Double.isFinite(value) ? new double[] {value} : new double[0];
+    /** A figure of each run as the point's samples, one per run; none from a run where it is undefined. */
+    private static double[] perRun(ServingPoint p, ToDoubleFunction<ServingRun> figure) {
+        return p.runs().stream().mapToDouble(figure).filter(Double::isFinite).toArray();
+    }
+
+    private static double tpotP99(ServingRun r) {
+        return r.metrics() == null || r.metrics().tpotMs() == null ? Double.NaN : r.metrics().tpotMs().p99();
     }
 
     /** The serving spec of a run spec (setup fields are read from both sides of a comparison). */

@@ -7,6 +7,7 @@ import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.result.ScenarioSpec;
 import dev.tokenmeter.scenario.RunBuilder;
 import dev.tokenmeter.serving.Arrival;
+import dev.tokenmeter.serving.WarmUp;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import dev.tokenmeter.serving.load.TraceArrivals;
 import dev.tokenmeter.serving.metrics.SloSearch;
@@ -45,15 +46,24 @@ import java.util.Set;
  * @param maxTokensPerStep   token budget of one step; 0 for the device's default (a result records the one used)
  * @param kvBlockSize        positions per KV-cache block
  * @param kvBlocks           KV-cache blocks; 0 for enough to hold every running sequence at full length
- * @param warmupRequests     requests served before the points are measured
+ * @param warmupRequests     requests served before the points are measured, at least: the warm-up goes on until
+ *                           the engine's step time is steady ({@link WarmUp})
+ * @param warmupMaxSeconds   how long the warm-up may go on after its first {@code warmupRequests}, seconds; 0 for
+ *                           no more than those (the fixed warm-up of results written before this field existed)
  * @param maxDurationSeconds time limit of one point
+ * @param repeat             times each point is measured, its runs kept: from 2, {@code compare} tests the points'
+ *                           metrics over runs; 0 (a result written before this field existed) reads as 1
  */
 @JsonTypeName(ServingScenario.NAME)
 public record ServingSpec(ServingMode mode, List<Double> rates, double burstiness, List<Integer> concurrencies,
         String trace, List<Arrival> traceArrivals, double traceScale, double searchLow, double searchHigh,
         double searchTolerance, int searchProbes, int requests, LengthDistribution promptLength,
         LengthDistribution outputLength, SloSet slo, int maxSequences, int maxTokensPerStep, int kvBlockSize,
-        int kvBlocks, int warmupRequests, double maxDurationSeconds) implements ScenarioSpec {
+        int kvBlocks, int warmupRequests, double warmupMaxSeconds, double maxDurationSeconds, int repeat)
+        implements ScenarioSpec {
+    /** The warm-up's time limit where none is given, seconds. */
+    public static final double DEFAULT_WARMUP_MAX_SECONDS = 60;
+
     public ServingSpec {
         if (mode == null) {
             throw new InvalidFieldException("mode", "is needed: rates, concurrencies, a trace or a search");
@@ -115,10 +125,19 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
         InvalidFieldException.positive("kvBlockSize", kvBlockSize);
         InvalidFieldException.atLeastZero("kvBlocks", kvBlocks, "every running sequence at full length");
         InvalidFieldException.atLeastZero("warmupRequests", warmupRequests, "none");
+        if (!(warmupMaxSeconds >= 0) || Double.isInfinite(warmupMaxSeconds)) {
+            throw new InvalidFieldException("warmupMaxSeconds", "must be a finite number of seconds >= 0 (0: the"
+                    + " warm-up's first round alone), got " + warmupMaxSeconds);
+        }
         InvalidFieldException.positive("maxDurationSeconds", maxDurationSeconds, "seconds");
+        InvalidFieldException.atLeastZero("repeat", repeat, "once");
+        repeat = Math.max(1, repeat);
     }
 
-    /** A spec whose search, if any, stops at the default tolerance and probe cap. */
+    /**
+     * A spec of the shape older callers know: a search, if any, stops at the default tolerance and probe cap; the
+     * warm-up is its first round alone; each point is measured once.
+     */
     public ServingSpec(ServingMode mode, List<Double> rates, double burstiness, List<Integer> concurrencies,
             String trace, List<Arrival> traceArrivals, double traceScale, double searchLow, double searchHigh,
             int requests, LengthDistribution promptLength, LengthDistribution outputLength, SloSet slo,
@@ -126,7 +145,7 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
             double maxDurationSeconds) {
         this(mode, rates, burstiness, concurrencies, trace, traceArrivals, traceScale, searchLow, searchHigh, 0, 0,
                 requests, promptLength, outputLength, slo, maxSequences, maxTokensPerStep, kvBlockSize, kvBlocks,
-                warmupRequests, maxDurationSeconds);
+                warmupRequests, 0, maxDurationSeconds, 1);
     }
 
     /** Refuses a mode's field given in another mode, or missing in its own. */
@@ -180,12 +199,13 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
         return new ServingSpec(mode, rates, burstiness, concurrencies, trace, traceArrivals, traceScale, searchLow,
                 searchHigh, searchTolerance, searchProbes, requests, promptLength, outputLength, slo, maxSequences,
                 maxTokensPerStep > 0 ? maxTokensPerStep : stepTokens, kvBlockSize, blocks(), warmupRequests,
-                maxDurationSeconds);
+                warmupMaxSeconds, maxDurationSeconds, repeat);
     }
 
     /**
      * Builds a serving run with {@code serve}'s defaults: 200 requests per point of 128 prompt and 32 output
-     * tokens, 64 sequences at once, blocks of 16 positions, 8 warm-up requests, 600 s per point. Exactly one of
+     * tokens, 64 sequences at once, blocks of 16 positions, at least 8 warm-up requests and then until the step
+     * time is steady (60 s at most), 600 s per point, each point measured once. Exactly one of
      * {@link #rates}, {@link #concurrencies}, {@link #trace} and {@link #search} says how the load is offered.
      *
      * <pre>{@code
@@ -217,7 +237,9 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
         private int kvBlockSize = EngineOptions.DEFAULT_BLOCK_SIZE;
         private int kvBlocks;
         private int warmupRequests = 8;
+        private double warmupMaxSeconds = DEFAULT_WARMUP_MAX_SECONDS;
         private double maxDurationSeconds = 600;
+        private int repeat = 1;
 
         public Builder() {
         }
@@ -337,11 +359,30 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
         }
 
         /**
-         * Requests served before the points (default 8), at the workload's lengths (a trace's first request's); on
-         * a GPU they are followed by a ramp through every decode batch size. 0 skips both.
+         * Requests served before the points, at least (default 8), at the workload's lengths (a trace's first
+         * request's); more follow until the engine's step time is steady ({@link #warmupMaxSeconds}); on a GPU
+         * they are followed by a ramp through every decode batch size. 0 skips all of it.
          */
         public Builder warmupRequests(int value) {
             this.warmupRequests = value;
+            return this;
+        }
+
+        /**
+         * How long the warm-up may go on after its {@link #warmupRequests} while the step time is not yet steady,
+         * seconds (default {@value ServingSpec#DEFAULT_WARMUP_MAX_SECONDS}); 0 for the warm-up requests alone.
+         */
+        public Builder warmupMaxSeconds(double value) {
+            this.warmupMaxSeconds = value;
+            return this;
+        }
+
+        /**
+         * Times each point is measured on the same workload, every run kept (default 1); from 2, {@code compare}
+         * tests each metric over the runs, and a point's verdict is that of most of its runs.
+         */
+        public Builder repeat(int value) {
+            this.repeat = value;
             return this;
         }
 
@@ -353,6 +394,10 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
 
         @Override
         protected ServingSpec scenario() {
+            if (repeat < 1) {
+                throw new InvalidFieldException("repeat", "must be >= 1 (times each point is measured), got "
+                        + repeat);
+            }
             if (modes.size() != 1) {
                 throw new InvalidFieldException("mode", modes.isEmpty()
                         ? "is needed: give rates, concurrencies, a trace or a search"
@@ -360,7 +405,8 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
             }
             return new ServingSpec(modes.iterator().next(), rates, burstiness, concurrencies, trace, traceArrivals,
                     traceScale, searchLow, searchHigh, searchTolerance, searchProbes, requests, prompt, output, slo,
-                    maxSequences, maxTokensPerStep, kvBlockSize, kvBlocks, warmupRequests, maxDurationSeconds);
+                    maxSequences, maxTokensPerStep, kvBlockSize, kvBlocks, warmupRequests, warmupMaxSeconds,
+                    maxDurationSeconds, repeat);
         }
     }
 }

@@ -12,34 +12,40 @@ import java.util.Optional;
  * Whether an open-loop run's engine kept up with the load offered to it. If it did not, its queue grew for the
  * whole run, and its latencies describe how long this particular run was, not a steady state at that rate.
  *
- * <p>The load counts as {@link Status#OVERLOADED} when either rule fires (both are deliberately coarse: they
- * catch a queue that keeps growing, not a slight excess):
+ * <p>The load counts as {@link Status#OVERLOADED} when any rule fires (all are deliberately coarse: they catch a
+ * queue that keeps growing, not a slight excess; and each needs the queue to have grown by more than
+ * {@value #STALL_MS} ms, so that one pause of the host, a garbage collection, a compilation or another process
+ * taking the CPU, is not mistaken for an overload):
  * <ol>
  *   <li><b>Completions fell behind arrivals.</b> With arrivals and completion times each sorted, the middle half
  *       of the completions (from the ⌊n/4⌋-th to the ⌊3n/4⌋-th) took longer than the middle half of the
  *       arrivals by more than 1 / {@value #MIN_COMPLETION_RATIO}, i.e. the completion rate was below
- *       {@value #MIN_COMPLETION_RATIO} × the arrival rate. The middle half is used because the first
- *       completions lag the first arrivals by one latency and the last ones drain after arrivals stop; whole-run
- *       rates would call a short healthy run overloaded. When fewer than ⌊3n/4⌋ + 1 requests completed this rule
- *       is not applied (rule 2 still is).</li>
+ *       {@value #MIN_COMPLETION_RATIO} × the arrival rate, and by more than {@value #STALL_MS} ms. The middle
+ *       half is used because the first completions lag the first arrivals by one latency and the last ones drain
+ *       after arrivals stop; whole-run rates would call a short healthy run overloaded. When fewer than
+ *       ⌊3n/4⌋ + 1 requests completed this rule is not applied (rule 2 still is).</li>
  *   <li><b>Queueing grew.</b> The median TTFT of the last quarter of arrivals is more than
- *       {@value #TTFT_GROWTH_RATIO}× that of the first quarter <em>and</em> more than {@value #TTFT_GROWTH_MS} ms
+ *       {@value #TTFT_GROWTH_RATIO}× that of the first quarter <em>and</em> more than {@value #STALL_MS} ms
  *       above it (so that a 2 ms → 5 ms drift on a tiny model is not a verdict). A request that got no first token
  *       before the run ended counts as an infinite TTFT: it waited longer than any measured one.</li>
  *   <li><b>The run was mostly drain.</b> Three quarters of the requests had completed only after more than twice
- *       the time over which all of them arrived (and more than {@value #TTFT_GROWTH_MS} ms after the last
- *       arrival), or fewer than three quarters completed at all. This catches what rules 1 and 2 miss when the
- *       engine admits every request at once and serves them in one slow batch: completions then cluster and the
- *       first and last TTFTs look alike, yet the engine served far fewer requests per second than arrived. On a
- *       run too short for its own latency it fires too, and rightly says that the latencies are not
- *       steady-state.</li>
+ *       the time over which all of them arrived (and more than {@value #STALL_MS} ms after the last arrival), or
+ *       fewer than three quarters completed at all. This catches what rules 1 and 2 miss when the engine admits
+ *       every request at once and serves them in one slow batch: completions then cluster and the first and last
+ *       TTFTs look alike, yet the engine served far fewer requests per second than arrived.</li>
  * </ol>
  * The arrival rate is the one the records show, not the nominal offered rate, so the random spread of a short
  * Poisson workload's arrivals is not mistaken for an overload; the nominal rate is quoted in the message.
  *
+ * <p>{@link Status#TOO_SHORT Too short to judge}: fewer than {@value #MIN_REQUESTS} requests, whose quarters are
+ * too small to compare; or, where no rule fired, a middle half of arrivals shorter than
+ * {@value #MIN_JUDGED_SECONDS} s. Over a shorter time, completions falling behind by the rule's 10% would be less
+ * than one host's {@value #STALL_MS} ms pause, which rule 1 is made to ignore: such a run cannot show that the
+ * engine kept up, and calling it steady (or, without the margin, overloaded) would flip between identical runs.
+ * A too-short point's figures are right for what ran; it never counts as overloaded.
+ *
  * <p>Not judged ({@link Status#NOT_JUDGED}): a closed loop (offered rate NaN), whose next request waits for a
- * completion, so its load always matches what the engine sustains; and runs of fewer than {@value #MIN_REQUESTS}
- * requests, whose quarters are too small to compare.
+ * completion, so its load always matches what the engine sustains.
  *
  * @param status              the verdict
  * @param offeredRate         the nominal offered rate, requests per second (NaN for a closed loop)
@@ -55,21 +61,32 @@ public record SustainedLoad(Status status, double offeredRate, double arrivalRat
         double firstQuarterTtftMs, double lastQuarterTtftMs, String reason) {
     /** Rule 1: completions at less than this fraction of the arrival rate are an overload. */
     public static final double MIN_COMPLETION_RATIO = 0.9;
-    /** Rule 2: the last quarter's median TTFT over the first quarter's, above which queueing grew... */
+    /** Rule 2: the last quarter's median TTFT over the first quarter's, above which queueing grew. */
     public static final double TTFT_GROWTH_RATIO = 2.0;
-    /** ...when it also grew by more than this many milliseconds. */
-    public static final double TTFT_GROWTH_MS = 100.0;
+    /**
+     * The longest pause of the host that no rule takes for a growing queue, ms: every rule also needs the queue to
+     * have grown by more than this.
+     */
+    public static final double STALL_MS = 100.0;
+    /**
+     * The shortest middle half of arrivals over which a steady load is told from an overload, seconds: the time
+     * over which completions at {@value #MIN_COMPLETION_RATIO} × the arrival rate fall {@value #STALL_MS} ms behind
+     * (0.1 s × 0.9 / (1 − 0.9)).
+     */
+    public static final double MIN_JUDGED_SECONDS = 0.9;
     /** The fewest requests judged. */
     public static final int MIN_REQUESTS = 8;
 
     /** The verdict of a check. */
     public enum Status {
-        /** Neither rule fired: the engine kept up. */
+        /** No rule fired, over long enough to have seen one fire: the engine kept up. */
         STEADY,
         /** A rule fired: the queue kept growing and latencies are not steady-state. */
         OVERLOADED,
-        /** A closed loop, or too few requests. */
-        NOT_JUDGED
+        /** A closed loop, whose load always matches what the engine sustains. */
+        NOT_JUDGED,
+        /** Too few requests, or arrivals over too short a time, to tell a growing queue from a pause of the host. */
+        TOO_SHORT
     }
 
     public SustainedLoad {
@@ -98,8 +115,9 @@ public record SustainedLoad(Status status, double offeredRate, double arrivalRat
                     + " matches what the engine sustains");
         }
         if (n < MIN_REQUESTS) {
-            return notJudged(offeredRate, "only " + n + " requests: at least " + MIN_REQUESTS
-                    + " are needed to judge whether the load was sustained");
+            return new SustainedLoad(Status.TOO_SHORT, offeredRate, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                    "only " + n + " requests: at least " + MIN_REQUESTS + " are needed to judge whether the load was"
+                            + " sustained");
         }
         List<RequestRecord> byArrival = records.stream()
                 .sorted(Comparator.comparingLong(RequestRecord::arrivalNanos)
@@ -116,14 +134,16 @@ public record SustainedLoad(Status status, double offeredRate, double arrivalRat
         double firstTtft = medianTtftMs(byArrival.subList(0, lo));
         double lastTtft = medianTtftMs(byArrival.subList(n - lo, n));
 
-        boolean fellBehind = completionRate < MIN_COMPLETION_RATIO * arrivalRate;
+        long arrivalSpan = arrivals[hi] - arrivals[lo];
+        boolean fellBehind = completionRate < MIN_COMPLETION_RATIO * arrivalRate
+                && completions[hi] - completions[lo] - arrivalSpan > STALL_MS * 1e6;
         int threeQuarters = (3 * n + 3) / 4;
         long span = arrivals[n - 1] - arrivals[0];
         long tillThreeQuarters = completions.length >= threeQuarters ? completions[threeQuarters - 1] - arrivals[0]
                 : Long.MAX_VALUE;
         boolean mostlyDrain = tillThreeQuarters > 2 * span
-                && tillThreeQuarters - span > TTFT_GROWTH_MS * 1e6;
-        boolean queueGrew = lastTtft > TTFT_GROWTH_RATIO * firstTtft && lastTtft - firstTtft > TTFT_GROWTH_MS;
+                && tillThreeQuarters - span > STALL_MS * 1e6;
+        boolean queueGrew = lastTtft > TTFT_GROWTH_RATIO * firstTtft && lastTtft - firstTtft > STALL_MS;
         String offered = Double.isInfinite(offeredRate) ? "offered every request at once"
                 : String.format(Locale.ROOT, "offered %.1f req/s", offeredRate);
         String rates = String.format(Locale.ROOT, "arrived at %.1f req/s, completed %.1f req/s",
@@ -148,9 +168,20 @@ public record SustainedLoad(Status status, double offeredRate, double arrivalRat
                     lastTtft, offered + " (" + why + "): the queue kept growing; latencies at this rate are not"
                             + " steady-state");
         }
+        String seen = offered + " (" + (Double.isNaN(completionRate) ? "" : rates + "; ") + ttfts + ")";
+        if (arrivalSpan < MIN_JUDGED_SECONDS * 1e9) {
+            // The requests that would make the middle half last long enough at the rate that arrived (it holds
+            // about n / 2 of the n − 1 intervals; 2 more for the quarters' rounding); none when all arrived at once.
+            String needed = Double.isFinite(arrivalRate) ? String.format(Locale.ROOT, " (about %d requests at"
+                    + " this rate)", (long) Math.ceil(2 * MIN_JUDGED_SECONDS * arrivalRate) + 2)
+                    : " (its requests arrived all at once)";
+            return new SustainedLoad(Status.TOO_SHORT, offeredRate, arrivalRate, completionRate, firstTtft,
+                    lastTtft, seen + String.format(Locale.ROOT, ": too short to judge: the middle half of the"
+                            + " arrivals lasted %.2f s, and at least %.1f s is needed to tell a growing queue from a"
+                            + " pause of the host%s", arrivalSpan / 1e9, MIN_JUDGED_SECONDS, needed));
+        }
         return new SustainedLoad(Status.STEADY, offeredRate, arrivalRate, completionRate, firstTtft, lastTtft,
-                offered + " (" + (Double.isNaN(completionRate) ? "" : rates + "; ") + ttfts
-                        + "): no sign of a growing queue");
+                seen + ": no sign of a growing queue");
     }
 
     /** The warning to show, for an overload only. */

@@ -51,12 +51,15 @@ class ServingSpecTest {
         int kvBlockSize = 16;
         int kvBlocks;
         int warmupRequests;
+        double warmupMaxSeconds;
         double maxDurationSeconds = 60;
+        int repeat = 1;
 
         ServingSpec spec() {
             return new ServingSpec(mode, rates, burstiness, concurrencies, trace, traceArrivals, traceScale,
                     searchLow, searchHigh, searchTolerance, searchProbes, requests, promptLength, outputLength, slo,
-                    maxSequences, maxTokensPerStep, kvBlockSize, kvBlocks, warmupRequests, maxDurationSeconds);
+                    maxSequences, maxTokensPerStep, kvBlockSize, kvBlocks, warmupRequests, warmupMaxSeconds,
+                    maxDurationSeconds, repeat);
         }
 
         /** A closed loop of the given concurrencies instead of the rates. */
@@ -131,6 +134,10 @@ class ServingSpecTest {
                 refused("kvBlockSize", f -> f.kvBlockSize = 0),
                 refused("kvBlocks", f -> f.kvBlocks = -1),
                 refused("warmupRequests", f -> f.warmupRequests = -1),
+                refused("warmupMaxSeconds", f -> f.warmupMaxSeconds = -1),
+                refused("warmupMaxSeconds", f -> f.warmupMaxSeconds = Double.NaN),
+                refused("warmupMaxSeconds", f -> f.warmupMaxSeconds = Double.POSITIVE_INFINITY),
+                refused("repeat", f -> f.repeat = -1),
                 refused("maxDurationSeconds", f -> f.maxDurationSeconds = 0),
                 refused("maxDurationSeconds", f -> f.maxDurationSeconds = Double.NaN),
                 refused("maxDurationSeconds", f -> f.maxDurationSeconds = Double.POSITIVE_INFINITY));
@@ -191,6 +198,26 @@ class ServingSpecTest {
         assertNull(byName.traceArrivals());
         assertTrue(assertThrows(IllegalArgumentException.class, byName::scaledTrace).getMessage()
                 .contains("give the trace file again"));
+    }
+
+    @Test
+    void fieldsOlderResultsLackReadAsTheyMeantThen() {
+        // A result written before repeats and the steady warm-up holds neither field: read, they are 0.
+        Fields old = new Fields();
+        old.repeat = 0;
+        old.warmupMaxSeconds = 0;
+        ServingSpec s = old.spec();
+        assertEquals(1, s.repeat(), "each point measured once");
+        assertEquals(0, s.warmupMaxSeconds(), "the warm-up requests alone");
+        // The builder asks for at least one run, and warms up until steady by default.
+        assertEquals("repeat must be >= 1 (times each point is measured), got 0", assertThrows(
+                InvalidFieldException.class, () -> Benchmark.serving().model("tiny").rates(1).repeat(0).spec())
+                .getMessage());
+        ServingSpec built = (ServingSpec) Benchmark.serving().model("tiny").rates(1).spec().scenario();
+        assertEquals(1, built.repeat());
+        assertEquals(ServingSpec.DEFAULT_WARMUP_MAX_SECONDS, built.warmupMaxSeconds());
+        assertEquals(3, ((ServingSpec) Benchmark.serving().model("tiny").rates(1).repeat(3).warmupMaxSeconds(5)
+                .spec().scenario()).repeat());
     }
 
     @Test

@@ -105,7 +105,7 @@ class SustainedLoadTest {
         SustainedLoad s = SustainedLoad.check(1, records);
         assertEquals(Status.STEADY, s.status());
         assertEquals(2035, s.lastQuarterTtftMs(), EPS);
-        assertTrue(s.lastQuarterTtftMs() - s.firstQuarterTtftMs() > SustainedLoad.TTFT_GROWTH_MS);
+        assertTrue(s.lastQuarterTtftMs() - s.firstQuarterTtftMs() > SustainedLoad.STALL_MS);
     }
 
     @Test
@@ -175,20 +175,79 @@ class SustainedLoadTest {
     }
 
     @Test
-    void closedLoopsAndShortRunsAreNotJudged() {
+    void closedLoopsAreNotJudgedAndTooFewRequestsAreTooShort() {
         SustainedLoad closed = SustainedLoad.check(Double.NaN, fifo(40, 20, 40, 20, 4));
         assertEquals(Status.NOT_JUDGED, closed.status());
         assertTrue(closed.reason().startsWith("closed loop"), closed.reason());
         assertEquals(Optional.empty(), closed.warning());
 
         SustainedLoad seven = SustainedLoad.check(20, fifo(7, 20, 40, 20, 4));
-        assertEquals(Status.NOT_JUDGED, seven.status());
+        assertEquals(Status.TOO_SHORT, seven.status());
+        assertEquals(Optional.empty(), seven.warning());
         assertEquals("only 7 requests: at least 8 are needed to judge whether the load was sustained",
                 seven.reason());
         // Eight of the same overload are enough: arrivals 2..6 span 200 ms, completions 400 ms.
         SustainedLoad eight = SustainedLoad.check(20, fifo(8, 20, 40, 20, 4));
         assertEquals(Status.OVERLOADED, eight.status());
         assertEquals(10, eight.completionRate(), EPS);
+    }
+
+    /**
+     * {@code n} requests every {@code gapMs}, each served in 3 ms (first token after 1 ms, 4 tokens), except that
+     * the host stops for {@code stallMs} from {@code stallAtMs}: what is under way then finishes that much later,
+     * and what arrives during it is served when it ends.
+     */
+    private static List<RequestRecord> stalled(int n, double gapMs, double stallAtMs, double stallMs) {
+        List<RequestRecord> out = new ArrayList<>();
+        double stallEnd = stallAtMs + stallMs;
+        for (int i = 0; i < n; i++) {
+            double at = gapMs * i;
+            double start = at >= stallAtMs && at < stallEnd ? stallEnd : at;
+            double late = start < stallAtMs && start + 3 > stallAtMs ? stallMs : 0;
+            out.add(done(i, at, 16, start + 1 + late, start + 1.5 + late, start + 2 + late, start + 3 + late));
+        }
+        return out;
+    }
+
+    @Test
+    void aPauseOfTheHostInAShortRunIsTooShortToJudgeNotAnOverload() {
+        // 30 requests 5 ms apart (200 req/s), served in 3 ms each: the engine keeps up. A 30 ms pause of the host
+        // at 95 ms holds requests 19..24 until 128 ms, so the middle half of the completions (the 7th to the 22nd)
+        // spans 90 ms for the arrivals' 75: 166.7 req/s against 200, below the 0.9 ratio. Judged on the ratio
+        // alone, this was OVERLOADED, and an identical run without the pause steady: the verdict flipped on one
+        // pause of the host.
+        List<RequestRecord> records = stalled(30, 5, 95, 30);
+        SustainedLoad s = SustainedLoad.check(200, records);
+        assertTrue(s.completionRate() < SustainedLoad.MIN_COMPLETION_RATIO * s.arrivalRate(),
+                "the ratio alone would fire: " + s);
+        assertEquals(Status.TOO_SHORT, s.status(), s.reason());
+        assertEquals(Optional.empty(), s.warning());
+        // 75 ms of middle half, 0.9 s needed: 1.8 s of arrivals at 200 req/s, 360 requests and 2 for rounding.
+        assertTrue(s.reason().endsWith(": too short to judge: the middle half of the arrivals lasted 0.08 s, and"
+                + " at least 0.9 s is needed to tell a growing queue from a pause of the host (about 362 requests"
+                + " at this rate)"), s.reason());
+        assertTrue(s.reason().startsWith("offered 200.0 req/s (arrived at 200.0 req/s, completed 166.7 req/s;"),
+                s.reason());
+        // The same run without the pause is too short to call steady, too: nothing could have been seen.
+        assertEquals(Status.TOO_SHORT, SustainedLoad.check(200, stalled(30, 5, 1e9, 0)).status());
+    }
+
+    @Test
+    void aPauseOfTheHostInALongEnoughRunIsSteady() {
+        // The same load for 400 requests (2 s of arrivals, a middle half of 1 s) with the same pause: steady.
+        SustainedLoad s = SustainedLoad.check(200, stalled(400, 5, 1000, 30));
+        assertEquals(Status.STEADY, s.status(), s.reason());
+        // 0.9 s is the time over which completions at 0.9 × the arrivals fall one 100 ms pause behind.
+        assertEquals(SustainedLoad.STALL_MS / 1e3 * SustainedLoad.MIN_COMPLETION_RATIO
+                / (1 - SustainedLoad.MIN_COMPLETION_RATIO), SustainedLoad.MIN_JUDGED_SECONDS, 1e-12);
+        // A long pause, 150 ms, in the middle half of a short run: the queue grew by more than any pause the
+        // rules ignore, so rule 1 fires whatever the run's length.
+        SustainedLoad stopped = SustainedLoad.check(200, stalled(30, 5, 95, 150));
+        assertEquals(Status.OVERLOADED, stopped.status(), stopped.reason());
+        // Every request at once, each served in 3 ms: nothing fell behind, and no time passed to judge it in.
+        SustainedLoad atOnce = SustainedLoad.check(Double.POSITIVE_INFINITY, stalled(10, 0, 1e9, 0));
+        assertEquals(Status.TOO_SHORT, atOnce.status(), atOnce.reason());
+        assertTrue(atOnce.reason().endsWith("(its requests arrived all at once)"), atOnce.reason());
     }
 
     @Test
