@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenmeter.Benchmark;
+import dev.tokenmeter.measure.HostActivity;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.metrics.TrialRecord;
@@ -151,8 +152,11 @@ class ConsoleProgressTest {
         // The bar fills by trials here (3 of at most 10; the 600 s budget has hardly begun).
         assertTrue(frames.get(3).contains("[###.......]"), frames.get(3));
         assertTrue(frames.get(frames.size() - 1).contains("[##########]"), frames.toString());
+        // The run's warnings follow: here only the host's, when the machine running the tests was busy meanwhile.
+        HostActivity host = result.environment().host();
         assertTrue(text.toString().endsWith("\n[1/1] batch 1, prompt 8, output 10 done: "
-                + OfflineScenario.TYPE.summary(point) + "\n"), text.toString());
+                + OfflineScenario.TYPE.summary(point) + "\n" + (host.busy() ? "warning: " + host.warning() + "\n"
+                        : "")), text.toString());
     }
 
     @Test

@@ -4,16 +4,27 @@ import dev.tokenmeter.backend.DeviceCeilings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Measures the CPU's two ceilings once: memory bandwidth (every worker copying, then summing, its share of arrays
- * far larger than the caches; the better of bytes read + written per second and bytes read per second, since a
- * decode step mostly reads) and fp32 FMA throughput (every worker in a register-only FMA loop). The best of a
- * few repetitions is kept, as a ceiling should be.
+ * Measures the CPU's two ceilings: memory bandwidth (every worker copying, then summing, its share of arrays far
+ * larger than the caches; the better of bytes read + written per second and bytes read per second, since a decode
+ * step mostly reads) and fp32 FMA throughput (every worker in a register-only FMA loop at once, counted over the
+ * wall time of them all).
+ *
+ * <p>On a shared host one short timing can be read at half speed or, worse, a per-worker best summed over workers
+ * that did not run together can exceed the machine. So each figure is {@value #REPETITIONS} repetitions, each
+ * sustained for at least {@value #REPETITION_MILLIS} ms of every worker working at once, after one discarded
+ * repetition that warms the JIT and the pages; the best repetition is the ceiling, and how far the median fell below
+ * it is recorded as the figure's spread ({@link DeviceCeilings#memoryBandwidthSpread}), so that a report can say
+ * when a utilization rests on a noisy ceiling.
  */
 final class CpuCeilings {
-    private static final int REPEATS = 5;
+    static final int REPETITIONS = 9;
+    static final int REPETITION_MILLIS = 20;
+    private static final long REPETITION_NANOS = REPETITION_MILLIS * 1_000_000L;
     /** 2 × 128 MiB: well past any last-level cache. */
     private static final int COPY_LONGS = 16 << 20;
 
@@ -21,37 +32,74 @@ final class CpuCeilings {
     }
 
     static DeviceCeilings measure(Parallel parallel, boolean vector) {
-        double bandwidth = bandwidth(parallel);
-        double flops = flops(parallel, vector);
-        String how = String.format(Locale.ROOT, "measured: %d-thread array copy and sum (%d MiB) and %s FMA loop",
-                parallel.threads(), 2 * COPY_LONGS * 8L >> 20, vector ? "Vector API" : "scalar");
-        return new DeviceCeilings(bandwidth, flops, how);
+        Repetitions bandwidth = bandwidth(parallel);
+        Repetitions flops = flops(parallel, vector);
+        String how = String.format(Locale.ROOT, "measured: best of %d repetitions of %d ms, %d-thread array copy"
+                + " and sum (%d MiB) and %s FMA loop", REPETITIONS, REPETITION_MILLIS, parallel.threads(),
+                2 * COPY_LONGS * 8L >> 20, vector ? "Vector API" : "scalar");
+        return new DeviceCeilings(bandwidth.best(), flops.best(), how, bandwidth.spread(), flops.spread(),
+                REPETITIONS);
     }
 
-    private static double bandwidth(Parallel parallel) {
+    /**
+     * The rates of one figure's repetitions: the best is the ceiling (contention only ever slows a repetition down),
+     * and the median's shortfall from it is the spread.
+     */
+    record Repetitions(double[] rates) {
+        Repetitions {
+            if (rates.length == 0) {
+                throw new IllegalArgumentException("no repetitions");
+            }
+            rates = rates.clone();
+        }
+
+        double best() {
+            return Arrays.stream(rates).max().orElseThrow();
+        }
+
+        /** 1 − median / best, in [0, 1). */
+        double spread() {
+            double[] s = rates.clone();
+            Arrays.sort(s);
+            int n = s.length;
+            double median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+            return Math.max(0, Math.min(1 - median / best(), Math.nextDown(1.0)));
+        }
+    }
+
+    /** Times {@code pass} (which moves {@code bytes}) repeatedly: passes until a repetition lasts long enough. */
+    private static Repetitions repeat(double bytes, Runnable pass) {
+        pass.run();
+        double[] rates = new double[REPETITIONS];
+        for (int r = 0; r < REPETITIONS; r++) {
+            long passes = 0;
+            long t0 = System.nanoTime();
+            long elapsed;
+            do {
+                pass.run();
+                passes++;
+                elapsed = System.nanoTime() - t0;
+            } while (elapsed < REPETITION_NANOS);
+            rates[r] = passes * bytes / (elapsed / 1e9);
+        }
+        return new Repetitions(rates);
+    }
+
+    private static Repetitions bandwidth(Parallel parallel) {
         long[] src = new long[COPY_LONGS];
         long[] dst = new long[COPY_LONGS];
-        java.util.Arrays.fill(src, 1L);
-        java.util.Arrays.fill(dst, 2L);
-        double best = 0;
-        for (int r = 0; r < REPEATS; r++) {
-            long t0 = System.nanoTime();
-            parallel.forRange(COPY_LONGS, 1 << 16, 1 << 10, (a, b) -> System.arraycopy(src, a, dst, a, b - a));
-            long t1 = System.nanoTime();
-            best = Math.max(best, 2.0 * COPY_LONGS * Long.BYTES / ((t1 - t0) / 1e9));
-        }
+        Arrays.fill(src, 1L);
+        Arrays.fill(dst, 2L);
+        Repetitions copy = repeat(2.0 * COPY_LONGS * Long.BYTES, () -> parallel.forRange(COPY_LONGS, 1 << 16, 1 << 10,
+                (a, b) -> System.arraycopy(src, a, dst, a, b - a)));
         // The sums land in a shared sink so that the JIT cannot drop the reads.
-        java.util.concurrent.atomic.AtomicLong sink = new java.util.concurrent.atomic.AtomicLong();
-        for (int r = 0; r < REPEATS; r++) {
-            long t0 = System.nanoTime();
-            parallel.forRange(COPY_LONGS, 1 << 16, 1 << 10, (a, b) -> sink.addAndGet(sum(src, a, b)));
-            long t1 = System.nanoTime();
-            best = Math.max(best, (double) COPY_LONGS * Long.BYTES / ((t1 - t0) / 1e9));
-        }
+        AtomicLong sink = new AtomicLong();
+        Repetitions read = repeat((double) COPY_LONGS * Long.BYTES, () -> parallel.forRange(COPY_LONGS, 1 << 16,
+                1 << 10, (a, b) -> sink.addAndGet(sum(src, a, b))));
         if (sink.get() == 42) {
             System.out.print("");
         }
-        return best;
+        return read.best() > copy.best() ? read : copy;
     }
 
     private static long sum(long[] a, int from, int to) {
@@ -73,43 +121,47 @@ final class CpuCeilings {
     }
 
     /**
-     * Every worker runs short FMA bursts at once; each worker's best burst counts, summed over workers. On a shared
-     * machine a burst can be preempted, and a ceiling read low would make honest results look faster than the
-     * roofline: a core's best burst is what that core can do.
+     * Every worker runs the FMA loop at once for a repetition's length; the repetition's rate is every worker's
+     * operations over the wall time until the last one finished. (Summing each worker's own best burst, as this
+     * once did, counts bursts that ran one after another as if they ran together: with more threads than cores
+     * that reported many times the machine.)
      */
-    private static double flops(Parallel parallel, boolean vector) {
+    private static Repetitions flops(Parallel parallel, boolean vector) {
         int threads = parallel.threads();
-        double[] best = new double[threads];
-        for (int r = 0; r < REPEATS; r++) {
+        double[] rates = new double[REPETITIONS];
+        for (int r = -1; r < REPETITIONS; r++) {
+            // The first repetition, discarded, compiles the loop with many short bursts first.
+            boolean warmUp = r < 0;
+            double[] done = new double[threads];
+            long t0 = System.nanoTime();
             parallel.forRange(threads, 1, 1, (a, b) -> {
                 for (int i = a; i < b; i++) {
-                    double rate = vector ? VectorMatMul.fmaRate(10_000_000L) : scalarFmaRate(10_000_000L);
-                    best[i] = Math.max(best[i], rate);
+                    done[i] = vector ? VectorMatMul.fmaFlops(REPETITION_NANOS, warmUp)
+                            : scalarFmaFlops(REPETITION_NANOS, warmUp);
                 }
             });
+            long t1 = System.nanoTime();
+            if (r >= 0) {
+                rates[r] = Arrays.stream(done).sum() / ((t1 - t0) / 1e9);
+            }
         }
-        double total = 0;
-        for (double x : best) {
-            total += x;
-        }
-        return total;
+        return new Repetitions(rates);
     }
 
-    private static double scalarFmaRate(long nanos) {
+    /** Floating-point operations of a scalar FMA loop that runs for at least {@code nanos}. */
+    private static double scalarFmaFlops(long nanos, boolean warmUp) {
         float[] state = new float[8];
-        java.util.Arrays.fill(state, 1e-3f);
-        for (int i = 0; i < 2000; i++) {
+        Arrays.fill(state, 1e-3f);
+        for (int i = 0; warmUp && i < 2000; i++) {
             scalarBurst(state, 64);
         }
         long bursts = 0;
         long start = System.nanoTime();
-        long now;
         do {
             scalarBurst(state, 4096);
             bursts++;
-            now = System.nanoTime();
-        } while (now - start < nanos);
-        return bursts * 4096.0 * 8 * 2 / ((now - start) / 1e9);
+        } while (System.nanoTime() - start < nanos);
+        return bursts * 4096.0 * 8 * 2;
     }
 
     private static void scalarBurst(float[] state, int iterations) {
