@@ -17,9 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>On a shared host one short timing can be read at half speed or, worse, a per-worker best summed over workers
  * that did not run together can exceed the machine. So each figure is {@value #REPETITIONS} repetitions, each
  * sustained for at least {@value #REPETITION_MILLIS} ms of every worker working at once, after one discarded
- * repetition that warms the JIT and the pages; the best repetition is the ceiling, and how far the median fell below
- * it is recorded as the figure's spread ({@link DeviceCeilings#memoryBandwidthSpread}), so that a report can say
- * when a utilization rests on a noisy ceiling.
+ * repetition that warms the JIT and the pages, the three kernels taking turns; the best repetition is the ceiling,
+ * and how far the median fell below it is recorded as the figure's spread
+ * ({@link DeviceCeilings#memoryBandwidthSpread}), so that a report can say when a utilization rests on a noisy
+ * ceiling.
  */
 final class CpuCeilings {
     static final int REPETITIONS = 9;
@@ -32,8 +33,37 @@ final class CpuCeilings {
     }
 
     static DeviceCeilings measure(Parallel parallel, boolean vector) {
-        Repetitions bandwidth = bandwidth(parallel);
-        Repetitions flops = flops(parallel, vector);
+        long[] src = new long[COPY_LONGS];
+        long[] dst = new long[COPY_LONGS];
+        Arrays.fill(src, 1L);
+        Arrays.fill(dst, 2L);
+        // The sums land in a shared sink so that the JIT cannot drop the reads.
+        AtomicLong sink = new AtomicLong();
+        Runnable copy = () -> parallel.forRange(COPY_LONGS, 1 << 16, 1 << 10,
+                (a, b) -> System.arraycopy(src, a, dst, a, b - a));
+        Runnable read = () -> parallel.forRange(COPY_LONGS, 1 << 16, 1 << 10, (a, b) -> sink.addAndGet(sum(src, a, b)));
+        double[] copyRates = new double[REPETITIONS];
+        double[] readRates = new double[REPETITIONS];
+        double[] flopRates = new double[REPETITIONS];
+        // The kernels take turns, so that each figure's repetitions span the whole measurement: a neighbour that
+        // runs for part of it slows some repetitions of every figure, not every repetition of one.
+        for (int r = -1; r < REPETITIONS; r++) {
+            double copied = passes(copy, 2.0 * COPY_LONGS * Long.BYTES);
+            double summed = passes(read, (double) COPY_LONGS * Long.BYTES);
+            double flops = flops(parallel, vector, r < 0);
+            if (r >= 0) {
+                copyRates[r] = copied;
+                readRates[r] = summed;
+                flopRates[r] = flops;
+            }
+        }
+        if (sink.get() == 42) {
+            System.out.print("");
+        }
+        Repetitions copied = new Repetitions(copyRates);
+        Repetitions summed = new Repetitions(readRates);
+        Repetitions bandwidth = summed.best() > copied.best() ? summed : copied;
+        Repetitions flops = new Repetitions(flopRates);
         String how = String.format(Locale.ROOT, "measured: best of %d repetitions of %d ms, %d-thread array copy"
                 + " and sum (%d MiB) and %s FMA loop", REPETITIONS, REPETITION_MILLIS, parallel.threads(),
                 2 * COPY_LONGS * 8L >> 20, vector ? "Vector API" : "scalar");
@@ -67,39 +97,17 @@ final class CpuCeilings {
         }
     }
 
-    /** Times {@code pass} (which moves {@code bytes}) repeatedly: passes until a repetition lasts long enough. */
-    private static Repetitions repeat(double bytes, Runnable pass) {
-        pass.run();
-        double[] rates = new double[REPETITIONS];
-        for (int r = 0; r < REPETITIONS; r++) {
-            long passes = 0;
-            long t0 = System.nanoTime();
-            long elapsed;
-            do {
-                pass.run();
-                passes++;
-                elapsed = System.nanoTime() - t0;
-            } while (elapsed < REPETITION_NANOS);
-            rates[r] = passes * bytes / (elapsed / 1e9);
-        }
-        return new Repetitions(rates);
-    }
-
-    private static Repetitions bandwidth(Parallel parallel) {
-        long[] src = new long[COPY_LONGS];
-        long[] dst = new long[COPY_LONGS];
-        Arrays.fill(src, 1L);
-        Arrays.fill(dst, 2L);
-        Repetitions copy = repeat(2.0 * COPY_LONGS * Long.BYTES, () -> parallel.forRange(COPY_LONGS, 1 << 16, 1 << 10,
-                (a, b) -> System.arraycopy(src, a, dst, a, b - a)));
-        // The sums land in a shared sink so that the JIT cannot drop the reads.
-        AtomicLong sink = new AtomicLong();
-        Repetitions read = repeat((double) COPY_LONGS * Long.BYTES, () -> parallel.forRange(COPY_LONGS, 1 << 16,
-                1 << 10, (a, b) -> sink.addAndGet(sum(src, a, b))));
-        if (sink.get() == 42) {
-            System.out.print("");
-        }
-        return read.best() > copy.best() ? read : copy;
+    /** One repetition of {@code pass} (which moves {@code bytes}): passes until it has lasted long enough; bytes/s. */
+    private static double passes(Runnable pass, double bytes) {
+        long passes = 0;
+        long t0 = System.nanoTime();
+        long elapsed;
+        do {
+            pass.run();
+            passes++;
+            elapsed = System.nanoTime() - t0;
+        } while (elapsed < REPETITION_NANOS);
+        return passes * bytes / (elapsed / 1e9);
     }
 
     private static long sum(long[] a, int from, int to) {
@@ -121,31 +129,24 @@ final class CpuCeilings {
     }
 
     /**
-     * Every worker runs the FMA loop at once for a repetition's length; the repetition's rate is every worker's
-     * operations over the wall time until the last one finished. (Summing each worker's own best burst, as this
-     * once did, counts bursts that ran one after another as if they ran together: with more threads than cores
-     * that reported many times the machine.)
+     * One repetition of the FMA loop on every worker at once, for a repetition's length: every worker's operations
+     * over the wall time until the last one finished. (Summing each worker's own best burst, as this once did,
+     * counts bursts that ran one after another as if they ran together: with more threads than cores that reported
+     * many times the machine.) A first, discarded repetition {@code warmUp}s: many short bursts get the loop
+     * compiled.
      */
-    private static Repetitions flops(Parallel parallel, boolean vector) {
+    private static double flops(Parallel parallel, boolean vector, boolean warmUp) {
         int threads = parallel.threads();
-        double[] rates = new double[REPETITIONS];
-        for (int r = -1; r < REPETITIONS; r++) {
-            // The first repetition, discarded, compiles the loop with many short bursts first.
-            boolean warmUp = r < 0;
-            double[] done = new double[threads];
-            long t0 = System.nanoTime();
-            parallel.forRange(threads, 1, 1, (a, b) -> {
-                for (int i = a; i < b; i++) {
-                    done[i] = vector ? VectorMatMul.fmaFlops(REPETITION_NANOS, warmUp)
-                            : scalarFmaFlops(REPETITION_NANOS, warmUp);
-                }
-            });
-            long t1 = System.nanoTime();
-            if (r >= 0) {
-                rates[r] = Arrays.stream(done).sum() / ((t1 - t0) / 1e9);
+        double[] done = new double[threads];
+        long t0 = System.nanoTime();
+        parallel.forRange(threads, 1, 1, (a, b) -> {
+            for (int i = a; i < b; i++) {
+                done[i] = vector ? VectorMatMul.fmaFlops(REPETITION_NANOS, warmUp)
+                        : scalarFmaFlops(REPETITION_NANOS, warmUp);
             }
-        }
-        return new Repetitions(rates);
+        });
+        long t1 = System.nanoTime();
+        return Arrays.stream(done).sum() / ((t1 - t0) / 1e9);
     }
 
     /** Floating-point operations of a scalar FMA loop that runs for at least {@code nanos}. */
