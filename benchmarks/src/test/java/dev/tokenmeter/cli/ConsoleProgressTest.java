@@ -33,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * runner with no limit on redraws.
  */
 class ConsoleProgressTest {
-    /** Small points of the tiny preset, with no warm-up and two trials each. */
+    /** Small points of the tiny preset, with no warm-up and two trials each, aiming at ±1%. */
     private static final String[] SMALL = {"run", "--model", "tiny", "--backend", "cpu", "--batch", "1",
-        "--prompt-len", "4", "--gen", "2", "--warmup", "0", "--min-trials", "2", "--max-trials", "2"};
+        "--prompt-len", "4", "--gen", "2", "--warmup", "0", "--min-trials", "2", "--max-trials", "2", "--target", "1%"};
 
     @TempDir
     Path dir;
@@ -87,7 +87,8 @@ class ConsoleProgressTest {
     @Test
     void progressBarRedrawsOneLinePerPoint() {
         CliRun r = expect(0, "run", "--model", "tiny", "--backend", "cpu", "--batch", "1,2", "--prompt-len", "4",
-                "--gen", "2", "--warmup", "1", "--min-trials", "2", "--max-trials", "2", "--progress", "bar");
+                "--gen", "2", "--warmup", "1", "--min-trials", "2", "--max-trials", "2", "--target", "1%",
+                "--progress", "bar");
         String err = r.err();
         // Each point: frames that start with '\r', the last one full, then a newline and the summary line.
         for (int i = 1; i <= 2; i++) {
