@@ -8,6 +8,7 @@ import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.backend.DeviceCeilings;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.result.ResultJson;
+import dev.tokenmeter.result.RunDescription;
 import dev.tokenmeter.result.TextTable;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -84,7 +85,9 @@ final class DevicesCommand implements Callable<Integer> {
         }
         line(out, "device", d.name() + " (" + d.kind() + ", " + d.computeUnits()
                 + ("gpu".equals(d.kind()) ? " SMs" : " cores") + ")");
-        line(out, "memory", TextTable.bytes(d.memoryBytes()) + " available to the backend"
+        // The CPU backend's memory is the JVM's heap, not the host's.
+        line(out, "memory", TextTable.bytes(d.memoryBytes()) + ("gpu".equals(d.kind()) ? "" : " JVM heap")
+                + " available to the backend"
                 + (d.cacheBytes() > 0 ? ", last-level cache " + TextTable.bytes(d.cacheBytes()) : ""));
         line(out, "measured", ceilings(d.measured()));
         line(out, "datasheet", d.datasheet() == null ? "none known" : ceilings(d.datasheet()));
@@ -98,6 +101,6 @@ final class DevicesCommand implements Callable<Integer> {
     }
 
     private static String ceilings(DeviceCeilings c) {
-        return TextTable.bandwidth(c.memoryBandwidth()) + ", " + TextTable.flops(c.flops()) + " (" + c.source() + ")";
+        return RunDescription.ceilings(c);
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenmeter.Benchmark;
+import dev.tokenmeter.measure.HostActivity;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.metrics.TrialRecord;
@@ -32,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * runner with no limit on redraws.
  */
 class ConsoleProgressTest {
-    /** Small points of the tiny preset, with no warm-up and two trials each. */
+    /** Small points of the tiny preset, with no warm-up and two trials each, aiming at ±1%. */
     private static final String[] SMALL = {"run", "--model", "tiny", "--backend", "cpu", "--batch", "1",
-        "--prompt-len", "4", "--gen", "2", "--warmup", "0", "--min-trials", "2", "--max-trials", "2"};
+        "--prompt-len", "4", "--gen", "2", "--warmup", "0", "--min-trials", "2", "--max-trials", "2", "--target", "1%"};
 
     @TempDir
     Path dir;
@@ -86,7 +87,8 @@ class ConsoleProgressTest {
     @Test
     void progressBarRedrawsOneLinePerPoint() {
         CliRun r = expect(0, "run", "--model", "tiny", "--backend", "cpu", "--batch", "1,2", "--prompt-len", "4",
-                "--gen", "2", "--warmup", "1", "--min-trials", "2", "--max-trials", "2", "--progress", "bar");
+                "--gen", "2", "--warmup", "1", "--min-trials", "2", "--max-trials", "2", "--target", "1%",
+                "--progress", "bar");
         String err = r.err();
         // Each point: frames that start with '\r', the last one full, then a newline and the summary line.
         for (int i = 1; i <= 2; i++) {
@@ -151,8 +153,11 @@ class ConsoleProgressTest {
         // The bar fills by trials here (3 of at most 10; the 600 s budget has hardly begun).
         assertTrue(frames.get(3).contains("[###.......]"), frames.get(3));
         assertTrue(frames.get(frames.size() - 1).contains("[##########]"), frames.toString());
+        // The run's warnings follow: here only the host's, when the machine running the tests was busy meanwhile.
+        HostActivity host = result.environment().host();
         assertTrue(text.toString().endsWith("\n[1/1] batch 1, prompt 8, output 10 done: "
-                + OfflineScenario.TYPE.summary(point) + "\n"), text.toString());
+                + OfflineScenario.TYPE.summary(point) + "\n" + (host.busy() ? "warning: " + host.warning() + "\n"
+                        : "")), text.toString());
     }
 
     @Test

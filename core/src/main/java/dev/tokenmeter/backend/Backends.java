@@ -1,5 +1,6 @@
 package dev.tokenmeter.backend;
 
+import dev.tokenmeter.InvalidFieldException;
 import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.model.ModelConfig;
 import java.util.ArrayList;
@@ -16,6 +17,24 @@ public final class Backends {
     public static final String AUTO = "auto";
 
     private Backends() {
+    }
+
+    /**
+     * The host threads to use when {@code asked} for: 0 means every core. More threads than the cores present are
+     * refused (an {@link InvalidFieldException} naming {@code threads}) rather than capped: they would share
+     * cores, so that each thread's timings and the ceilings measured with them describe the time slicing, not the
+     * machine (1000 threads on 2 cores once reported 37.7 TFLOP/s), and a capped run would not be the run asked
+     * for, nor the one its result records.
+     */
+    public static int hostThreads(int asked) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        InvalidFieldException.atLeastZero("threads", asked, "every core");
+        if (asked > cores) {
+            throw new InvalidFieldException("threads", "must be at most the " + cores + " core" + (cores == 1 ? ""
+                    : "s") + " this machine has (0 = every core), got " + asked + ": more workers than cores share"
+                    + " them, and the timings would measure the sharing");
+        }
+        return asked == 0 ? cores : asked;
     }
 
     /** Every provider on the class path, highest auto priority first. */

@@ -1,6 +1,7 @@
 package dev.tokenmeter.compare;
 
 import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.measure.HostActivity;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.result.Column;
 import dev.tokenmeter.result.Environment;
@@ -142,6 +143,8 @@ public final class Comparer {
         }
         warnings.addAll(runWarnings(type, labelA, a, pointsA));
         warnings.addAll(runWarnings(type, labelB, b, pointsB));
+        warnings.addAll(busyHost(labelA, a));
+        warnings.addAll(busyHost(labelB, b));
         List<String> keyHeaders = type.tables().key().stream().map(Column::header).toList();
         return new Comparison(side(labelA, a), side(labelB, b), type.name(), significance, alpha, keyHeaders,
                 changes, judged, runFigures(type.runFigures(a.points(type.pointType())),
@@ -345,6 +348,19 @@ public final class Comparer {
             }
         }
         return out;
+    }
+
+    /**
+     * A line when {@code r} was measured on a busy host ({@link HostActivity}), naming the side and what the host
+     * did: a busy side's figures are slower and noisier than its code, and a change may be the host's.
+     */
+    private static List<String> busyHost(String label, Result r) {
+        HostActivity host = r.environment() == null ? null : r.environment().host();
+        if (host == null || !host.busy()) {
+            return List.of();
+        }
+        return List.of(label + " was measured on a busy host: " + host.describe() + " during the run; its figures"
+                + " may be slower and noisier than its code, so a change may be the host's");
     }
 
     /** One result as a report names it. */

@@ -1,6 +1,7 @@
 package dev.tokenmeter.cpu;
 
 import dev.tokenmeter.backend.Backend;
+import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.backend.DeviceCeilings;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.backend.InsufficientMemoryException;
@@ -19,12 +20,12 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private DeviceInfo device;
 
-    /** A backend using {@code threads} workers (0 = every available core). */
+    /**
+     * A backend using {@code threads} workers (0 = every available core); more than the cores present are refused
+     * ({@link Backends#hostThreads}).
+     */
     public CpuBackend(int threads) {
-        if (threads < 0) {
-            throw new IllegalArgumentException("threads must be >= 0 (0 = all cores), got " + threads);
-        }
-        this.threads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        this.threads = Backends.hostThreads(threads);
         this.matmul = VectorSupport.available() ? new VectorMatMul() : new ScalarMatMul();
         this.parallel = new Parallel(this.threads);
     }
@@ -63,7 +64,8 @@ public final class CpuBackend implements Backend {
                 + (long) options.maxSequences() * model.vocab() * Float.BYTES * 2;
         Runtime rt = Runtime.getRuntime();
         long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        return new MemoryPlan(weights, kv, workspace, available, "the Java heap (raise it with -Xmx, or JAVA_OPTS=-Xmx... with the launcher)");
+        return new MemoryPlan(weights, kv, workspace, available,
+                "the Java heap (raise it with -Xmx, or JAVA_OPTS=-Xmx... with the launcher)");
     }
 
     @Override

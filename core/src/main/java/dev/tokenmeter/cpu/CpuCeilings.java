@@ -4,16 +4,28 @@ import dev.tokenmeter.backend.DeviceCeilings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Measures the CPU's two ceilings once: memory bandwidth (every worker copying, then summing, its share of arrays
- * far larger than the caches; the better of bytes read + written per second and bytes read per second, since a
- * decode step mostly reads) and fp32 FMA throughput (every worker in a register-only FMA loop). The best of a
- * few repetitions is kept, as a ceiling should be.
+ * Measures the CPU's two ceilings: memory bandwidth (every worker copying, then summing, its share of arrays far
+ * larger than the caches; the better of bytes read + written per second and bytes read per second, since a decode
+ * step mostly reads) and fp32 FMA throughput (every worker in a register-only FMA loop at once, counted over the
+ * wall time of them all).
+ *
+ * <p>On a shared host one short timing can be read at half speed or, worse, a per-worker best summed over workers
+ * that did not run together can exceed the machine. So each figure is {@value #REPETITIONS} repetitions, each
+ * sustained for at least {@value #REPETITION_MILLIS} ms of every worker working at once, after one discarded
+ * repetition that warms the JIT and the pages, the three kernels taking turns; the best repetition is the ceiling,
+ * and how far the median fell below it is recorded as the figure's spread
+ * ({@link DeviceCeilings#memoryBandwidthSpread}), so that a report can say when a utilization rests on a noisy
+ * ceiling.
  */
 final class CpuCeilings {
-    private static final int REPEATS = 5;
+    static final int REPETITIONS = 9;
+    static final int REPETITION_MILLIS = 20;
+    private static final long REPETITION_NANOS = REPETITION_MILLIS * 1_000_000L;
     /** 2 × 128 MiB: well past any last-level cache. */
     private static final int COPY_LONGS = 16 << 20;
 
@@ -21,37 +33,81 @@ final class CpuCeilings {
     }
 
     static DeviceCeilings measure(Parallel parallel, boolean vector) {
-        double bandwidth = bandwidth(parallel);
-        double flops = flops(parallel, vector);
-        String how = String.format(Locale.ROOT, "measured: %d-thread array copy and sum (%d MiB) and %s FMA loop",
-                parallel.threads(), 2 * COPY_LONGS * 8L >> 20, vector ? "Vector API" : "scalar");
-        return new DeviceCeilings(bandwidth, flops, how);
-    }
-
-    private static double bandwidth(Parallel parallel) {
         long[] src = new long[COPY_LONGS];
         long[] dst = new long[COPY_LONGS];
-        java.util.Arrays.fill(src, 1L);
-        java.util.Arrays.fill(dst, 2L);
-        double best = 0;
-        for (int r = 0; r < REPEATS; r++) {
-            long t0 = System.nanoTime();
-            parallel.forRange(COPY_LONGS, 1 << 16, 1 << 10, (a, b) -> System.arraycopy(src, a, dst, a, b - a));
-            long t1 = System.nanoTime();
-            best = Math.max(best, 2.0 * COPY_LONGS * Long.BYTES / ((t1 - t0) / 1e9));
-        }
+        Arrays.fill(src, 1L);
+        Arrays.fill(dst, 2L);
         // The sums land in a shared sink so that the JIT cannot drop the reads.
-        java.util.concurrent.atomic.AtomicLong sink = new java.util.concurrent.atomic.AtomicLong();
-        for (int r = 0; r < REPEATS; r++) {
-            long t0 = System.nanoTime();
-            parallel.forRange(COPY_LONGS, 1 << 16, 1 << 10, (a, b) -> sink.addAndGet(sum(src, a, b)));
-            long t1 = System.nanoTime();
-            best = Math.max(best, (double) COPY_LONGS * Long.BYTES / ((t1 - t0) / 1e9));
+        AtomicLong sink = new AtomicLong();
+        Runnable copy = () -> parallel.forRange(COPY_LONGS, 1 << 16, 1 << 10,
+                (a, b) -> System.arraycopy(src, a, dst, a, b - a));
+        Runnable read = () -> parallel.forRange(COPY_LONGS, 1 << 16, 1 << 10, (a, b) -> sink.addAndGet(sum(src, a, b)));
+        double[] copyRates = new double[REPETITIONS];
+        double[] readRates = new double[REPETITIONS];
+        double[] flopRates = new double[REPETITIONS];
+        // The kernels take turns, so that each figure's repetitions span the whole measurement: a neighbour that
+        // runs for part of it slows some repetitions of every figure, not every repetition of one.
+        for (int r = -1; r < REPETITIONS; r++) {
+            double copied = passes(copy, 2.0 * COPY_LONGS * Long.BYTES);
+            double summed = passes(read, (double) COPY_LONGS * Long.BYTES);
+            double flops = flops(parallel, vector, r < 0);
+            if (r >= 0) {
+                copyRates[r] = copied;
+                readRates[r] = summed;
+                flopRates[r] = flops;
+            }
         }
         if (sink.get() == 42) {
             System.out.print("");
         }
-        return best;
+        Repetitions copied = new Repetitions(copyRates);
+        Repetitions summed = new Repetitions(readRates);
+        Repetitions bandwidth = summed.best() > copied.best() ? summed : copied;
+        Repetitions flops = new Repetitions(flopRates);
+        String how = String.format(Locale.ROOT, "measured: best of %d repetitions of %d ms, %d-thread array copy"
+                + " and sum (%d MiB) and %s FMA loop", REPETITIONS, REPETITION_MILLIS, parallel.threads(),
+                2 * COPY_LONGS * 8L >> 20, vector ? "Vector API" : "scalar");
+        return new DeviceCeilings(bandwidth.best(), flops.best(), how, bandwidth.spread(), flops.spread(),
+                REPETITIONS);
+    }
+
+    /**
+     * The rates of one figure's repetitions: the best is the ceiling (contention only ever slows a repetition down),
+     * and the median's shortfall from it is the spread.
+     */
+    record Repetitions(double[] rates) {
+        Repetitions {
+            if (rates.length == 0) {
+                throw new IllegalArgumentException("no repetitions");
+            }
+            rates = rates.clone();
+        }
+
+        double best() {
+            return Arrays.stream(rates).max().orElseThrow();
+        }
+
+        /** 1 − median / best, in [0, 1). */
+        double spread() {
+            double[] s = rates.clone();
+            Arrays.sort(s);
+            int n = s.length;
+            double median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+            return Math.max(0, Math.min(1 - median / best(), Math.nextDown(1.0)));
+        }
+    }
+
+    /** One repetition of {@code pass} (which moves {@code bytes}): passes until it has lasted long enough; bytes/s. */
+    private static double passes(Runnable pass, double bytes) {
+        long passes = 0;
+        long t0 = System.nanoTime();
+        long elapsed;
+        do {
+            pass.run();
+            passes++;
+            elapsed = System.nanoTime() - t0;
+        } while (elapsed < REPETITION_NANOS);
+        return passes * bytes / (elapsed / 1e9);
     }
 
     private static long sum(long[] a, int from, int to) {
@@ -73,43 +129,40 @@ final class CpuCeilings {
     }
 
     /**
-     * Every worker runs short FMA bursts at once; each worker's best burst counts, summed over workers. On a shared
-     * machine a burst can be preempted, and a ceiling read low would make honest results look faster than the
-     * roofline: a core's best burst is what that core can do.
+     * One repetition of the FMA loop on every worker at once, for a repetition's length: every worker's operations
+     * over the wall time until the last one finished. (Summing each worker's own best burst, as this once did,
+     * counts bursts that ran one after another as if they ran together: with more threads than cores that reported
+     * many times the machine.) A first, discarded repetition {@code warmUp}s: many short bursts get the loop
+     * compiled.
      */
-    private static double flops(Parallel parallel, boolean vector) {
+    private static double flops(Parallel parallel, boolean vector, boolean warmUp) {
         int threads = parallel.threads();
-        double[] best = new double[threads];
-        for (int r = 0; r < REPEATS; r++) {
-            parallel.forRange(threads, 1, 1, (a, b) -> {
-                for (int i = a; i < b; i++) {
-                    double rate = vector ? VectorMatMul.fmaRate(10_000_000L) : scalarFmaRate(10_000_000L);
-                    best[i] = Math.max(best[i], rate);
-                }
-            });
-        }
-        double total = 0;
-        for (double x : best) {
-            total += x;
-        }
-        return total;
+        double[] done = new double[threads];
+        long t0 = System.nanoTime();
+        parallel.forRange(threads, 1, 1, (a, b) -> {
+            for (int i = a; i < b; i++) {
+                done[i] = vector ? VectorMatMul.fmaFlops(REPETITION_NANOS, warmUp)
+                        : scalarFmaFlops(REPETITION_NANOS, warmUp);
+            }
+        });
+        long t1 = System.nanoTime();
+        return Arrays.stream(done).sum() / ((t1 - t0) / 1e9);
     }
 
-    private static double scalarFmaRate(long nanos) {
+    /** Floating-point operations of a scalar FMA loop that runs for at least {@code nanos}. */
+    private static double scalarFmaFlops(long nanos, boolean warmUp) {
         float[] state = new float[8];
-        java.util.Arrays.fill(state, 1e-3f);
-        for (int i = 0; i < 2000; i++) {
+        Arrays.fill(state, 1e-3f);
+        for (int i = 0; warmUp && i < 2000; i++) {
             scalarBurst(state, 64);
         }
         long bursts = 0;
         long start = System.nanoTime();
-        long now;
         do {
             scalarBurst(state, 4096);
             bursts++;
-            now = System.nanoTime();
-        } while (now - start < nanos);
-        return bursts * 4096.0 * 8 * 2 / ((now - start) / 1e9);
+        } while (System.nanoTime() - start < nanos);
+        return bursts * 4096.0 * 8 * 2;
     }
 
     private static void scalarBurst(float[] state, int iterations) {

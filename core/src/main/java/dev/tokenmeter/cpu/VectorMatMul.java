@@ -394,24 +394,28 @@ final class VectorMatMul implements MatMul {
     }
 
     /**
-     * FLOP/s of this thread in a register-only FMA loop (2 FLOPs per lane per FMA), after a warm-up that lets the
-     * JIT compile the loop: the Vector API is only fast once C2 has intrinsified it.
+     * Floating-point operations this thread does in a register-only FMA loop (2 FLOPs per lane per FMA) that runs
+     * for at least {@code nanos}. The caller times it, and discards a first call that warms up: the Vector API is
+     * only fast once C2 has intrinsified the loop, which takes many calls of it.
      */
-    static double fmaRate(long nanos) {
+    static double fmaFlops(long nanos) {
+        return fmaFlops(nanos, false);
+    }
+
+    /** {@link #fmaFlops(long)}, after many short bursts that get the loop compiled first where {@code warmUp}. */
+    static double fmaFlops(long nanos, boolean warmUp) {
         float[] state = new float[8 * LANES];
         java.util.Arrays.fill(state, 1e-3f);
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; warmUp && i < 2000; i++) {
             fmaBurst(state, 64);
         }
         long bursts = 0;
         long start = System.nanoTime();
-        long now;
         do {
             fmaBurst(state, 4096);
             bursts++;
-            now = System.nanoTime();
-        } while (now - start < nanos);
-        return bursts * 4096.0 * 8 * 2 * LANES / ((now - start) / 1e9);
+        } while (System.nanoTime() - start < nanos);
+        return bursts * 4096.0 * 8 * 2 * LANES;
     }
 
     /** Eight independent FMA chains, enough to cover the FMA latency on current cores. */

@@ -56,11 +56,15 @@ public final class ConsoleReport {
         sb.append("backend   ").append(RunDescription.backend(r));
         sb.append(String.format(Locale.ROOT, ", seed %d, %s%n", spec.seed(), RunDescription.threads(spec.threads())));
         if (device != null) {
-            sb.append("device    ").append(RunDescription.device(device)).append('\n');
+            sb.append("device    ").append(RunDescription.device(env)).append('\n');
             sb.append("ceilings  ").append(RunDescription.ceilings(device.measured())).append('\n');
             if (device.datasheet() != null) {
                 sb.append("          ").append(RunDescription.ceilings(device.datasheet())).append('\n');
             }
+        }
+        String host = RunDescription.host(env);
+        if (host != null) {
+            sb.append("host      ").append(host).append('\n');
         }
         sb.append("price     ").append(RunDescription.price(r)).append('\n');
         for (Detail d : Reports.details(r)) {

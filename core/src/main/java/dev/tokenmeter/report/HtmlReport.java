@@ -113,9 +113,13 @@ public final class HtmlReport {
         entry(sb, "Model", RunDescription.shape(spec.model()));
         entry(sb, "Backend", RunDescription.backend(r) + ", seed " + spec.seed());
         if (device != null) {
-            entry(sb, "Device", RunDescription.device(device));
+            entry(sb, "Device", RunDescription.device(env));
             entry(sb, "Ceilings", RunDescription.ceilings(device.measured())
                     + (device.datasheet() == null ? "" : "; " + RunDescription.ceilings(device.datasheet())));
+        }
+        String host = RunDescription.host(env);
+        if (host != null) {
+            entry(sb, "Host", host);
         }
         entry(sb, "Price", RunDescription.price(r));
         for (Detail d : Reports.details(r)) {

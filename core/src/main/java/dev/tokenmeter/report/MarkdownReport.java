@@ -47,7 +47,11 @@ public final class MarkdownReport {
         if (device != null) {
             String ceilings = RunDescription.ceilings(device.measured())
                     + (device.datasheet() == null ? "" : "; " + RunDescription.ceilings(device.datasheet()));
-            item(sb, "Device", RunDescription.device(device) + "; " + ceilings);
+            item(sb, "Device", RunDescription.device(env) + "; " + ceilings);
+        }
+        String host = RunDescription.host(env);
+        if (host != null) {
+            item(sb, "Host", host);
         }
         item(sb, "Price", RunDescription.price(r));
         for (Detail d : Reports.details(r)) {

@@ -1,7 +1,10 @@
 package dev.tokenmeter.result;
 
 import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.measure.HostActivity;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Properties;
 
 /**
@@ -13,11 +16,27 @@ import java.util.Properties;
  * @param os                name, version and architecture
  * @param cpu               the host CPU's model name
  * @param cpuCores          cores the JVM may use
- * @param maxHeapBytes      the JVM's heap limit
+ * @param maxHeapBytes      the JVM's heap limit (what the CPU backend may use as memory)
  * @param device            the device the backend ran on
+ * @param hostMemoryBytes   the host's physical memory ({@code MemTotal} of {@code /proc/meminfo}); 0 where it
+ *                          cannot be read, as in results written before it was recorded
+ * @param host              what the host was doing while the run measured; null until the run ends, and in
+ *                          results written before it was recorded
  */
 public record Environment(String tokenmeterVersion, String gitCommit, String jvm, String os, String cpu,
-        int cpuCores, long maxHeapBytes, DeviceInfo device) {
+        int cpuCores, long maxHeapBytes, DeviceInfo device, long hostMemoryBytes, HostActivity host) {
+
+    /** An environment without the host's memory or activity (a library user's, a test's). */
+    public Environment(String tokenmeterVersion, String gitCommit, String jvm, String os, String cpu, int cpuCores,
+            long maxHeapBytes, DeviceInfo device) {
+        this(tokenmeterVersion, gitCommit, jvm, os, cpu, cpuCores, maxHeapBytes, device, 0, null);
+    }
+
+    /** This environment with what the host did during the run. */
+    public Environment withHost(HostActivity activity) {
+        return new Environment(tokenmeterVersion, gitCommit, jvm, os, cpu, cpuCores, maxHeapBytes, device,
+                hostMemoryBytes, activity);
+    }
 
     /** This process's environment, with the given device. */
     public static Environment capture(DeviceInfo device) {
@@ -31,7 +50,32 @@ public record Environment(String tokenmeterVersion, String gitCommit, String jvm
                         + System.getProperty("java.vm.name") + ")",
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
-                DeviceInfo.hostCpuModel(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory(), device);
+                DeviceInfo.hostCpuModel(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory(),
+                device, readHostMemoryBytes(), null);
+    }
+
+    /** The host's physical memory from /proc/meminfo, or 0 where it cannot be read (not Linux). */
+    static long readHostMemoryBytes() {
+        try {
+            return memTotal(Files.readString(Path.of("/proc/meminfo")));
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** {@code MemTotal} of a /proc/meminfo text in bytes ("MemTotal:  24683756 kB"), or 0 where it has none. */
+    static long memTotal(String meminfo) {
+        for (String line : meminfo.split("\n")) {
+            if (line.startsWith("MemTotal:")) {
+                String[] f = line.substring("MemTotal:".length()).trim().split("\\s+");
+                try {
+                    return Long.parseLong(f[0]) * (f.length > 1 && f[1].equalsIgnoreCase("kB") ? 1024 : 1);
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
+        }
+        return 0;
     }
 
     private static Properties buildInfo() {

@@ -31,7 +31,7 @@ public record Notice(Level level, String point, String text) {
 
     /**
      * Every notice of a result: an incomplete run, then each point's notices, then what the scenario says of its
-     * points together, then the run's own warnings.
+     * points together and of the figures it derives from the device's ceilings, then the run's own warnings.
      */
     public static List<Notice> of(Result r) {
         List<Notice> out = new ArrayList<>();
@@ -58,6 +58,9 @@ public record Notice(Level level, String point, String text) {
             out.addAll(type.notices(p));
         }
         out.addAll(type.notices(points));
+        if (r.environment() != null && r.environment().device() != null) {
+            out.addAll(type.ceilingNotices(r.environment().device(), points));
+        }
         return out;
     }
 

@@ -9,6 +9,7 @@ import dev.tokenmeter.backend.DeviceCeilings;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.cost.CostMetrics;
 import dev.tokenmeter.cost.Price;
+import dev.tokenmeter.measure.HostActivity;
 import dev.tokenmeter.model.ModelConfig;
 import java.util.Locale;
 
@@ -35,16 +36,40 @@ public final class RunDescription {
         return threads == 0 ? "all cores" : threads + (threads == 1 ? " thread" : " threads");
     }
 
-    /** "3.35 TB/s... (measured ...)": a device's bandwidth and FLOP/s with where they come from. */
+    /**
+     * "3.35 TB/s... (measured ...)": a device's bandwidth and FLOP/s with where they come from, and for figures
+     * measured in repetitions how far their median repetitions fell below them ("medians 12% and 3% below").
+     */
     public static String ceilings(DeviceCeilings c) {
-        return bandwidth(c.memoryBandwidth()) + ", " + flops(c.flops()) + " (" + c.source() + ")";
+        String spread = c.repetitions() == 0 ? "" : String.format(Locale.ROOT, "; medians %.0f%% and %.0f%% below",
+                100 * c.memoryBandwidthSpread(), 100 * c.flopsSpread());
+        return bandwidth(c.memoryBandwidth()) + ", " + flops(c.flops()) + " (" + c.source() + spread + ")";
     }
 
-    /** "NVIDIA H100 80GB HBM3 (gpu, 132 SMs, 85.0 GB memory)". */
+    /**
+     * "NVIDIA H100 80GB HBM3 (gpu, 132 SMs, 85.0 GB memory)", "AMD EPYC (cpu, 2 cores, 6.32 GB JVM heap)": the
+     * memory the backend may use, which on the CPU is the JVM's heap, not the host's memory.
+     */
     public static String device(DeviceInfo device) {
-        return String.format(Locale.ROOT, "%s (%s, %d %s, %s memory)", device.name(), device.kind(),
-                device.computeUnits(), "gpu".equals(device.kind()) ? "SMs" : "cores",
-                TextTable.bytes(device.memoryBytes()));
+        boolean gpu = "gpu".equals(device.kind());
+        return String.format(Locale.ROOT, "%s (%s, %d %s, %s %s)", device.name(), device.kind(),
+                device.computeUnits(), gpu ? "SMs" : "cores", TextTable.bytes(device.memoryBytes()),
+                gpu ? "memory" : "JVM heap");
+    }
+
+    /** {@link #device(DeviceInfo)}, with the host's memory where it was recorded: "...; host memory 25.3 GB". */
+    public static String device(Environment env) {
+        return device(env.device()) + (env.hostMemoryBytes() > 0 ? "; host memory "
+                + TextTable.bytes(env.hostMemoryBytes()) : "");
+    }
+
+    /**
+     * What the host did during the run, or null where the result does not record it: "busy: other processes used
+     * 48% of the machine's CPU time (...)", "quiet: ...".
+     */
+    public static String host(Environment env) {
+        HostActivity h = env == null ? null : env.host();
+        return h == null ? null : (h.busy() ? "busy: " : "quiet: ") + h.describe();
     }
 
     /** The backend that ran, and the one asked for where they differ: "cpu (asked: auto)". */

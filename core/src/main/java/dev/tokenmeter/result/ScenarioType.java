@@ -90,6 +90,15 @@ public interface ScenarioType<S extends ScenarioSpec, P extends ScenarioPoint> {
         return List.of();
     }
 
+    /**
+     * What a reader must know of the figures this scenario derives from the device's ceilings (a utilization
+     * resting on a ceiling whose repetitions spread widely), after the points' notices; empty for none, as for a
+     * scenario that derives no figure from them.
+     */
+    default List<Notice> ceilingNotices(DeviceInfo device, List<P> points) {
+        return List.of();
+    }
+
     // ---- comparing ----
 
     /** The metrics {@code compare} sets side by side, in table order. */

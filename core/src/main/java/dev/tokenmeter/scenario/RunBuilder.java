@@ -60,7 +60,7 @@ public abstract class RunBuilder<B extends RunBuilder<B>> {
         return self();
     }
 
-    /** CPU worker threads; 0 (the default) uses every core. */
+    /** CPU worker threads; 0 (the default) uses every core; more than the cores present are refused. */
     public B threads(int value) {
         this.threads = value;
         return self();
@@ -87,12 +87,17 @@ public abstract class RunBuilder<B extends RunBuilder<B>> {
         return self();
     }
 
-    /** The validated run spec. */
+    /**
+     * The validated run spec, to be run on this machine: its threads are checked against the cores present too
+     * ({@link Backends#hostThreads}), before any device is opened.
+     */
     public RunSpec spec() {
         if (model == null) {
             throw new InvalidFieldException("model", "is needed: a preset name or a config.json path");
         }
-        return new RunSpec(model, backend, seed, threads, price, scenario());
+        RunSpec spec = new RunSpec(model, backend, seed, threads, price, scenario());
+        Backends.hostThreads(threads);
+        return spec;
     }
 
     /** Runs the benchmark on the chosen backend (see {@link ScenarioRunner}) and returns its result. */

@@ -7,6 +7,8 @@ import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
 import dev.tokenmeter.engine.Engine;
+import dev.tokenmeter.measure.HostActivity;
+import dev.tokenmeter.measure.HostSnapshot;
 import dev.tokenmeter.result.Environment;
 import dev.tokenmeter.result.PointProgress;
 import dev.tokenmeter.result.Result;
@@ -20,12 +22,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Runs any scenario: selects and opens the backend, makes the spec's automatic values concrete for the device,
  * loads the engine the scenario asks for, lets the scenario measure its points, and builds the {@link Result},
  * telling a {@link RunListener} as it goes. A run that fails still hands the points it measured to
- * {@link RunListener#finished} (marked incomplete) before the failure propagates.
+ * {@link RunListener#finished} (marked incomplete) before the failure propagates. The result's environment records
+ * what else the host did during the run ({@link HostActivity}), and a busy host is a run-level warning.
  */
 public final class ScenarioRunner {
     private ScenarioRunner() {
@@ -41,12 +45,21 @@ public final class ScenarioRunner {
 
     /** Runs on an opened backend, which stays open. */
     public static Result run(RunSpec spec, Backend backend, RunListener listener) {
+        return run(spec, backend, listener, HostSnapshot::read);
+    }
+
+    /**
+     * {@link #run(RunSpec, Backend, RunListener)} with the host's counters read by {@code host}, once when the run
+     * starts and once when it ends (tests feed recorded ones).
+     */
+    static Result run(RunSpec spec, Backend backend, RunListener listener, Supplier<HostSnapshot> host) {
         Objects.requireNonNull(listener, "listener");
-        return run(spec.scenario().type(), spec, backend, listener);
+        return run(spec.scenario().type(), spec, backend, listener, host);
     }
 
     private static <S extends ScenarioSpec, P extends ScenarioPoint> Result run(ScenarioType<S, P> type,
-            RunSpec asked, Backend backend, RunListener listener) {
+            RunSpec asked, Backend backend, RunListener listener, Supplier<HostSnapshot> host) {
+        HostSnapshot before = host.get();
         DeviceInfo device = backend.device();
         S scenario = type.resolve(type.specType().cast(asked.scenario()), device);
         Price price = asked.price() != null ? asked.price() : PricePresets.forDevice(device);
@@ -74,9 +87,14 @@ public final class ScenarioRunner {
                         + " points");
                 run.warnings.addAll(type.partialWarnings(scenario, run.points));
             }
+            // What else the host did meanwhile: a busy host's figures look like a slower code's.
+            HostActivity activity = HostActivity.between(before, host.get());
+            if (activity.busy()) {
+                run.warn(activity.warning());
+            }
             // Built on failure too, so that a listener can keep the points already measured.
-            result = Result.of(started, Instant.now().toString(), complete, spec, environment, run.points,
-                    run.warnings);
+            result = Result.of(started, Instant.now().toString(), complete, spec, environment.withHost(activity),
+                    run.points, run.warnings);
             listener.finished(result);
         }
         return result;

@@ -149,7 +149,7 @@ class HtmlReportTest {
         String summary = byClass(doc, "dl", "summary").getTextContent();
         assertContains(summary, "tiny: 0.525M params, 2 layers");
         assertContains(summary, "cpu (asked: auto), seed 42");
-        assertContains(summary, "Test CPU 9000 (cpu, 2 cores, 8.00 GB memory)");
+        assertContains(summary, "Test CPU 9000 (cpu, 2 cores, 8.00 GB JVM heap)");
         assertContains(summary, "20.00 GB/s, 100.0 GFLOP/s (" + TestResults.SOURCE + ")");
         assertContains(summary, "$0.1008 per device-hour, cpu (AWS EC2");
     }

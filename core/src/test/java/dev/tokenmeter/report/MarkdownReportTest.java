@@ -93,7 +93,7 @@ class MarkdownReportTest {
         assertTrue(md.startsWith("## tokenmeter: tiny on Test CPU 9000\n\n"), md);
         assertContains(md, "- **Model**: tiny: 0.525M params, 2 layers, hidden 128");
         assertContains(md, "- **Backend**: cpu (asked: auto), seed 42\n");
-        assertContains(md, "- **Device**: Test CPU 9000 (cpu, 2 cores, 8.00 GB memory); 20.00 GB/s");
+        assertContains(md, "- **Device**: Test CPU 9000 (cpu, 2 cores, 8.00 GB JVM heap); 20.00 GB/s");
         assertContains(md, "- **Price**: \\$0.1008 per device-hour, cpu (AWS EC2");
         assertContains(md, "- **Trials**: 1 warm-up, then 2 to 5 per point");
         assertFalse(md.contains("INCOMPLETE"));

@@ -5,6 +5,7 @@ import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.cost.CostMetrics;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
+import dev.tokenmeter.measure.HostActivity;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.measure.Precision;
 import dev.tokenmeter.measure.Summary;
@@ -110,6 +111,10 @@ public final class TestResults {
                 + "; a result faster than the device's roofline cannot be right"));
     }
 
+    /** What a quiet 16-CPU host did during a 20-minute run (the sweep's). */
+    public static final HostActivity QUIET_HOST = new HostActivity(1200.0, 16, 0.52, 14.1, 0.93, 0.02, 0.0,
+            2600.0, 2450.0, 3500.0, false);
+
     /** The sweep's budget-limited point's warning. */
     public static final String SWEEP_WARNING = "time budget spent after 3 trials; \u00b11% not reached";
 
@@ -123,11 +128,11 @@ public final class TestResults {
         RunSpec spec = new RunSpec(ModelPresets.get("llama-3.1-8b"), "cuda", 42, 0, price, new OfflineSpec(
                 List.of(1, 2, 4, 8, 16, 32, 64), List.of(128, 512), List.of(32, 128), MeasurementPolicy.defaults()));
         DeviceInfo gpu = new DeviceInfo("cuda", "NVIDIA H100 80GB HBM3", "gpu", 132, 80L * 1_000_000_000L,
-                50L << 20, new DeviceCeilings(3.0e12, 700e12, "measured: device copy and bf16 GEMM"),
+                50L << 20, new DeviceCeilings(3.0e12, 700e12, "measured: device copy and bf16 GEMM", 0.02, 0.01, 9),
                 new DeviceCeilings(3.35e12, 989e12, "datasheet: NVIDIA H100 SXM5"),
                 Map.of("driver", "550.54.15", "computeCapability", "9.0"));
         Environment env = new Environment("0.1.0-test", "abc1234", "Test JVM 17", "Test OS 1.0 amd64",
-                "Test CPU 9000", 16, 32L << 30, gpu);
+                "Test CPU 9000", 16, 32L << 30, gpu, 256L << 30, QUIET_HOST);
         List<OfflinePoint> points = new java.util.ArrayList<>();
         int[][] pairs = {{128, 32}, {512, 128}};
         for (int[] pair : pairs) {

@@ -3,6 +3,7 @@ package dev.tokenmeter.scenario;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenmeter.Benchmark;
 import dev.tokenmeter.InvalidFieldException;
@@ -81,5 +82,17 @@ class RunBuilderTest {
         assertEquals(new RunSpec(TINY, "cpu", 42, 2, price, OFFLINE), spec.withPrice(price));
         OfflineSpec other = new OfflineSpec(List.of(2), List.of(8), List.of(4), OFFLINE.measurement());
         assertEquals(new RunSpec(TINY, "cpu", 42, 2, null, other), spec.withScenario(other));
+    }
+
+    @Test
+    void moreThreadsThanCoresAreRefusedBeforeAnythingRuns() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        InvalidFieldException e = assertThrows(InvalidFieldException.class,
+                () -> Benchmark.offline().model(TINY).threads(cores + 1).spec());
+        assertEquals("threads", e.field());
+        assertTrue(e.problem().startsWith("must be at most the " + cores + " core"), e.getMessage());
+        assertEquals(cores, Benchmark.offline().model(TINY).threads(cores).spec().threads());
+        // A result's spec read back on a smaller machine is not refused: only a run here is.
+        assertEquals(cores + 1, new RunSpec(TINY, "cpu", 42, cores + 1, null, OFFLINE).threads());
     }
 }

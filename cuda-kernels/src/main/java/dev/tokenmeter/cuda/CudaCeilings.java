@@ -13,7 +13,7 @@ import jcuda.driver.CUdeviceptr;
  * The device's two ceilings, measured once when it opens: memory bandwidth from device-to-device copies (bytes
  * read plus bytes written, as nvbench and the reference tools count them), and bf16 FLOP/s from tokenmeter's own
  * tensor-core product at 8192³ on synthetic (non-zero) data. Each is the median of timed repetitions after a
- * warm-up, timed with CUDA events.
+ * warm-up, timed with CUDA events; how far the median fell below the best is recorded as the figure's spread.
  */
 final class CudaCeilings {
     static final int GEMM_SIZE = 8192;
@@ -26,6 +26,7 @@ final class CudaCeilings {
     static DeviceCeilings measure(CudaOps ops, Synthetic synthetic, long freeBytes) {
         long copyBytes = Math.max(64L << 20, Math.min(1L << 30, freeBytes / 8)) / 4 * 4;
         double bandwidth;
+        double bandwidthSpread;
         try (Arena a = Arena.allocate(2 * Arena.aligned(copyBytes)); CudaEvents ev = new CudaEvents()) {
             CUdeviceptr src = a.take(copyBytes, "copy source");
             CUdeviceptr dst = a.take(copyBytes, "copy destination");
@@ -40,10 +41,12 @@ final class CudaCeilings {
                 }
             }
             bandwidth = 2.0 * copyBytes / (median(ms) / 1e3);
+            bandwidthSpread = spread(ms);
         }
         int n = GEMM_SIZE;
         long elems = (long) n * n;
         double flops;
+        double flopsSpread;
         try (Arena a = Arena.allocate(2 * Arena.aligned(elems * 2) + Arena.aligned(elems * 4));
                 CudaEvents ev = new CudaEvents()) {
             CUdeviceptr x = a.take(elems * 2, "gemm A");
@@ -62,10 +65,21 @@ final class CudaCeilings {
                 }
             }
             flops = 2.0 * n * n * (double) n / (median(ms) / 1e3);
+            flopsSpread = spread(ms);
         }
         return new DeviceCeilings(bandwidth, flops, String.format(Locale.ROOT,
                 "measured: device-to-device copy of %d MiB (read + write), tokenmeter's bf16 tensor-core GEMM %d^3",
-                copyBytes >> 20, n));
+                copyBytes >> 20, n), bandwidthSpread, flopsSpread, REPEATS);
+    }
+
+    /**
+     * How far the median repetition's rate fell below the best one's, from their times: 1 − fastest / median time
+     * (the median is the figure kept here, as a GPU's repetitions agree closely; the spread says when they did not).
+     */
+    private static double spread(double[] ms) {
+        double fastest = Arrays.stream(ms).min().orElseThrow();
+        double median = median(ms);
+        return median > 0 ? Math.max(0, Math.min(1 - fastest / median, Math.nextDown(1.0))) : 0;
     }
 
     private static double median(double[] v) {

@@ -27,6 +27,9 @@ import java.util.Locale;
  * output token, each timed on the host (System.nanoTime) and on the device (the backend's own clock).
  */
 final class OfflineRunner {
+    /** How a point's note of a precision short of its target starts. */
+    static final String IMPRECISION = "precision: ";
+
     private OfflineRunner() {
     }
 
@@ -70,11 +73,7 @@ final class OfflineRunner {
         }).precision();
         List<String> warnings = new ArrayList<>();
         if (!precision.reached()) {
-            warnings.add(String.format(Locale.ROOT, "precision target not reached: %s known to %s at 95%%"
-                    + " confidence (target ±%.2f%%) after %d trials; stopped by %s", precision.metric(),
-                    Double.isNaN(precision.relativeCiHalfWidth()) ? "no interval (one trial)"
-                            : String.format(Locale.ROOT, "±%.2f%%", 100 * precision.relativeCiHalfWidth()),
-                    100 * precision.target(), trials.size(), precision.stoppedBy()));
+            warnings.add(imprecision(precision, trials.size(), policy));
         }
         PointMetrics metrics = PointMetrics.offline(p.batch(), p.promptLength(), p.outputLength(), trials);
         Roofline roofline = Roofline.offline(engine.model(), engine.kvBytesPerElement(), device, p.batch(),
@@ -86,6 +85,29 @@ final class OfflineRunner {
         CostMetrics cost = price == null ? null : CostMetrics.of(price, metrics);
         return new OfflinePoint(p.batch(), p.promptLength(), p.outputLength(), warmups, trials, metrics,
                 roofline, cost, precision, warnings);
+    }
+
+    /**
+     * What a point that stopped short of its precision target reached, said plainly: "precision: output tok/s known
+     * to ±6.32% at 95% confidence after 15 trials, short of the ±1% target because the 10 s budget ran out first; a
+     * longer budget or more trials narrow it, a busy host widens it". Reports show it as a note.
+     */
+    static String imprecision(Precision precision, int trials, MeasurementPolicy policy) {
+        String reached = Double.isNaN(precision.relativeCiHalfWidth()) ? "no interval (one trial)"
+                : "±" + percent(precision.relativeCiHalfWidth()) + " at 95% confidence";
+        String why = switch (precision.stoppedBy()) {
+            case "budget" -> "the " + OfflineScenario.plain(policy.budgetSeconds()) + " s budget ran out first";
+            case "max-trials" -> "the limit of " + policy.maxTrials() + " trials came first";
+            default -> "trials stopped by " + precision.stoppedBy();
+        };
+        return String.format(Locale.ROOT, "%s%s known to %s after %d trial%s, short of the ±%s target because %s;"
+                + " a longer budget or more trials narrow it, a busy host widens it", IMPRECISION, precision.metric(),
+                reached, trials, trials == 1 ? "" : "s", percent(precision.target()), why);
+    }
+
+    /** Whether a point's warning is its precision short of the target: this version's note, or an older file's. */
+    static boolean isImprecision(String warning) {
+        return warning.startsWith(IMPRECISION) || warning.startsWith("precision target not reached");
     }
 
     /** "trial 7 ±2.1% (target ±1%)": the trials so far and the precision they pin the headline metric down to. */

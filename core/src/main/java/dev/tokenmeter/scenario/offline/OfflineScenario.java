@@ -2,6 +2,8 @@ package dev.tokenmeter.scenario.offline;
 
 import static dev.tokenmeter.result.TextTable.significant;
 
+import dev.tokenmeter.backend.DeviceCeilings;
+import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.measure.MeasurementPolicy;
@@ -19,6 +21,7 @@ import dev.tokenmeter.result.ScenarioRun;
 import dev.tokenmeter.result.ScenarioType;
 import dev.tokenmeter.result.Significance;
 import dev.tokenmeter.result.Tables;
+import dev.tokenmeter.result.TextTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -136,7 +139,12 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
 
     /** A precision target as a short percentage: 0.01 as "1", 0.005 as "0.5". */
     static String targetPercent(double fraction) {
-        String s = significant(fraction * 100, 3);
+        return plain(fraction * 100);
+    }
+
+    /** A number to three significant digits without trailing zeros: 10.0 as "10", 2.50 as "2.5". */
+    static String plain(double value) {
+        String s = significant(value, 3);
         return s.contains(".") && !s.contains("e") ? s.replaceAll("\\.?0+$", "") : s;
     }
 
@@ -157,7 +165,11 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
         return OfflineCharts.of(result);
     }
 
-    /** The point's warnings, its roofline violation included (once) as an error. */
+    /**
+     * The point's warnings, its roofline violation included (once) as an error, and the precision it reached short
+     * of its target as a note: the figures are right, only less tightly known than asked, and a 2-core host often
+     * cannot do better within the time it was given.
+     */
     @Override
     public List<Notice> notices(OfflinePoint p) {
         List<Notice> out = new ArrayList<>();
@@ -168,7 +180,9 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
         for (String w : p.warnings()) {
             boolean loud = (violation != null && w.contains(violation)) || w.startsWith(Notice.MEASUREMENT_ERROR);
             violationListed |= loud;
-            out.add(new Notice(loud ? Notice.Level.ERROR : Notice.Level.WARNING, where, w));
+            Notice.Level level = loud ? Notice.Level.ERROR : OfflineRunner.isImprecision(w) ? Notice.Level.NOTE
+                    : Notice.Level.WARNING;
+            out.add(new Notice(level, where, w));
         }
         if (violation != null && !violationListed) {
             out.add(new Notice(Notice.Level.ERROR, where, Notice.MEASUREMENT_ERROR + ": " + violation));
@@ -191,6 +205,38 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
         return List.of(new Notice(Notice.Level.NOTE, null, "the working set fits in the device's last-level cache,"
                 + " so MBU above 100% is possible and not an error: " + (cached.size() == points.size()
                         && cached.size() > 1 ? "all points" : String.join("; ", cached))));
+    }
+
+    /**
+     * A warning when a point's MBU or MFU divides by a measured ceiling whose repetitions spread
+     * {@link DeviceCeilings#NOISY_SPREAD} or more: the same timings give a different utilization on the next run.
+     */
+    @Override
+    public List<Notice> ceilingNotices(DeviceInfo device, List<OfflinePoint> points) {
+        DeviceCeilings c = device.measured();
+        if (c.repetitions() == 0 || points.stream().noneMatch(p -> p.roofline() != null)) {
+            return List.of();
+        }
+        List<String> noisy = new ArrayList<>();
+        if (c.noisyBandwidth()) {
+            noisy.add("the memory bandwidth's median was " + percent(c.memoryBandwidthSpread()) + " below the best ("
+                    + TextTable.bandwidth(c.memoryBandwidth()) + ", kept), which MBU divides by");
+        }
+        if (c.noisyFlops()) {
+            noisy.add("the FLOP/s' median was " + percent(c.flopsSpread()) + " below the best ("
+                    + TextTable.flops(c.flops()) + ", kept), which MFU divides by");
+        }
+        if (noisy.isEmpty()) {
+            return List.of();
+        }
+        return List.of(new Notice(Notice.Level.WARNING, null, "noisy ceiling: of its " + c.repetitions()
+                + " repetitions, " + String.join("; ", noisy) + ": those utilization figures are uncertain by about"
+                + " as much and may differ between runs (a busy host while the ceilings were measured is the usual"
+                + " cause)"));
+    }
+
+    private static String percent(double fraction) {
+        return String.format(Locale.ROOT, "%.0f%%", 100 * fraction);
     }
 
     @Override

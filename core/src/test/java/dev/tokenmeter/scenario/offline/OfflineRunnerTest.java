@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenmeter.measure.HostActivity;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.metrics.Roofline;
 import dev.tokenmeter.metrics.TrialRecord;
@@ -51,7 +52,9 @@ class OfflineRunnerTest extends OnTheCpu {
         assertSame(OfflineScenario.TYPE, r.type());
         assertEquals(Result.TOOL, r.tool());
         assertEquals(Result.SCHEMA_VERSION, r.schemaVersion());
-        assertTrue(r.warnings().isEmpty(), r.warnings().toString());
+        // No run-level warning but the host's own, when the machine running the tests was busy meanwhile.
+        HostActivity host = r.environment().host();
+        assertEquals(host.busy() ? List.of(host.warning()) : List.of(), r.warnings());
         List<OfflinePoint> points = r.points(OfflinePoint.class);
         assertEquals(2, points.size());
         for (int i = 0; i < 2; i++) {
@@ -97,7 +100,7 @@ class OfflineRunnerTest extends OnTheCpu {
             // A CPU run slower than its own measured FMA peak and copy bandwidth: no measurement error.
             assertNull(rf.violation(), at + ": " + rf.violation());
             // Two trials of a cold tiny model rarely pin the mean to 1%: that is reported, and is the only warning.
-            assertTrue(p.warnings().stream().allMatch(w -> w.startsWith("precision target not reached")),
+            assertTrue(p.warnings().stream().allMatch(w -> w.startsWith(OfflineRunner.IMPRECISION)),
                     at + ": " + p.warnings());
             assertEquals(p.precision().reached(), p.warnings().isEmpty(), at);
             assertEquals("output tok/s", p.precision().metric(), at);
