@@ -43,11 +43,14 @@ final class Args {
         try {
             return build.get();
         } catch (InvalidFieldException e) {
-            String problem = e.problem();
-            for (Map.Entry<String, String> f : options.entrySet()) {
-                problem = problem.replaceAll("\\b" + Pattern.quote(f.getKey()) + "\\b",
-                        Matcher.quoteReplacement(f.getValue()));
+            // One pass over every field name, so that an option put in place is not itself renamed again.
+            Matcher m = Pattern.compile("\\b(" + String.join("|", options.keySet().stream().map(Pattern::quote)
+                    .toList()) + ")\\b").matcher(e.problem());
+            StringBuilder problem = new StringBuilder();
+            while (m.find()) {
+                m.appendReplacement(problem, Matcher.quoteReplacement(options.get(m.group(1))));
             }
+            m.appendTail(problem);
             throw new IllegalArgumentException(options.getOrDefault(e.field(), e.field()) + " " + problem, e);
         }
     }
