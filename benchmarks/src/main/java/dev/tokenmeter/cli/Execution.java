@@ -48,7 +48,7 @@ final class Execution {
         }
         try (ResultSaver saver = new ResultSaver(json == null ? null : json.file(), err);
                 Backend backend = Backends.select(spec.backend(), spec.model()).open(spec.threads())) {
-            opened.accept(backend.device());
+            opened.accept(device(backend, err));
             RunSpec priced = spec;
             if (spec.price() == null) {
                 Price preset = PricePresets.forDevice(backend.device());
@@ -57,6 +57,17 @@ final class Execution {
             Result result = run(priced, backend, saver, out, err);
             reports.write(result, out, err);
             return result;
+        }
+    }
+
+    /** The backend's device, whose ceilings are measured the first time it is asked for: a phase worth showing. */
+    private DeviceInfo device(Backend backend, PrintWriter err) {
+        if (quiet || progress == ConsoleProgress.Mode.NONE) {
+            return backend.device();
+        }
+        try (SlowPhase phase = SlowPhase.start(err, "measuring the " + backend.name() + " backend's ceilings",
+                SlowPhase.QUIET_NANOS)) {
+            return backend.device();
         }
     }
 
