@@ -84,7 +84,8 @@ class CompareServingCommandTest {
 
     private static Result result(String promptLength, ServingPoint... points) {
         List<Double> rates = Arrays.stream(points).map(ServingPoint::offeredRate).toList();
-        ServingSpec spec = new ServingSpec(ServingMode.RATE, rates, 1.0, List.of(), null, null, 1.0, 0, 0, 0, 0, REQUESTS,
+        ServingSpec spec = new ServingSpec(ServingMode.RATE, rates, 1.0, List.of(), null, null, 1.0, 0, 0, 0, 0,
+                REQUESTS,
                 LengthDistribution.parse("--prompt-len", promptLength), LengthDistribution.fixed(4), SLO, 16, 256, 16,
                 64, 2, 0, 600, 1);
         DeviceInfo device = new DeviceInfo("cpu", "Test CPU 9000", "cpu", 2, 8_000_000_000L, 32L << 20,

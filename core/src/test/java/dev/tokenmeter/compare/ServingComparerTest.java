@@ -278,7 +278,8 @@ class ServingComparerTest {
         // Other rates swept, another search bracket, a burstiness the search does not use: no setup difference.
         assertTrue(Comparer.differences("A", sweep(1.0, 1, 2), "B", sweep(1.0, 2, 4)).isEmpty());
         ServingSpec s = searchSpec();
-        ServingSpec other = new ServingSpec(SEARCH, List.of(), 0.5, List.of(), null, null, 1.0, 1, 8, 0, 0, s.requests(),
+        ServingSpec other = new ServingSpec(SEARCH, List.of(), 0.5, List.of(), null, null, 1.0, 1, 8, 0, 0,
+                s.requests(),
                 s.promptLength(), s.outputLength(), s.slo(), s.maxSequences(), s.maxTokensPerStep(), s.kvBlockSize(),
                 s.kvBlocks(), 2, 30, 60, 3);
         List<ServingPoint> probes = List.of(point(SEARCH, 2, 1.0, "STEADY"));

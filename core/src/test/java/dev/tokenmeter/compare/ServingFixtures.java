@@ -84,7 +84,8 @@ final class ServingFixtures {
                             new ServingPoint.SloCheckResult("tpot", 99, 100, tpot.p99(), tpotMet)));
         }
         return new ServingPoint(label, mode, rate, concurrency, REQUESTS, "128", "32", 4000, 0, m, sloResult,
-                new ServingPoint.LoadResult(SustainedLoad.Status.valueOf(load), overloaded ? "the queue kept growing" : "kept up"), null, null,
+                new ServingPoint.LoadResult(SustainedLoad.Status.valueOf(load),
+                        overloaded ? "the queue kept growing" : "kept up"), null, null,
                 null, null, null, null);
     }
 
@@ -121,7 +122,8 @@ final class ServingFixtures {
     static ServingSpec withSpec(ServingSpec s, String promptLength, int maxTokensPerStep, int kvBlockSize,
             double burstiness) {
         return new ServingSpec(s.mode(), s.rates(), burstiness, s.concurrencies(), s.trace(), s.traceArrivals(),
-                s.traceScale(), s.searchLow(), s.searchHigh(), 0, 0, s.requests(), LengthDistribution.fromText(promptLength),
+                s.traceScale(), s.searchLow(), s.searchHigh(), 0, 0, s.requests(),
+                LengthDistribution.fromText(promptLength),
                 s.outputLength(), s.slo(), s.maxSequences(), maxTokensPerStep, kvBlockSize, s.kvBlocks(),
                 s.warmupRequests(), s.warmupMaxSeconds(), s.maxDurationSeconds(), s.repeat());
     }

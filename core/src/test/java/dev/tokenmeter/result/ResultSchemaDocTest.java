@@ -95,7 +95,8 @@ class ResultSchemaDocTest {
     /** The spec of a replayed trace of two requests. */
     private static ServingSpec traceSpec() {
         return new ServingSpec(ServingMode.TRACE, null, 1, null, "t.jsonl", List.of(new Arrival(0, 0, 8, 4),
-                new Arrival(1, 0.5, 16, 4)), 1, 0, 0, 0, 0, 200, LengthDistribution.fixed(128), LengthDistribution.fixed(32),
+                new Arrival(1, 0.5, 16, 4)), 1, 0, 0, 0, 0, 200, LengthDistribution.fixed(128),
+                LengthDistribution.fixed(32),
                 null, 64, 256, 16, 0, 8, 0, 600, 1);
     }
 

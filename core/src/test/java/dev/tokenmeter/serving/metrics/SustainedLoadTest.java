@@ -113,8 +113,8 @@ class SustainedLoadTest {
         // 40 requests every 62.5 ms (16 req/s, arrivals over 2.4375 s), all admitted at once and served in one slow
         // batch: first tokens at 5.0 to 5.39 s after the start, so the TTFTs do not grow (median 4764 ms in the
         // first quarter, 3189 ms in the last), and all complete within 12.0 to 12.39 s, so the middle half of the
-        // completions runs faster than the arrivals (100 req/s). But three quarters completed only after 12.29 s, more than
-        // twice the 2.44 s of arrivals: the engine served about 3 requests per second of the 16 offered.
+        // completions runs faster than the arrivals (100 req/s). But three quarters completed only after 12.29 s,
+        // more than twice the 2.44 s of arrivals: the engine served about 3 requests per second of the 16 offered.
         List<RequestRecord> records = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             double at = 62.5 * i;
