@@ -12,6 +12,7 @@
 module tokenmeter.core {
     requires transitive com.fasterxml.jackson.databind;
     requires commons.math3;
+    requires java.net.http;
     requires org.slf4j;
     // The CPU kernels use the Vector API where the JVM has it, and fall back to scalar code where it does not.
     requires static jdk.incubator.vector;
@@ -21,6 +22,7 @@ module tokenmeter.core {
     exports dev.tokenmeter.checkpoint;
     exports dev.tokenmeter.compare;
     exports dev.tokenmeter.cost;
+    exports dev.tokenmeter.endpoint;
     exports dev.tokenmeter.engine;
     exports dev.tokenmeter.measure;
     exports dev.tokenmeter.metrics;
@@ -40,6 +42,7 @@ module tokenmeter.core {
     // Results, specs and plans are read and written by Jackson, which reflects on their records.
     opens dev.tokenmeter.backend to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.cost to com.fasterxml.jackson.databind;
+    opens dev.tokenmeter.endpoint to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.measure to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.metrics to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.model to com.fasterxml.jackson.databind;
