@@ -2,13 +2,13 @@ package dev.tokenmeter.cli;
 
 import dev.tokenmeter.Benchmark;
 import dev.tokenmeter.backend.Backend;
-import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.RunListener;
 import dev.tokenmeter.result.RunSpec;
+import dev.tokenmeter.scenario.ScenarioRunner;
 import java.io.PrintWriter;
 import java.util.function.Consumer;
 
@@ -47,7 +47,7 @@ final class Execution {
             json.prepare(err);
         }
         try (ResultSaver saver = new ResultSaver(json == null ? null : json.file(), err);
-                Backend backend = Backends.select(spec.backend(), spec.model()).open(spec.threads())) {
+                Backend backend = ScenarioRunner.open(spec)) {
             opened.accept(device(backend, err));
             RunSpec priced = spec;
             if (spec.price() == null) {

@@ -148,6 +148,9 @@ final class ServeCommand implements Callable<Integer> {
     double maxDuration;
 
     @Mixin
+    EndpointOptions endpoint;
+
+    @Mixin
     PriceOptions prices;
 
     @Mixin
@@ -188,6 +191,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException((searchTolerance != null ? "--search-tolerance" : "--search-probes")
                     + " applies to --search only");
         }
+        endpoint.apply(b);
         execution.run(Args.checked(OPTIONS, b::spec), prices.utilization(), command.commandLine().getOut(),
                 command.commandLine().getErr(), device -> { });
         return Main.EXIT_OK;

@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * @param memoryBytes       memory the backend may use
  * @param cacheBytes        last-level cache (0 when unknown): a working set smaller than this can beat the
  *                          memory roofline legitimately, so the roofline check does not apply to it
- * @param measured          ceilings measured on this device
+ * @param measured          ceilings measured on this device; null where nothing was measured here (an endpoint's
+ *                          devices are its server's)
  * @param datasheet         the vendor's figures, or {@code null} where none is known
  * @param details           anything else worth recording (driver, compute capability, clocks, ISA), in key
  *                          order
@@ -29,7 +30,6 @@ public record DeviceInfo(String backend, String name, String kind, int computeUn
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(measured, "measured");
         details = details == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(details));
     }
 

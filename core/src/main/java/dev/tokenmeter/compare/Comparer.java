@@ -1,6 +1,7 @@
 package dev.tokenmeter.compare;
 
 import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.endpoint.EndpointBackend;
 import dev.tokenmeter.measure.HostActivity;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.result.Column;
@@ -138,6 +139,10 @@ public final class Comparer {
         }
 
         List<String> warnings = new ArrayList<>();
+        String across = targetNote(labelA, a, labelB, b);
+        if (across != null) {
+            warnings.add(across);
+        }
         for (String d : differences) {
             warnings.add("compared although the runs differ: " + d);
         }
@@ -298,16 +303,44 @@ public final class Comparer {
         }
         DeviceInfo da = device(a);
         DeviceInfo db = device(b);
-        differ(out, "backend", da == null ? null : da.backend(), db == null ? null : db.backend(), labelA, labelB);
-        differ(out, "device", da == null ? null : da.name(), db == null ? null : db.name(), labelA, labelB);
+        // Across targets (an endpoint on either side) the backends and devices differ by design: a note, not a
+        // refusal (targetNote).
+        if (targetNote(labelA, a, labelB, b) == null) {
+            differ(out, "backend", da == null ? null : da.backend(), db == null ? null : db.backend(), labelA,
+                    labelB);
+            differ(out, "device", da == null ? null : da.name(), db == null ? null : db.name(), labelA, labelB);
+        }
         if (a.type() == b.type()) {
             for (SetupField f : a.type().setup()) {
-                if (f.applies().test(a.spec()) || f.applies().test(b.spec())) {
+                if (f.applies().test(a.spec()) && f.applies().test(b.spec())) {
                     differ(out, f.describe(), f.value().apply(a.spec()), f.value().apply(b.spec()), labelA, labelB);
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * Where either result was measured through an endpoint, and the two did not run on the same target: what each
+     * ran on, so that a reader knows the difference includes the HTTP layer and the server; null otherwise.
+     */
+    static String targetNote(String labelA, Result a, String labelB, Result b) {
+        DeviceInfo da = device(a);
+        DeviceInfo db = device(b);
+        if (da == null || db == null || !(endpoint(da) || endpoint(db))
+                || (da.backend().equals(db.backend()) && da.name().equals(db.name()))) {
+            return null;
+        }
+        return "compared across targets: " + target(da) + " in " + labelA + ", " + target(db) + " in " + labelB
+                + ": the differences include the HTTP layer and the server, not only the engine";
+    }
+
+    private static boolean endpoint(DeviceInfo d) {
+        return EndpointBackend.NAME.equals(d.backend());
+    }
+
+    private static String target(DeviceInfo d) {
+        return endpoint(d) ? "endpoint " + d.name() : "in-process " + d.backend() + " (" + d.name() + ")";
     }
 
     private static void differ(List<String> out, String what, Object a, Object b, String labelA, String labelB) {

@@ -2,6 +2,8 @@ package dev.tokenmeter.endpoint;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.util.StdConverter;
 import dev.tokenmeter.InvalidFieldException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -30,8 +32,9 @@ import java.util.regex.Pattern;
  * @param ignoreEos      ask the server to ignore end-of-sequence ({@code ignore_eos}, {@code min_tokens}), so that
  *                       every request produces exactly the tokens asked
  */
-public record Endpoint(URI url, String model, Api api, String apiKeyEnv, Map<String, String> headers,
-        double timeoutSeconds, int devices, boolean ignoreEos) {
+public record Endpoint(URI url, String model, Api api, String apiKeyEnv,
+        @JsonSerialize(converter = Redacted.class) Map<String, String> headers, double timeoutSeconds, int devices,
+        boolean ignoreEos) {
     /** Header values hidden in results. */
     public static final String REDACTED = "(redacted)";
     private static final Pattern SECRET = Pattern.compile("(?i).*(auth|key|token|secret|cookie|password).*");
@@ -75,7 +78,8 @@ public record Endpoint(URI url, String model, Api api, String apiKeyEnv, Map<Str
         Objects.requireNonNull(api, "api");
         url = base(url);
         if (model != null && model.isBlank()) {
-            throw new InvalidFieldException("model", "must not be blank (leave it out to take the server's)");
+            throw new InvalidFieldException("servedModel", "must not be blank (leave it out to take the server's"
+                    + " own)");
         }
         if (apiKeyEnv != null && !ENV_NAME.matcher(apiKeyEnv).matches()) {
             throw new InvalidFieldException("apiKeyEnv", "must name an environment variable, got '" + apiKeyEnv + "'");
@@ -136,9 +140,17 @@ public record Endpoint(URI url, String model, Api api, String apiKeyEnv, Map<Str
 
     /** The headers as a result keeps them: values of secret-looking names replaced by {@value #REDACTED}. */
     public Map<String, String> recordedHeaders() {
-        TreeMap<String, String> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        headers.forEach((k, v) -> out.put(k, SECRET.matcher(k).matches() ? REDACTED : v));
-        return Collections.unmodifiableMap(out);
+        return Collections.unmodifiableMap(new Redacted().convert(headers));
+    }
+
+    /** Headers as results write them: {@link #recordedHeaders}. */
+    public static final class Redacted extends StdConverter<Map<String, String>, Map<String, String>> {
+        @Override
+        public Map<String, String> convert(Map<String, String> headers) {
+            TreeMap<String, String> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            headers.forEach((k, v) -> out.put(k, SECRET.matcher(k).matches() ? REDACTED : v));
+            return out;
+        }
     }
 
     /** This endpoint sending {@code name} as the model. */

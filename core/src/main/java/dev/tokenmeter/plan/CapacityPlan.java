@@ -180,6 +180,11 @@ public record CapacityPlan(String tool, String kind, int planVersion, String sou
                     estimates, in, price, "no price: the result records no device; give a price");
         }
         DeviceCeilings basis = basis(device);
+        if (basis == null) {
+            // An endpoint's deployment: its devices were not measured here.
+            return deploy(device.name() + " (a device of the endpoint)", Basis.MEASURED, "the endpoint's figures",
+                    Double.NaN, null, estimates, in, price, "no price: give --price per device-hour of the endpoint");
+        }
         GpuSpec same = GpuCatalog.sameAs(device);
         return deploy(device.name() + (same == null ? "" : " (" + same.name() + ")"), Basis.MEASURED,
                 basis.source(), basis.memoryBandwidth(), basis.flops(), estimates, in, price,

@@ -8,6 +8,7 @@ import dev.tokenmeter.scenario.serving.ServingMode;
 import dev.tokenmeter.scenario.serving.ServingPoint;
 import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.scenario.serving.ServingSummary;
+import dev.tokenmeter.scenario.serving.TargetSpec;
 import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,12 +37,25 @@ record ServingPlanBasis(ServingSpec spec, String unit, List<PointEstimate> estim
         long inputTokens = 0;
         long outputTokens = 0;
         long completed = 0;
+        // Side by side, the result's device is this host's: its plan rests on the in-process points. Through an
+        // endpoint alone, on the deployment behind it: per device, its rates over its devices.
+        boolean inProcess = spec.inProcess();
+        int devices = inProcess ? 1 : spec.endpoint().devices();
+        if (inProcess && spec.endpoint() != null) {
+            notes.add("a side-by-side result: planned on its in-process points, measured on this result's device");
+        } else if (devices > 1) {
+            notes.add(String.format(Locale.ROOT, "measured through an endpoint of %d devices: its rates per device"
+                    + " are the endpoint's over %d", devices, devices));
+        }
         for (ServingPoint p : result.points(ServingPoint.class)) {
+            if (inProcess != TargetSpec.IN_PROCESS.equals(p.target())) {
+                continue;
+            }
             if (p.metrics() == null || p.metrics().completed() == 0) {
                 notes.add(p.label() + ": left out, no request completed");
                 continue;
             }
-            estimates.add(estimate(p));
+            estimates.add(estimate(p, devices));
             inputTokens += p.metrics().inputTokens();
             outputTokens += p.metrics().outputTokens();
             completed += p.metrics().completed();
@@ -72,6 +86,11 @@ record ServingPlanBasis(ServingSpec spec, String unit, List<PointEstimate> estim
      * disqualified: its latencies are not steady-state.
      */
     static PointEstimate estimate(ServingPoint p) {
+        return estimate(p, 1);
+    }
+
+    /** {@link #estimate(ServingPoint)} per device of {@code devices} that served it together. */
+    static PointEstimate estimate(ServingPoint p, int devices) {
         ServingSummary m = p.metrics();
         if (m == null || m.completed() == 0) {
             throw new IllegalArgumentException("serving point '" + p.label() + "' has no completed request");
@@ -82,12 +101,16 @@ record ServingPlanBasis(ServingSpec spec, String unit, List<PointEstimate> estim
             disqualified = "OVERLOADED: " + p.load().reason();
         } else if (m.incomplete() > 0) {
             disqualified = String.format(Locale.ROOT, "INCOMPLETE: %d of %d requests were unfinished when the point"
-                    + " ended, and its percentiles leave them out", m.incomplete(), m.incomplete() + m.completed());
+                    + " ended, and its percentiles leave them out", m.incomplete(), m.requests());
+        } else if (m.failed() > 0) {
+            disqualified = String.format(Locale.ROOT, "FAILED: %d of %d requests failed, and its percentiles leave"
+                    + " them out", m.failed(), m.requests());
         }
         return new PointEstimate(p.label(), 0, (int) Math.round((double) m.inputTokens() / m.completed()),
                 (int) Math.round((double) m.outputTokens() / m.completed()), m.ttftMs().p50(), m.ttftMs().p99(),
                 decodes ? m.tpotMs().p50() : Double.NaN, decodes ? m.tpotMs().p99() : Double.NaN,
-                m.requestsPerSecond(), m.inputTokensPerSecond(), m.outputTokensPerSecond(), Double.NaN, disqualified);
+                m.requestsPerSecond() / devices, m.inputTokensPerSecond() / devices,
+                m.outputTokensPerSecond() / devices, Double.NaN, disqualified);
     }
 
     @Override

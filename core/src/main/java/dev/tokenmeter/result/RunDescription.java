@@ -41,6 +41,9 @@ public final class RunDescription {
      * measured in repetitions how far their median repetitions fell below them ("medians 12% and 3% below").
      */
     public static String ceilings(DeviceCeilings c) {
+        if (c == null) {
+            return "not measured (the devices behind an endpoint are its server's)";
+        }
         String spread = c.repetitions() == 0 ? "" : String.format(Locale.ROOT, "; medians %.0f%% and %.0f%% below",
                 100 * c.memoryBandwidthSpread(), 100 * c.flopsSpread());
         return bandwidth(c.memoryBandwidth()) + ", " + flops(c.flops()) + " (" + c.source() + spread + ")";

@@ -19,7 +19,7 @@ public interface ScenarioRun<S extends ScenarioSpec, P extends ScenarioPoint> {
     /** The scenario's spec (automatic values made concrete). */
     S scenario();
 
-    /** The engine, loaded with {@link ScenarioType#engineOptions}. */
+    /** The engine, loaded with {@link ScenarioType#engineOptions}; null for a scenario on its own backend. */
     Engine engine();
 
     DeviceInfo device();

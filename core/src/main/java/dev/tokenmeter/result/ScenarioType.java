@@ -1,5 +1,6 @@
 package dev.tokenmeter.result;
 
+import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.engine.EngineOptions;
 import java.util.List;
@@ -26,6 +27,24 @@ public interface ScenarioType<S extends ScenarioSpec, P extends ScenarioPoint> {
     /** The spec with its automatic values made concrete for {@code device} (a step budget that suits a CPU). */
     default S resolve(S spec, DeviceInfo device) {
         return spec;
+    }
+
+    /**
+     * Where the spec runs when it needs no backend of this host, such as a serving run whose every request goes to
+     * an endpoint; null (the default) for the backend the run spec names.
+     */
+    default Backend ownBackend(S spec) {
+        return null;
+    }
+
+    /** {@link #ownBackend} of any run spec's scenario. */
+    static Backend ownBackendOf(RunSpec spec) {
+        return own(spec.scenario().type(), spec.scenario());
+    }
+
+    private static <S extends ScenarioSpec, P extends ScenarioPoint> Backend own(ScenarioType<S, P> type,
+            ScenarioSpec spec) {
+        return type.ownBackend(type.specType().cast(spec));
     }
 
     /** The engine the spec needs: sequences at once, context, KV-cache layout. */

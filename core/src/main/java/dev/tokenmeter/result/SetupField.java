@@ -12,7 +12,8 @@ import java.util.function.Predicate;
  * @param option  the command-line option that sets it ("--burstiness"), or null
  * @param value   the field's value in a spec
  * @param applies whether a spec uses the field at all (a trace's lengths are the trace's, not --prompt-len's); it
- *                is compared when either side uses it
+ *                is compared when both sides use it (where only one does, the difference that makes it so, a mode or a
+ *                target, is said already)
  */
 public record SetupField(String name, String option, Function<RunSpec, Object> value, Predicate<RunSpec> applies) {
     public SetupField {

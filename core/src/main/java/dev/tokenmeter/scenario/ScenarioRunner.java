@@ -35,12 +35,24 @@ public final class ScenarioRunner {
     private ScenarioRunner() {
     }
 
-    /** Selects the spec's backend (or "auto"), opens it, runs, and closes it. */
+    /** Opens the spec's backend (the scenario's own, or the one it names, "auto" included), runs, and closes it. */
     public static Result run(RunSpec spec, RunListener listener) {
-        BackendProvider provider = Backends.select(spec.backend(), spec.model());
-        try (Backend backend = provider.open(spec.threads())) {
+        try (Backend backend = open(spec)) {
             return run(spec, backend, listener);
         }
+    }
+
+    /**
+     * The backend {@code spec} runs on, opened: its scenario's own where it has one (an endpoint's deployment,
+     * {@link ScenarioType#ownBackend}), else the one it names.
+     */
+    public static Backend open(RunSpec spec) {
+        Backend own = ScenarioType.ownBackendOf(spec);
+        if (own != null) {
+            return own;
+        }
+        BackendProvider provider = Backends.select(spec.backend(), spec.model());
+        return provider.open(spec.threads());
     }
 
     /** Runs on an opened backend, which stays open. */
@@ -73,7 +85,9 @@ public final class ScenarioRunner {
         boolean complete = false;
         Result result = null;
         listener.loading(spec, device);
-        try (Engine engine = backend.load(spec.model(), type.engineOptions(spec.seed(), scenario))) {
+        // A scenario on its own backend (an endpoint) loads no engine here.
+        boolean local = type.ownBackend(scenario) == null;
+        try (Engine engine = local ? backend.load(spec.model(), type.engineOptions(spec.seed(), scenario)) : null) {
             run.engine = engine;
             listener.started(spec, environment);
             type.run(run);

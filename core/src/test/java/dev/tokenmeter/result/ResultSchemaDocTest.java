@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenmeter.report.CsvReport;
 import dev.tokenmeter.scenario.offline.OfflineScenario;
+import dev.tokenmeter.scenario.serving.EndpointResultTest;
 import dev.tokenmeter.scenario.serving.ServingMode;
 import dev.tokenmeter.scenario.serving.ServingPoint;
 import dev.tokenmeter.scenario.serving.ServingScenario;
@@ -41,7 +42,7 @@ class ResultSchemaDocTest {
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 out.add(e.getKey());
-                if (!e.getKey().equals("details")) {
+                if (!e.getKey().equals("details") && !e.getKey().equals("headers")) {
                     fieldNames(e.getValue(), out);
                 }
             }
@@ -68,7 +69,9 @@ class ResultSchemaDocTest {
         // The sweep has what the small fixture lacks (RoPE scaling, datasheet figures), and vice versa (nulls).
         // The serving result adds its points' fields (one of its points has an SLO, a cost, TPOT and ITL; its
         // request logs have entries admitted and not, finished and not).
-        for (Result r : new Result[] {TestResults.sweep(), TestResults.twoPoints(), TestResults.serving()}) {
+        // A result through an endpoint adds its target, failures, chunks and send times.
+        for (Result r : new Result[] {TestResults.sweep(), TestResults.twoPoints(), TestResults.serving(),
+                EndpointResultTest.endpointResult()}) {
             fieldNames(ResultJson.mapper().readTree(ResultJson.toJson(r)), fields);
         }
         // A replayed trace's spec records the trace's requests.

@@ -45,18 +45,31 @@ import java.util.function.ToDoubleFunction;
  *                            once (and in results written before repeats existed)
  * @param warmup              how the warm-up before this point went, on the first point measured after it; null
  *                            on the others (and in results written before it was recorded)
+ * @param target              what its requests went to: "in-process" or "endpoint" ({@link TargetSpec#label});
+ *                            null in results written before targets existed (the engine in this process)
  */
 @JsonTypeName(ServingScenario.NAME)
 public record ServingPoint(String label, ServingMode mode, double offeredRate, int concurrency, int requests,
         String promptLength, String outputLength, long steps, long preemptions, ServingSummary metrics,
         SloResult slo, LoadResult load, CostMetrics cost, Double achievedArrivalRate, Integer peakInFlight,
-        List<RequestEntry> requestLog, List<ServingRun> repeats, WarmUp.Report warmup) implements ScenarioPoint {
+        List<RequestEntry> requestLog, List<ServingRun> repeats, WarmUp.Report warmup, String target)
+        implements ScenarioPoint {
 
     public ServingPoint {
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(mode, "mode");
         requestLog = requestLog == null ? null : List.copyOf(requestLog);
         repeats = repeats == null ? List.of() : List.copyOf(repeats);
+        target = target == null ? TargetSpec.IN_PROCESS : target;
+    }
+
+    /** A point of the engine in this process. */
+    public ServingPoint(String label, ServingMode mode, double offeredRate, int concurrency, int requests,
+            String promptLength, String outputLength, long steps, long preemptions, ServingSummary metrics,
+            SloResult slo, LoadResult load, CostMetrics cost, Double achievedArrivalRate, Integer peakInFlight,
+            List<RequestEntry> requestLog, List<ServingRun> repeats, WarmUp.Report warmup) {
+        this(label, mode, offeredRate, concurrency, requests, promptLength, outputLength, steps, preemptions, metrics,
+                slo, load, cost, achievedArrivalRate, peakInFlight, requestLog, repeats, warmup, null);
     }
 
     /**
@@ -135,25 +148,38 @@ public record ServingPoint(String label, ServingMode mode, double offeredRate, i
         return of(label, mode, offeredRate, concurrency, promptLength, outputLength, List.of(outcome), slos, price);
     }
 
-    /** A point from the runs of one workload, in the order they ran: the first in its fields, the rest repeats. */
+    /** A point of the engine in this process from the runs of one workload, in the order they ran. */
     public static ServingPoint of(String label, ServingMode mode, double offeredRate, int concurrency,
             String promptLength, String outputLength, List<ServingLoop.Outcome> outcomes, SloSet slos,
             Price price) {
+        return of(label, mode, offeredRate, concurrency, promptLength, outputLength, outcomes, slos, price,
+                new TargetSpec.InProcess());
+    }
+
+    /**
+     * A point from the runs of one workload on {@code target}, in the order they ran: the first in its fields, the
+     * rest repeats. Its cost is per device-hour of the target's devices.
+     */
+    public static ServingPoint of(String label, ServingMode mode, double offeredRate, int concurrency,
+            String promptLength, String outputLength, List<ServingLoop.Outcome> outcomes, SloSet slos,
+            Price price, TargetSpec target) {
         if (outcomes.isEmpty()) {
             throw new IllegalArgumentException("a point needs at least one run");
         }
-        List<ServingRun> runs = outcomes.stream().map(o -> ServingRun.of(o, offeredRate, slos, price)).toList();
+        List<ServingRun> runs = outcomes.stream()
+                .map(o -> ServingRun.of(o, offeredRate, slos, price, target.devices())).toList();
         ServingRun first = runs.get(0);
         return new ServingPoint(label, mode, offeredRate, concurrency, first.requests(), promptLength, outputLength,
                 first.steps(), first.preemptions(), first.metrics(), first.slo(), first.load(), first.cost(),
                 first.achievedArrivalRate(), first.peakInFlight(), first.requestLog(), runs.subList(1, runs.size()),
-                null);
+                null, target.label());
     }
 
     /** This point with the report of the warm-up that went before it. */
     public ServingPoint withWarmup(WarmUp.Report report) {
         return new ServingPoint(label, mode, offeredRate, concurrency, requests, promptLength, outputLength, steps,
-                preemptions, metrics, slo, load, cost, achievedArrivalRate, peakInFlight, requestLog, repeats, report);
+                preemptions, metrics, slo, load, cost, achievedArrivalRate, peakInFlight, requestLog, repeats, report,
+                target);
     }
 
     /** Every run of the point, the first (this point's own fields) then its repeats. */

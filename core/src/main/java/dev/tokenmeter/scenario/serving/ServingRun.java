@@ -43,13 +43,19 @@ public record ServingRun(long steps, long preemptions, ServingSummary metrics, S
      * @param price       the price per device-hour for the cost figures, or null for none
      */
     public static ServingRun of(ServingLoop.Outcome outcome, double offeredRate, SloSet slos, Price price) {
+        return of(outcome, offeredRate, slos, price, 1);
+    }
+
+    /** {@link #of(ServingLoop.Outcome, double, SloSet, Price)} served by {@code devices} devices, for its cost. */
+    public static ServingRun of(ServingLoop.Outcome outcome, double offeredRate, SloSet slos, Price price,
+            int devices) {
         List<RequestRecord> all = new ArrayList<>(outcome.finished());
         all.addAll(outcome.unfinished());
         all.sort(Comparator.comparingInt(r -> r.arrival().id()));
         ServingMetrics metrics = ServingMetrics.of(all);
         SloReport slo = slos == null ? null : SloReport.of(metrics, slos);
         CostMetrics cost = price == null ? null : CostMetrics.of(price, metrics.requestsPerSecond(),
-                metrics.inputTokensPerSecond(), metrics.outputTokensPerSecond(), 1);
+                metrics.inputTokensPerSecond(), metrics.outputTokensPerSecond(), devices);
         return new ServingRun(outcome.steps(), outcome.preemptions(), ServingSummary.of(metrics),
                 slo == null ? null : ServingPoint.SloResult.of(slo),
                 ServingPoint.LoadResult.of(SustainedLoad.check(offeredRate, all)), cost,
@@ -59,7 +65,7 @@ public record ServingRun(long steps, long preemptions, ServingSummary metrics, S
     /** Requests of the run's workload, completed or not. */
     int requests() {
         return requestLog != null ? requestLog.size()
-                : metrics == null ? 0 : metrics.completed() + metrics.incomplete();
+                : metrics == null ? 0 : metrics.requests();
     }
 
     /** Every SLO met at its percentile; false without SLOs. */

@@ -1,12 +1,15 @@
 package dev.tokenmeter.scenario.serving;
 
+import dev.tokenmeter.endpoint.EndpointTarget;
 import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.result.PointProgress;
 import dev.tokenmeter.result.ScenarioRun;
 import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.ContinuousBatcher;
+import dev.tokenmeter.serving.EngineTarget;
 import dev.tokenmeter.serving.SchedulingPolicy;
 import dev.tokenmeter.serving.ServingLoop;
+import dev.tokenmeter.serving.ServingTarget;
 import dev.tokenmeter.serving.WarmUp;
 import dev.tokenmeter.serving.load.ArrivalProcess;
 import dev.tokenmeter.serving.load.ClosedLoop;
@@ -15,13 +18,17 @@ import dev.tokenmeter.serving.metrics.SloSearch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
- * Runs the serving scenario on an engine: requests arriving at a rate, in a closed loop or from a trace, served by
- * continuous batching over a paged KV cache, one point per offered load, each measured {@code repeat} times on the
- * same workload; or the search for the highest rate that meets the SLOs, each probe a point. A warm-up goes first,
- * until the engine's step time is steady ({@link WarmUp}); on a GPU it ends with a ramp through every decode batch
- * size, so that no CUDA graph is captured inside a point.
+ * Runs the serving scenario on its targets (the engine in this process, an endpoint, or both side by side):
+ * requests arriving at a rate, in a closed loop or from a trace, one point per offered load and target, each
+ * measured {@code repeat} times on the same workload; or the search for the highest rate that meets the SLOs, each
+ * probe a point, searched on each target in turn. Side by side, every load is measured on the engine in this
+ * process and then on the endpoint, so that host drift falls on both alike. A warm-up goes first on each target:
+ * on the engine until its step time is steady ({@link WarmUp}), on a GPU ending with a ramp through every decode
+ * batch size so that no CUDA graph is captured inside a point; on an endpoint, one round of the first point's
+ * workload (its server's steps are not ours to watch).
  */
 final class ServingRunner {
     /** Least time between two progress reports of a point, ns. */
@@ -32,6 +39,7 @@ final class ServingRunner {
     private final Engine engine;
     private final ContinuousBatcher.Config config;
     private final long seed;
+    private final boolean sideBySide;
     private int index;
     /** The warm-up's report, until the first point takes it. */
     private WarmUp.Report warmup;
@@ -40,74 +48,117 @@ final class ServingRunner {
         this.run = run;
         this.spec = run.scenario();
         this.engine = run.engine();
-        this.config = new ContinuousBatcher.Config(spec.maxTokensPerStep(), engine.options());
+        this.config = engine == null ? null : new ContinuousBatcher.Config(spec.maxTokensPerStep(), engine.options());
         this.seed = run.spec().seed();
+        this.sideBySide = spec.targets().size() > 1;
     }
 
     static void run(ScenarioRun<ServingSpec, ServingPoint> run) {
-        new ServingRunner(run).measure();
+        ServingRunner runner = new ServingRunner(run);
+        List<Target> targets = new ArrayList<>();
+        try {
+            for (TargetSpec t : runner.spec.targets()) {
+                targets.add(new Target(t, runner.open(t)));
+            }
+            runner.measure(targets);
+        } finally {
+            for (Target t : targets) {
+                t.target().close();
+            }
+        }
     }
 
-    private void measure() {
-        boolean gpu = "gpu".equals(run.device().kind());
+    /** A target of the run, opened. */
+    private record Target(TargetSpec spec, ServingTarget target) {
+    }
+
+    private ServingTarget open(TargetSpec t) {
+        if (t instanceof TargetSpec.OfEndpoint e) {
+            return EndpointTarget.open(e.endpoint(), run.spec().model());
+        }
+        return new EngineTarget(engine, config);
+    }
+
+    private void measure(List<Target> targets) {
         String prompt = spec.promptLength().describe();
         String output = spec.outputLength().describe();
+        int n = targets.size();
         switch (spec.mode()) {
             case RATE -> {
                 List<Double> rates = spec.rates();
-                warmUp(WarmUp.Round.open(s -> ArrivalProcess.gamma(rates.get(0), spec.burstiness())
-                        .generate(spec.warmupRequests(), spec.promptLength(), spec.outputLength(), s)), gpu);
+                for (Target t : targets) {
+                    warmUp(t, WarmUp.Round.open(s -> ArrivalProcess.gamma(rates.get(0), spec.burstiness())
+                            .generate(spec.warmupRequests(), spec.promptLength(), spec.outputLength(), s)));
+                }
                 for (double r : rates) {
-                    String label = "rate " + trim(r);
                     List<Arrival> a = ArrivalProcess.gamma(r, spec.burstiness()).generate(spec.requests(),
                             spec.promptLength(), spec.outputLength(), seed);
-                    point(label, r, 0, prompt, output, rates.size(), () -> openLoop(a, label));
+                    for (Target t : targets) {
+                        String label = label("rate " + trim(r), t);
+                        point(label, t, r, 0, prompt, output, rates.size() * n,
+                                () -> t.target().openLoop(a, seed, maxNanos(), steps(label, a.size())));
+                    }
                 }
             }
             case CONCURRENCY -> {
                 List<Integer> levels = spec.concurrencies();
                 int first = levels.get(0);
-                // At least one request per sequence in flight, so that the round reaches the point's batch.
-                warmUp(WarmUp.Round.closed(first, s -> new ClosedLoop(first, Math.max(first, spec.warmupRequests()),
-                        spec.promptLength(), spec.outputLength(), s).arrivals()), gpu);
+                for (Target t : targets) {
+                    // At least one request per sequence in flight, so that the round reaches the point's batch.
+                    warmUp(t, WarmUp.Round.closed(first, s -> new ClosedLoop(first, Math.max(first,
+                            spec.warmupRequests()), spec.promptLength(), spec.outputLength(), s).arrivals()));
+                }
                 for (int c : levels) {
-                    String label = "concurrency " + c;
                     List<Arrival> a = new ClosedLoop(c, spec.requests(), spec.promptLength(), spec.outputLength(),
                             seed).arrivals();
-                    point(label, Double.NaN, c, prompt, output, levels.size(), () -> ServingLoop.closedLoop(engine,
-                            a, c, config, SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingLoop.systemClock(), seed,
-                            nanos(spec.maxDurationSeconds()), steps(label, a.size())));
+                    for (Target t : targets) {
+                        String label = label("concurrency " + c, t);
+                        point(label, t, Double.NaN, c, prompt, output, levels.size() * n,
+                                () -> t.target().closedLoop(a, c, seed, maxNanos(), steps(label, a.size())));
+                    }
                 }
             }
             case TRACE -> {
                 List<Arrival> traced = spec.scaledTrace();
                 List<Arrival> opening = traced.subList(0, Math.min(traced.size(), spec.warmupRequests()));
-                warmUp(WarmUp.Round.open(s -> opening), gpu);
-                String label = "trace " + spec.trace();
                 double rate = traced.size() / Math.max(1e-9, traced.get(traced.size() - 1).atSeconds());
-                point(label, rate, 0, "trace", "trace", 1, () -> openLoop(traced, label));
+                for (Target t : targets) {
+                    warmUp(t, WarmUp.Round.open(s -> opening));
+                }
+                for (Target t : targets) {
+                    String label = label("trace " + spec.trace(), t);
+                    point(label, t, rate, 0, "trace", "trace", n,
+                            () -> t.target().openLoop(traced, seed, maxNanos(), steps(label, traced.size())));
+                }
             }
             case SEARCH -> {
-                // The search probes its lowest rate first.
-                warmUp(WarmUp.Round.open(s -> ArrivalProcess.poisson(spec.searchLow()).generate(
-                        spec.warmupRequests(), spec.promptLength(), spec.outputLength(), s)), gpu);
-                search(prompt, output);
+                for (Target t : targets) {
+                    // The search probes its lowest rate first.
+                    warmUp(t, WarmUp.Round.open(s -> ArrivalProcess.poisson(spec.searchLow()).generate(
+                            spec.warmupRequests(), spec.promptLength(), spec.outputLength(), s)));
+                    search(t, prompt, output);
+                }
             }
             default -> throw new AssertionError(spec.mode());
         }
     }
 
+    /** The point's label: the load's, and side by side its target's ("rate 2.00 endpoint"). */
+    private String label(String load, Target t) {
+        return sideBySide ? load + " " + t.spec().label() : load;
+    }
+
     /** Measures one point, {@code repeat} runs of it, and hands it to the run. */
-    private ServingPoint point(String label, double rate, int concurrency, String prompt, String output, int total,
-            java.util.function.Supplier<ServingLoop.Outcome> measure) {
+    private ServingPoint point(String label, Target t, double rate, int concurrency, String prompt, String output,
+            int total, Supplier<ServingLoop.Outcome> measure) {
         run.pointStarted(label, index, total);
         List<ServingLoop.Outcome> runs = new ArrayList<>();
         for (int i = 0; i < spec.repeat(); i++) {
             runs.add(measure.get());
         }
         ServingPoint p = ServingPoint.of(label, spec.mode(), rate, concurrency, prompt, output, runs, spec.slo(),
-                run.price());
-        if (warmup != null) {
+                run.price(), t.spec());
+        if (warmup != null && t.spec() instanceof TargetSpec.InProcess) {
             p = p.withWarmup(warmup);
             warmup = null;
         }
@@ -117,23 +168,23 @@ final class ServingRunner {
     }
 
     /**
-     * The search, each probe a point, within the spec's tolerance and probe cap; its answer becomes a run-level
-     * warning (one stopped early says its answer so far: {@link ServingScenario#partialWarnings}).
+     * The search on one target, each probe a point, within the spec's tolerance and probe cap; its answer becomes a
+     * run-level warning (one stopped early says its answer so far: {@link ServingScenario#partialWarnings}).
      */
-    private void search(String prompt, String output) {
+    private void search(Target t, String prompt, String output) {
         SloSearch.Result found = new SloSearch(spec.searchTolerance(), spec.searchProbes()).between(r -> {
-            String label = "search " + trim(r);
+            String label = label("search " + trim(r), t);
             List<Arrival> a = ArrivalProcess.poisson(r).generate(spec.requests(), spec.promptLength(),
                     spec.outputLength(), seed);
             // The probe's verdict is the point's rule (SLOs met, load not overloaded), already judged.
-            return ProbedRate.verdict(r, point(label, r, 0, prompt, output, 0, () -> openLoop(a, label)).passes());
+            return ProbedRate.verdict(r, point(label, t, r, 0, prompt, output, 0,
+                    () -> t.target().openLoop(a, seed, maxNanos(), steps(label, a.size()))).passes());
         }, spec.searchLow(), spec.searchHigh());
-        run.warn(SearchAnswer.warning(spec.slo(), found));
+        run.warn((sideBySide ? t.spec().label() + ": " : "") + SearchAnswer.warning(spec.slo(), found));
     }
 
-    private ServingLoop.Outcome openLoop(List<Arrival> arrivals, String label) {
-        return ServingLoop.openLoop(engine, arrivals, config, SchedulingPolicy.FIRST_COME_FIRST_SERVED,
-                ServingLoop.systemClock(), seed, nanos(spec.maxDurationSeconds()), steps(label, arrivals.size()));
+    private long maxNanos() {
+        return nanos(spec.maxDurationSeconds());
     }
 
     /**
@@ -152,23 +203,32 @@ final class ServingRunner {
     }
 
     /**
-     * Requests through the same engine before any point: rounds of the first point's own workload, at least
-     * {@code warmupRequests} requests (JIT, allocation), more until the engine's step time is steady, for
-     * {@code warmupMaxSeconds} at most ({@link WarmUp}); then, where {@code ramp} (a GPU),
-     * {@link ServingLoop#batchSizeRamp} so that the engine meets every decode batch size up to
-     * {@code maxSequences} once (the CUDA engine captures a graph per size) and no capture lands inside a measured
-     * point. The warm-up's report goes with the first point; one that reached its time limit is a warning of the
-     * run.
+     * Requests through the target before any of its points. On the engine in this process: rounds of the first
+     * point's own workload, at least {@code warmupRequests} requests (JIT, allocation), more until the engine's step
+     * time is steady, for {@code warmupMaxSeconds} at most ({@link WarmUp}); then, on a GPU,
+     * {@link ServingLoop#batchSizeRamp} so that the engine meets every decode batch size up to {@code maxSequences}
+     * once (the CUDA engine captures a graph per size) and no capture lands inside a measured point. The warm-up's
+     * report goes with the first point; one that reached its time limit is a warning of the run. On an endpoint: one
+     * round of the workload, its records dropped (connections opened, the server's first requests served).
      */
-    private void warmUp(WarmUp.Round round, boolean ramp) {
+    private void warmUp(Target t, WarmUp.Round round) {
         if (spec.warmupRequests() == 0) {
+            return;
+        }
+        if (t.spec() instanceof TargetSpec.OfEndpoint) {
+            List<Arrival> arrivals = round.arrivals().apply(seed + 1);
+            if (round.concurrency() > 0) {
+                t.target().closedLoop(arrivals, round.concurrency(), seed + 1, maxNanos(), null);
+            } else {
+                t.target().openLoop(arrivals, seed + 1, maxNanos(), null);
+            }
             return;
         }
         warmup = WarmUp.run(engine, config, ServingLoop.systemClock(), seed + 1, round, spec.warmupMaxSeconds());
         if (warmup.status() == WarmUp.Status.TIME_LIMIT) {
             run.warn("warm-up " + warmup.describe() + " (--warmup-max-duration gives it longer)");
         }
-        if (ramp) {
+        if ("gpu".equals(run.device().kind())) {
             ServingLoop.closedLoop(engine, ServingLoop.batchSizeRamp(spec.maxSequences(),
                     engine.options().maxContext()), spec.maxSequences(), config,
                     SchedulingPolicy.FIRST_COME_FIRST_SERVED, ServingLoop.systemClock(), seed + 2, Long.MAX_VALUE,

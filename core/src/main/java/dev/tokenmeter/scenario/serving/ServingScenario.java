@@ -1,6 +1,8 @@
 package dev.tokenmeter.scenario.serving;
 
+import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.endpoint.EndpointBackend;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.result.Detail;
@@ -18,10 +20,13 @@ import dev.tokenmeter.result.SetupField;
 import dev.tokenmeter.result.Significance;
 import dev.tokenmeter.result.Tables;
 import dev.tokenmeter.result.TextTable;
+import dev.tokenmeter.serving.RequestFailure;
 import dev.tokenmeter.serving.metrics.SustainedLoad;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
@@ -55,7 +60,15 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
             latency("ITL p99", ServingSummary::itlMs, Summary::p99),
             latency("E2E p99", ServingSummary::e2eMs, Summary::p99),
             new Metric<>("goodput", "req/s", Direction.HIGHER_IS_BETTER,
-                    p -> perRun(p, r -> r.slo() == null ? Double.NaN : r.slo().goodput())));
+                    p -> perRun(p, r -> r.slo() == null ? Double.NaN : r.slo().goodput())),
+            new Metric<>("error rate", "%", Direction.LOWER_IS_BETTER,
+                    p -> perRun(p, r -> r.metrics() == null ? Double.NaN : 100 * r.metrics().errorRate())));
+
+    /**
+     * Send lag, p99, above which a point warns that its client could not keep up, ms: a millisecond or two is the
+     * scheduler's wake-up on a busy host; ten is a load generator that fell behind.
+     */
+    static final double CLIENT_LAG_MS = 10;
 
     private ServingScenario() {
     }
@@ -79,6 +92,12 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
     @Override
     public ServingSpec resolve(ServingSpec spec, DeviceInfo device) {
         return spec.resolved("cpu".equals(device.kind()) ? CPU_STEP_TOKENS : GPU_STEP_TOKENS);
+    }
+
+    /** A run whose every request goes to an endpoint runs on the endpoint's deployment, loading nothing here. */
+    @Override
+    public Backend ownBackend(ServingSpec spec) {
+        return spec.inProcess() ? null : new EndpointBackend(spec.endpoint().endpoint());
     }
 
     @Override
@@ -114,9 +133,15 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
     @Override
     public List<Detail> details(ServingSpec spec) {
         List<Detail> out = new ArrayList<>();
-        out.add(new Detail("Scheduler", String.format(Locale.ROOT, "%d sequences, step budget %d tokens, KV %d"
-                + " blocks of %d", spec.maxSequences(), spec.maxTokensPerStep(), spec.kvBlocks(),
-                spec.kvBlockSize())));
+        if (spec.endpoint() != null) {
+            out.add(new Detail("Target", String.join("; then ", spec.targets().stream().map(t -> t.describe()
+                    + (t.devices() == 1 ? "" : ", " + t.devices() + " devices")).toList())));
+        }
+        if (spec.inProcess()) {
+            out.add(new Detail("Scheduler", String.format(Locale.ROOT, "%d sequences, step budget %d tokens, KV %d"
+                    + " blocks of %d", spec.maxSequences(), spec.maxTokensPerStep(), spec.kvBlocks(),
+                    spec.kvBlockSize())));
+        }
         if (spec.slo() != null) {
             out.add(new Detail("SLO", spec.slo().describe()));
         }
@@ -172,8 +197,37 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
                         + " unfinished when the %s ended (time limit): they are left out of the latencies and rates",
                         m.incomplete(), runs.get(i).requests(), runs.size() == 1 ? "run" : "run " + (i + 1))));
             }
+            if (m != null && m.failed() > 0) {
+                out.add(new Notice(Notice.Level.ERROR, p.label(), String.format(Locale.ROOT, "%d of %d requests"
+                        + " FAILED in the %s (error rate %.1f%%: %s): they are left out of the latencies, rates and"
+                        + " goodput", m.failed(), m.requests(), runs.size() == 1 ? "run" : "run " + (i + 1),
+                        100 * m.errorRate(), failures(runs.get(i)))));
+            }
+            if (m != null && m.sendLagMs() != null && m.sendLagMs().p99() > CLIENT_LAG_MS) {
+                out.add(new Notice(Notice.Level.WARNING, p.label(), String.format(Locale.ROOT, "the client sent"
+                        + " requests late in the %s: p99 %.1f ms, max %.1f ms behind their schedule (the load"
+                        + " generator could not keep up; this lag counts in TTFT but is not the server's)",
+                        runs.size() == 1 ? "run" : "run " + (i + 1), m.sendLagMs().p99(), m.sendLagMs().max())));
+            }
         }
         return out;
+    }
+
+    /** The failures of a run by kind, most first, with the first one's words: "12 http-status (HTTP 503: ...)". */
+    static String failures(ServingRun run) {
+        if (run.requestLog() == null) {
+            return "kinds not recorded";
+        }
+        Map<RequestFailure.Kind, List<RequestFailure>> byKind = new EnumMap<>(RequestFailure.Kind.class);
+        for (RequestEntry e : run.requestLog()) {
+            if (e.failure() != null) {
+                byKind.computeIfAbsent(e.failure().kind(), k -> new ArrayList<>()).add(e.failure());
+            }
+        }
+        return String.join(", ", byKind.entrySet().stream()
+                .sorted((a, b) -> b.getValue().size() - a.getValue().size())
+                .map(e -> e.getValue().size() + " " + e.getKey().label() + " (first: " + e.getValue().get(0).detail()
+                        + ")").toList());
     }
 
     /**
@@ -209,10 +263,20 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
         return METRICS;
     }
 
-    /** Good requests under other limits are not the same count: goodput only between points of the same SLOs. */
+    /**
+     * Good requests under other limits are not the same count: goodput only between points of the same SLOs. The
+     * error rate only where a side had failures: two sides without any have nothing to test.
+     */
     @Override
     public boolean comparable(Metric<ServingPoint> metric, ServingPoint a, ServingPoint b) {
+        if (metric.label().equals("error rate")) {
+            return failures(a) || failures(b);
+        }
         return !metric.label().equals("goodput") || sameSlos(a, b);
+    }
+
+    private static boolean failures(ServingPoint p) {
+        return p.runs().stream().anyMatch(r -> r.metrics() != null && r.metrics().failed() > 0);
     }
 
     static boolean sameSlos(ServingPoint a, ServingPoint b) {

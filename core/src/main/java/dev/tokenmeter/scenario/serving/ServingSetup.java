@@ -17,6 +17,8 @@ import java.util.function.Predicate;
  */
 final class ServingSetup {
     private static final Predicate<RunSpec> ALL = s -> true;
+    /** The scheduler's fields are the engine's in this process; an endpoint's server has its own. */
+    private static final Predicate<RunSpec> IN_PROCESS = s -> serving(s).inProcess();
     /** Modes whose requests the seed draws (all but a trace, which brings its own). */
     private static final Predicate<RunSpec> GENERATED = s -> serving(s).mode() != ServingMode.TRACE;
 
@@ -30,10 +32,10 @@ final class ServingSetup {
             field("promptLength", "--prompt-len", s -> s.promptLength().describe(), GENERATED),
             field("outputLength", "--gen", s -> s.outputLength().describe(), GENERATED),
             field("slo", "--slo", s -> s.slo() == null ? null : s.slo().describe(), ALL),
-            field("maxSequences", "--max-seqs", ServingSpec::maxSequences, ALL),
-            field("maxTokensPerStep", "--max-batch-tokens", ServingSpec::maxTokensPerStep, ALL),
-            field("kvBlockSize", "--kv-block-size", ServingSpec::kvBlockSize, ALL),
-            field("kvBlocks", "--kv-blocks", ServingSpec::kvBlocks, ALL),
+            field("maxSequences", "--max-seqs", ServingSpec::maxSequences, IN_PROCESS),
+            field("maxTokensPerStep", "--max-batch-tokens", ServingSpec::maxTokensPerStep, IN_PROCESS),
+            field("kvBlockSize", "--kv-block-size", ServingSpec::kvBlockSize, IN_PROCESS),
+            field("kvBlocks", "--kv-blocks", ServingSpec::kvBlocks, IN_PROCESS),
             new SetupField("seed", "--seed: the arrivals and lengths", RunSpec::seed, GENERATED));
 
     private ServingSetup() {

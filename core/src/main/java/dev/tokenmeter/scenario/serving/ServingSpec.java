@@ -2,6 +2,7 @@ package dev.tokenmeter.scenario.serving;
 
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.tokenmeter.InvalidFieldException;
+import dev.tokenmeter.endpoint.Endpoint;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.result.ScenarioSpec;
@@ -53,14 +54,18 @@ import java.util.Set;
  * @param maxDurationSeconds time limit of one point
  * @param repeat             times each point is measured, its runs kept: from 2, {@code compare} tests the points'
  *                           metrics over runs; 0 (a result written before this field existed) reads as 1
+ * @param targets            what the requests are sent to, in order: the engine in this process, an endpoint, or
+ *                           both (each point measured on each, side by side); none (a result written before this
+ *                           field existed) reads as the engine in this process. The engine's fields above
+ *                           ({@code maxSequences} to {@code kvBlocks}) apply to the engine in this process only
  */
 @JsonTypeName(ServingScenario.NAME)
 public record ServingSpec(ServingMode mode, List<Double> rates, double burstiness, List<Integer> concurrencies,
         String trace, List<Arrival> traceArrivals, double traceScale, double searchLow, double searchHigh,
         double searchTolerance, int searchProbes, int requests, LengthDistribution promptLength,
         LengthDistribution outputLength, SloSet slo, int maxSequences, int maxTokensPerStep, int kvBlockSize,
-        int kvBlocks, int warmupRequests, double warmupMaxSeconds, double maxDurationSeconds, int repeat)
-        implements ScenarioSpec {
+        int kvBlocks, int warmupRequests, double warmupMaxSeconds, double maxDurationSeconds, int repeat,
+        List<TargetSpec> targets) implements ScenarioSpec {
     /** The warm-up's time limit where none is given, seconds. */
     public static final double DEFAULT_WARMUP_MAX_SECONDS = 60;
 
@@ -132,6 +137,23 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
         InvalidFieldException.positive("maxDurationSeconds", maxDurationSeconds, "seconds");
         InvalidFieldException.atLeastZero("repeat", repeat, "once");
         repeat = Math.max(1, repeat);
+        targets = targets == null || targets.isEmpty() ? List.of(new TargetSpec.InProcess()) : List.copyOf(targets);
+        if (targets.stream().map(TargetSpec::label).distinct().count() != targets.size()) {
+            throw new InvalidFieldException("targets", "names each target once: the engine in this process, an"
+                    + " endpoint, or one of each; got " + targets.stream().map(TargetSpec::describe).toList());
+        }
+    }
+
+    /** A spec of the engine in this process alone. */
+    public ServingSpec(ServingMode mode, List<Double> rates, double burstiness, List<Integer> concurrencies,
+            String trace, List<Arrival> traceArrivals, double traceScale, double searchLow, double searchHigh,
+            double searchTolerance, int searchProbes, int requests, LengthDistribution promptLength,
+            LengthDistribution outputLength, SloSet slo, int maxSequences, int maxTokensPerStep, int kvBlockSize,
+            int kvBlocks, int warmupRequests, double warmupMaxSeconds, double maxDurationSeconds, int repeat) {
+        this(mode, rates, burstiness, concurrencies, trace, traceArrivals, traceScale, searchLow, searchHigh,
+                searchTolerance, searchProbes, requests, promptLength, outputLength, slo, maxSequences,
+                maxTokensPerStep, kvBlockSize, kvBlocks, warmupRequests, warmupMaxSeconds, maxDurationSeconds, repeat,
+                null);
     }
 
     /**
@@ -199,7 +221,18 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
         return new ServingSpec(mode, rates, burstiness, concurrencies, trace, traceArrivals, traceScale, searchLow,
                 searchHigh, searchTolerance, searchProbes, requests, promptLength, outputLength, slo, maxSequences,
                 maxTokensPerStep > 0 ? maxTokensPerStep : stepTokens, kvBlockSize, blocks(), warmupRequests,
-                warmupMaxSeconds, maxDurationSeconds, repeat);
+                warmupMaxSeconds, maxDurationSeconds, repeat, targets);
+    }
+
+    /** Whether a target is the engine in this process (the run loads one). */
+    public boolean inProcess() {
+        return targets.stream().anyMatch(t -> t instanceof TargetSpec.InProcess);
+    }
+
+    /** The endpoint the spec sends requests to, or null where it has none. */
+    public TargetSpec.OfEndpoint endpoint() {
+        return targets.stream().filter(t -> t instanceof TargetSpec.OfEndpoint).map(TargetSpec.OfEndpoint.class::cast)
+                .findFirst().orElse(null);
     }
 
     /**
@@ -240,8 +273,30 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
         private double warmupMaxSeconds = DEFAULT_WARMUP_MAX_SECONDS;
         private double maxDurationSeconds = 600;
         private int repeat = 1;
+        private final List<TargetSpec> targets = new ArrayList<>();
 
         public Builder() {
+        }
+
+        /**
+         * Sends the requests to {@code value} instead of the engine in this process; with {@link #alsoInProcess},
+         * to both, each point measured on each, side by side.
+         */
+        public Builder endpoint(Endpoint value) {
+            targets.removeIf(t -> t instanceof TargetSpec.OfEndpoint);
+            targets.add(new TargetSpec.OfEndpoint(Objects.requireNonNull(value, "endpoint")));
+            return this;
+        }
+
+        /**
+         * Measures each point on the engine in this process too, before the endpoint's (the default where no
+         * endpoint is given): the same workload both ways, in one result.
+         */
+        public Builder alsoInProcess() {
+            if (targets.stream().noneMatch(t -> t instanceof TargetSpec.InProcess)) {
+                targets.add(0, new TargetSpec.InProcess());
+            }
+            return this;
         }
 
         /** Open loop: one point per rate, requests per second, arrivals Poisson or gamma ({@link #burstiness}). */
@@ -406,7 +461,7 @@ public record ServingSpec(ServingMode mode, List<Double> rates, double burstines
             return new ServingSpec(modes.iterator().next(), rates, burstiness, concurrencies, trace, traceArrivals,
                     traceScale, searchLow, searchHigh, searchTolerance, searchProbes, requests, prompt, output, slo,
                     maxSequences, maxTokensPerStep, kvBlockSize, kvBlocks, warmupRequests, warmupMaxSeconds,
-                    maxDurationSeconds, repeat);
+                    maxDurationSeconds, repeat, targets);
         }
     }
 }

