@@ -1,6 +1,7 @@
 package dev.tokenmeter.cli;
 
 import dev.tokenmeter.TokenmeterException;
+import dev.tokenmeter.endpoint.EndpointException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -114,7 +115,7 @@ public final class Main implements Runnable {
      * so their type is named too.
      */
     static int failure(Exception ex, PrintWriter err, boolean debug) {
-        boolean usage = ex instanceof IllegalArgumentException;
+        boolean usage = ex instanceof IllegalArgumentException || ex instanceof EndpointException e && e.usage();
         String message = ex.getMessage() == null ? "" : ex.getMessage();
         if (usage || ex instanceof TokenmeterException) {
             err.println("tokenmeter: error: " + message);

@@ -1,8 +1,10 @@
 package dev.tokenmeter.scenario.serving;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.tokenmeter.cost.CostMetrics;
 import dev.tokenmeter.cost.Price;
+import dev.tokenmeter.endpoint.ServerFacts;
 import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.serving.RequestRecord;
 import dev.tokenmeter.serving.ServingLoop;
@@ -47,13 +49,15 @@ import java.util.function.ToDoubleFunction;
  *                            on the others (and in results written before it was recorded)
  * @param target              what its requests went to: "in-process" or "endpoint" ({@link TargetSpec#label});
  *                            null in results written before targets existed (the engine in this process)
+ * @param server              what an endpoint's server said about the point's first run (its model, queue time,
+ *                            KV-cache usage, where it exposes them); null for the engine in this process
  */
 @JsonTypeName(ServingScenario.NAME)
 public record ServingPoint(String label, ServingMode mode, double offeredRate, int concurrency, int requests,
         String promptLength, String outputLength, long steps, long preemptions, ServingSummary metrics,
         SloResult slo, LoadResult load, CostMetrics cost, Double achievedArrivalRate, Integer peakInFlight,
-        List<RequestEntry> requestLog, List<ServingRun> repeats, WarmUp.Report warmup, String target)
-        implements ScenarioPoint {
+        List<RequestEntry> requestLog, List<ServingRun> repeats, WarmUp.Report warmup, String target,
+        @JsonInclude(JsonInclude.Include.NON_NULL) ServerFacts server) implements ScenarioPoint {
 
     public ServingPoint {
         Objects.requireNonNull(label, "label");
@@ -69,7 +73,7 @@ public record ServingPoint(String label, ServingMode mode, double offeredRate, i
             SloResult slo, LoadResult load, CostMetrics cost, Double achievedArrivalRate, Integer peakInFlight,
             List<RequestEntry> requestLog, List<ServingRun> repeats, WarmUp.Report warmup) {
         this(label, mode, offeredRate, concurrency, requests, promptLength, outputLength, steps, preemptions, metrics,
-                slo, load, cost, achievedArrivalRate, peakInFlight, requestLog, repeats, warmup, null);
+                slo, load, cost, achievedArrivalRate, peakInFlight, requestLog, repeats, warmup, null, null);
     }
 
     /**
@@ -172,14 +176,21 @@ public record ServingPoint(String label, ServingMode mode, double offeredRate, i
         return new ServingPoint(label, mode, offeredRate, concurrency, first.requests(), promptLength, outputLength,
                 first.steps(), first.preemptions(), first.metrics(), first.slo(), first.load(), first.cost(),
                 first.achievedArrivalRate(), first.peakInFlight(), first.requestLog(), runs.subList(1, runs.size()),
-                null, target.label());
+                null, target.label(), null);
     }
 
     /** This point with the report of the warm-up that went before it. */
     public ServingPoint withWarmup(WarmUp.Report report) {
         return new ServingPoint(label, mode, offeredRate, concurrency, requests, promptLength, outputLength, steps,
                 preemptions, metrics, slo, load, cost, achievedArrivalRate, peakInFlight, requestLog, repeats, report,
-                target);
+                target, server);
+    }
+
+    /** This point with what its endpoint's server said about its first run. */
+    public ServingPoint withServer(ServerFacts facts) {
+        return new ServingPoint(label, mode, offeredRate, concurrency, requests, promptLength, outputLength, steps,
+                preemptions, metrics, slo, load, cost, achievedArrivalRate, peakInFlight, requestLog, repeats, warmup,
+                target, facts);
     }
 
     /** Every run of the point, the first (this point's own fields) then its repeats. */

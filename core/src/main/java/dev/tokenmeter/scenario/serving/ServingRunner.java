@@ -1,6 +1,7 @@
 package dev.tokenmeter.scenario.serving;
 
 import dev.tokenmeter.endpoint.EndpointTarget;
+import dev.tokenmeter.endpoint.ServerFacts;
 import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.result.PointProgress;
 import dev.tokenmeter.result.ScenarioRun;
@@ -153,11 +154,18 @@ final class ServingRunner {
             int total, Supplier<ServingLoop.Outcome> measure) {
         run.pointStarted(label, index, total);
         List<ServingLoop.Outcome> runs = new ArrayList<>();
+        ServerFacts server = null;
         for (int i = 0; i < spec.repeat(); i++) {
             runs.add(measure.get());
+            if (i == 0 && t.target() instanceof EndpointTarget e) {
+                server = e.lastRunFacts();
+            }
         }
         ServingPoint p = ServingPoint.of(label, spec.mode(), rate, concurrency, prompt, output, runs, spec.slo(),
                 run.price(), t.spec());
+        if (server != null) {
+            p = p.withServer(server);
+        }
         if (warmup != null && t.spec() instanceof TargetSpec.InProcess) {
             p = p.withWarmup(warmup);
             warmup = null;

@@ -3,6 +3,7 @@ package dev.tokenmeter.scenario.serving;
 import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.endpoint.EndpointBackend;
+import dev.tokenmeter.endpoint.ServerFacts;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.measure.Summary;
 import dev.tokenmeter.result.Detail;
@@ -210,7 +211,24 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
                         runs.size() == 1 ? "run" : "run " + (i + 1), m.sendLagMs().p99(), m.sendLagMs().max())));
             }
         }
+        if (p.server() != null) {
+            out.add(new Notice(Notice.Level.NOTE, p.label(), server(p.server())));
+        }
         return out;
+    }
+
+    /** What the endpoint's server said, in a line: "server: model m; queue 3.1 ms mean over 100; KV cache ...". */
+    static String server(ServerFacts f) {
+        StringBuilder sb = new StringBuilder("the server says: model ").append(f.model());
+        if (f.meanQueueSeconds() != null) {
+            sb.append(String.format(Locale.ROOT, "; its queue time %.2f ms mean over %d requests",
+                    1e3 * f.meanQueueSeconds(), f.queuedRequests()));
+        }
+        if (f.kvCacheUsagePeak() != null) {
+            sb.append(String.format(Locale.ROOT, "; KV cache %.0f%% at peak, %.0f%% mean (%d samples)",
+                    100 * f.kvCacheUsagePeak(), 100 * f.kvCacheUsageMean(), f.kvCacheSamples()));
+        }
+        return sb.toString();
     }
 
     /** The failures of a run by kind, most first, with the first one's words: "12 http-status (HTTP 503: ...)". */
