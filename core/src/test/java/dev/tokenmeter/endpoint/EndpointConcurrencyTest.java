@@ -83,4 +83,21 @@ class EndpointConcurrencyTest {
             System.out.printf("2000 concurrent streams: client send lag max %.1f ms%n", maxLag / 1e6);
         }
     }
+
+    @Test
+    void connectionsReusedAcrossManyRequestsNeverFailThem() throws Exception {
+        try (ScriptedServer server = new ScriptedServer((req, out) -> ScriptedServer.oneByOne(req, out, 2));
+                EndpointTarget t = new EndpointTarget(endpoint(server.url(), 30), MODEL, null)) {
+            List<Arrival> requests = new ArrayList<>();
+            for (int i = 0; i < 1500; i++) {
+                requests.add(new Arrival(i, 0, 3, 2));
+            }
+            ServingLoop.Outcome o = t.closedLoop(requests, 100, 1, Long.MAX_VALUE, null);
+            assertEquals(1500, o.finished().size());
+            for (RequestRecord r : o.finished()) {
+                assertTrue(r.completed(), r.toString());
+            }
+            assertEquals(100, o.peakInFlight());
+        }
+    }
 }
