@@ -45,6 +45,7 @@ final class StreamCall implements HttpResponse.BodySubscriber<Void> {
     private Future<?> sending;
     private Future<?> deadline;
     private boolean ended;
+    private boolean bodyDone;
     private long endNanos = -1;
     private RequestRecord record;
 
@@ -141,15 +142,18 @@ final class StreamCall implements HttpResponse.BodySubscriber<Void> {
 
     @Override
     public void onError(Throwable t) {
+        synchronized (this) {
+            bodyDone = true;
+        }
         body.completeExceptionally(t);
         end(failure(t));
     }
 
     @Override
     public void onComplete() {
-        body.complete(null);
         RequestFailure f;
         synchronized (this) {
+            bodyDone = true;
             if (ended) {
                 return;
             }
@@ -162,6 +166,7 @@ final class StreamCall implements HttpResponse.BodySubscriber<Void> {
                 f = account.failure();
             }
         }
+        body.complete(null);
         end(f);
     }
 
@@ -226,13 +231,18 @@ final class StreamCall implements HttpResponse.BodySubscriber<Void> {
         }
     }
 
-    /** Lets the connection go: the body's subscription cancelled (HTTP/1.1 closes it), the send and timer too. */
+    /**
+     * Lets the connection go where the response is not over: the body's subscription cancelled (HTTP/1.1 closes
+     * the connection) and the send too. A response read to its end leaves its connection to the client's pool.
+     */
     private void release() {
-        if (subscription != null) {
-            subscription.cancel();
-        }
-        if (sending != null) {
-            sending.cancel(true);
+        if (!bodyDone) {
+            if (subscription != null) {
+                subscription.cancel();
+            }
+            if (sending != null) {
+                sending.cancel(true);
+            }
         }
         if (deadline != null) {
             deadline.cancel(false);

@@ -27,6 +27,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ScriptedServer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
+    static {
+        // The JDK's server closes kept-alive connections beyond 200 idle ones as soon as they go idle, racing the
+        // client that reuses them (a connection failure the client records, as it should); and it sends small
+        // writes late (Nagle) unless told. Neither is the client's to measure.
+        System.setProperty("sun.net.httpserver.maxIdleConnections", "100000");
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     /** How the server answers one completions request. */
     interface Script {
         void respond(JsonNode request, Response out) throws Exception;
