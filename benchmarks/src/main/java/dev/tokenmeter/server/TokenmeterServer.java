@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -77,6 +76,7 @@ public final class TokenmeterServer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long created = System.currentTimeMillis() / 1000;
     private volatile boolean stopping;
+    private volatile int port;
 
     private TokenmeterServer(Engine engine, ContinuousBatcher.Config batcher, Options options) {
         this.options = Objects.requireNonNull(options, "options");
@@ -103,6 +103,7 @@ public final class TokenmeterServer implements AutoCloseable {
         TokenmeterServer s = new TokenmeterServer(engine, batcher, options);
         try {
             s.server.start();
+            s.port = s.connector.getLocalPort();
         } catch (Exception e) {
             s.scheduler.close();
             s.server.stop();
@@ -111,9 +112,9 @@ public final class TokenmeterServer implements AutoCloseable {
         return s;
     }
 
-    /** The port it listens on. */
+    /** The port it listens on (or listened on, once stopped). */
     public int port() {
-        return connector.getLocalPort();
+        return port;
     }
 
     /** {@code http://HOST:PORT}, without a trailing slash; the API is under {@code /v1}. */
@@ -153,9 +154,10 @@ public final class TokenmeterServer implements AutoCloseable {
         }
         stopping = true;
         try {
-            for (Connector c : server.getConnectors()) {
-                c.shutdown();
-            }
+            // No new connection: the listening socket closes (a client is refused at once), while the
+            // connections open go on. (Jetty's connector shutdown would end the streams in flight too.)
+            connector.setAccepting(false);
+            connector.close();
             waitForActive(System.nanoTime() + grace.toNanos());
             scheduler.close();
             waitForActive(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
@@ -174,6 +176,11 @@ public final class TokenmeterServer implements AutoCloseable {
         while (!active.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
+    }
+
+    /** Whether {@link #stop} has begun: new requests get 503. */
+    public boolean isStopping() {
+        return stopping;
     }
 
     /** Requests being answered now (completions in flight). */

@@ -9,6 +9,7 @@ import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.engine.EngineOptions;
 import dev.tokenmeter.engine.SequenceChunk;
 import dev.tokenmeter.engine.StepBatch;
+import dev.tokenmeter.engine.StepResult;
 import dev.tokenmeter.model.ModelConfig;
 import dev.tokenmeter.model.ModelPresets;
 import dev.tokenmeter.serving.ContinuousBatcher;
@@ -36,8 +37,17 @@ final class TestServer implements AutoCloseable {
 
     /** {@code sequences} slots, a context of {@code context}, blocks of 16 holding every slot at full length. */
     TestServer(int sequences, int context, Duration grace) throws Exception {
+        this(sequences, context, grace, 0);
+    }
+
+    /**
+     * As above, each engine step taking {@code stepMillis} more: the tiny model is so fast that a long stream
+     * would be over before a test could act in the middle of it.
+     */
+    TestServer(int sequences, int context, Duration grace, long stepMillis) throws Exception {
         EngineOptions o = EngineOptions.paged(SEED, sequences, context, 16, sequences * ((context + 15) / 16));
-        engine = backend.load(TINY, o);
+        Engine loaded = backend.load(TINY, o);
+        engine = stepMillis == 0 ? loaded : new Slow(loaded, stepMillis);
         server = TokenmeterServer.start(engine, new ContinuousBatcher.Config(64, o),
                 new TokenmeterServer.Options("127.0.0.1", 0, "tiny", grace));
     }
@@ -84,6 +94,39 @@ final class TestServer implements AutoCloseable {
                 }
             }
             return out;
+        }
+    }
+
+    /** An engine whose steps take longer. */
+    private record Slow(Engine engine, long stepMillis) implements Engine {
+        @Override
+        public ModelConfig model() {
+            return engine.model();
+        }
+
+        @Override
+        public EngineOptions options() {
+            return engine.options();
+        }
+
+        @Override
+        public int kvBytesPerElement() {
+            return engine.kvBytesPerElement();
+        }
+
+        @Override
+        public StepResult step(StepBatch batch) {
+            try {
+                Thread.sleep(stepMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return engine.step(batch);
+        }
+
+        @Override
+        public void close() {
+            engine.close();
         }
     }
 
