@@ -1,6 +1,6 @@
 /**
  * The {@code tokenmeter} command line (picocli) and the JMH microbenchmarks. It uses core's exported API like any
- * library user, the CPU kernels through their export to this module (for JMH only), and the CUDA backend's checks
+ * library user (and serves its engine over HTTP with Jetty: {@code tokenmeter server}), the CPU kernels through their export to this module (for JMH only), and the CUDA backend's checks
  * for {@code tokenmeter verify}.
  */
 module tokenmeter.cli {
@@ -8,6 +8,7 @@ module tokenmeter.cli {
     requires tokenmeter.cuda;
     requires info.picocli;
     requires jmh.core;
+    requires org.eclipse.jetty.server;
 
     // picocli sets the commands' annotated fields and mixins by reflection; JMH instantiates the benchmarks.
     opens dev.tokenmeter.cli to info.picocli;

@@ -26,7 +26,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Measures batched LLM inference: tokens per second, latency percentiles, roofline"
                 + " utilization and cost.",
         subcommands = {RunCommand.class, GenerateCommand.class, ModelsCommand.class, DevicesCommand.class,
-                VerifyCommand.class, PlanCommand.class, ServeCommand.class,
+                VerifyCommand.class, PlanCommand.class, ServeCommand.class, ServerCommand.class,
                 CompareCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
@@ -44,8 +44,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is needed: run, serve, compare, report, plan,"
-                + " generate, models, devices or verify");
+        throw new ParameterException(spec.commandLine(), "a command is needed: run, serve, server, compare, report,"
+                + " plan, generate, models, devices or verify");
     }
 
     public static void main(String[] args) {

@@ -66,14 +66,55 @@ public final class ContinuousBatcher {
         }
     }
 
-    /** A request arrives: it waits for admission. */
-    public void arrive(Arrival arrival, long arrivalNanos, int[] prompt) {
+    /** A request arrives: it waits for admission. Returns its sequence, which a live server follows and cancels. */
+    public ServingSequence arrive(Arrival arrival, long arrivalNanos, int[] prompt) {
         if ((long) arrival.promptLength() + arrival.outputLength() > config.options().maxContext()) {
             throw new IllegalArgumentException("request " + arrival.id() + " needs " + arrival.promptLength() + " + "
                     + arrival.outputLength() + " positions; the engine's context is "
                     + config.options().maxContext());
         }
-        waiting.add(new ServingSequence(arrival, arrivalNanos, prompt));
+        ServingSequence s = new ServingSequence(arrival, arrivalNanos, prompt);
+        waiting.add(s);
+        return s;
+    }
+
+    /**
+     * Withdraws a request that is waiting or running (its client went away): its slot and KV blocks are free at
+     * once and it leaves no record. Only between steps. Returns false when it is not here (finished, or never
+     * arrived).
+     */
+    public boolean cancel(ServingSequence s) {
+        if (inFlight != null) {
+            throw new IllegalStateException("a request cannot be cancelled while a step is in flight");
+        }
+        if (waiting.remove(s)) {
+            // A preempted request waiting again holds nothing.
+            return true;
+        }
+        if (!running.remove(s)) {
+            return false;
+        }
+        for (int b : s.blocks()) {
+            pool.release(b);
+        }
+        freeSlots.addLast(s.slot());
+        s.release();
+        return true;
+    }
+
+    /** KV blocks held by running requests. */
+    public int usedBlocks() {
+        return pool.capacity() - pool.free();
+    }
+
+    /**
+     * Records of the requests finished since the last call, which leave this batcher: a live server drains them
+     * so that they do not pile up ({@link #finished()} then holds only those not drained).
+     */
+    public List<RequestRecord> drainFinished() {
+        List<RequestRecord> out = new ArrayList<>(finished);
+        finished.clear();
+        return out;
     }
 
     public boolean idle() {

@@ -87,6 +87,16 @@ public final class ServingSequence {
         return blocks;
     }
 
+    /** Host time of the first admission, or -1 while never admitted. */
+    long admittedNanos() {
+        return admittedNanos;
+    }
+
+    /** The last token known: the prompt's last, or the last generated. */
+    int lastToken() {
+        return tokens[length - 1];
+    }
+
     long admittedOrder() {
         return admittedOrder;
     }

@@ -249,4 +249,35 @@ class ContinuousBatcherTest {
                 () -> new ContinuousBatcher.Config(16, EngineOptions.paged(1, 2, 32, 4, 7)));
         assertTrue(small.getMessage().contains("cannot hold one request of the full context"), small.getMessage());
     }
+
+    @Test
+    void aCancelledRequestGivesBackItsSlotAndBlocksAtOnce() {
+        EngineOptions o = EngineOptions.paged(1, 2, 64, 4, 32);
+        FakeEngine engine = new FakeEngine(o);
+        ContinuousBatcher b = new ContinuousBatcher(new ContinuousBatcher.Config(1000, o),
+                SchedulingPolicy.FIRST_COME_FIRST_SERVED);
+        ServingSequence s0 = b.arrive(new Arrival(0, 0, 10, 20), 0, new int[10]);
+        ServingSequence s1 = b.arrive(new Arrival(1, 0, 10, 20), 0, new int[10]);
+        ServingSequence s2 = b.arrive(new Arrival(2, 0, 10, 20), 0, new int[10]);
+        StepBatch step = b.nextStep(0);
+        assertThrows(IllegalStateException.class, () -> b.cancel(s0), "not while a step is in flight");
+        b.complete(engine.step(step), 1);
+        assertEquals(2, b.runningCount());
+        assertEquals(1, b.waitingCount());
+        assertEquals(6, b.usedBlocks(), "two prompts of 10 (and their first token) in blocks of 4");
+        assertTrue(b.cancel(s2), "a waiting request");
+        assertTrue(b.cancel(s0), "a running request");
+        assertEquals(3, b.usedBlocks());
+        assertEquals(1, b.freeSlots());
+        assertTrue(!b.cancel(s0), "already gone");
+        while (!b.idle()) {
+            b.complete(engine.step(b.nextStep(0)), 1);
+        }
+        assertEquals(0, b.usedBlocks());
+        assertEquals(2, b.freeSlots());
+        List<RequestRecord> done = b.drainFinished();
+        assertEquals(List.of(1), done.stream().map(r -> r.arrival().id()).toList(), "only s1 finished");
+        assertEquals(20, s1.generated());
+        assertTrue(b.finished().isEmpty(), "drained");
+    }
 }
