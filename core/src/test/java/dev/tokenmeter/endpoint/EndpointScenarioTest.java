@@ -18,7 +18,6 @@ import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.serving.load.LengthDistribution;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -40,9 +39,6 @@ class EndpointScenarioTest {
     }
 
     @Test
-    @Disabled("open defect of issue 12: against the JDK's test server, 1 or 2 of a point's 12 requests fail as"
-            + " 'connection: connection closed: HTTP/1.1 header parser received no bytes' (a pooled keep-alive"
-            + " connection the server had closed); the client must not lose requests so: see the issue's note")
     void aRateSweepAndAClosedLoopRunAgainstTheEndpointWithExactLengths() throws Exception {
         try (ScriptedServer server = new ScriptedServer((req, out) -> ScriptedServer.oneByOne(req, out,
                 req.get("max_tokens").asInt()))) {
@@ -72,8 +68,8 @@ class EndpointScenarioTest {
                 assertTrue(ServingScenario.TYPE.notices(p).stream().noneMatch(n -> n.level() == Notice.Level.ERROR),
                         p.label());
             }
-            // 2 warm-up requests and 12 per point, each point's prompts the synthetic ids of its lengths.
-            assertEquals(26, server.requests.get());
+            // The probe's one-token request, 2 warm-up requests and 12 per point: nothing retried.
+            assertEquals(27, server.requests.get());
             Result closed = ScenarioRunner.run(tiny(endpoint(server)).concurrencies(3).spec(), RunListener.NONE);
             assertEquals(12, closed.points(ServingPoint.class).get(0).metrics().completed());
         }
