@@ -1,7 +1,7 @@
 /**
  * The {@code tokenmeter} command line (picocli) and the JMH microbenchmarks. It uses core's exported API like any
- * library user (and serves its engine over HTTP with Jetty: {@code tokenmeter server}), the CPU kernels through their export to this module (for JMH only), and the CUDA backend's checks
- * for {@code tokenmeter verify}.
+ * library user, the CPU kernels through their export to this module (for JMH only), and the CUDA backend's checks
+ * for {@code tokenmeter verify}; {@code tokenmeter server} serves the engine over HTTP with Jetty.
  */
 module tokenmeter.cli {
     requires tokenmeter.core;

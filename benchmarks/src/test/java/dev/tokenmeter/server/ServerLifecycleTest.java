@@ -86,7 +86,8 @@ class ServerLifecycleTest {
             assertEquals(2.0, after.get("tokenmeter_request_success_total" + label));
             assertEquals(1.0, after.get("tokenmeter_request_rejected_total" + label));
             assertEquals(2.0, after.get("tokenmeter_request_queue_time_seconds_count" + label));
-            assertEquals(2.0, after.get("tokenmeter_request_queue_time_seconds_bucket{model_name=\"tiny\",le=\"+Inf\"}"));
+            assertEquals(2.0, after.get("tokenmeter_request_queue_time_seconds_bucket{model_name=\"tiny\","
+                    + "le=\"+Inf\"}"));
             assertEquals(32.0, after.get("tokenmeter_kv_cache_blocks_total" + label));
             assertEquals(0.0, after.get("tokenmeter_num_requests_running" + label));
         }
