@@ -105,6 +105,8 @@ class ServerLifecycleTest {
             TestServer.await(() -> t.server.activeRequests() == 0, "the exchange ends");
             HttpResponse<String> r = t.post("/v1/completions", "{\"prompt\": [4, 5], \"max_tokens\": 3}");
             assertEquals(200, r.statusCode(), r.body());
+            // The response ends in the completion's callback, before the scheduler thread publishes its counts.
+            TestServer.await(() -> t.server.scheduler().stats().completed() == 1, "the request is counted");
             LiveScheduler.Stats st = t.server.scheduler().stats();
             assertEquals(0, st.running());
             assertEquals(0, st.waiting());

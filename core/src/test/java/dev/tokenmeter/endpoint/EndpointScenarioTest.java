@@ -1,12 +1,14 @@
 package dev.tokenmeter.endpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenmeter.Benchmark;
+import dev.tokenmeter.report.OutputFormat;
 import dev.tokenmeter.result.Notice;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.RunListener;
@@ -16,6 +18,7 @@ import dev.tokenmeter.scenario.serving.ServingPoint;
 import dev.tokenmeter.scenario.serving.ServingScenario;
 import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.serving.load.LengthDistribution;
+import dev.tokenmeter.serving.metrics.SloSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -94,6 +97,35 @@ class EndpointScenarioTest {
             Notice n = ServingScenario.TYPE.notices(p).stream().filter(x -> x.text().contains("FAILED")).findFirst()
                     .orElseThrow();
             assertTrue(n.text().contains("http-status (first: HTTP 503"), n.text());
+        }
+    }
+
+    @Test
+    void aLoadTheServerRefusesAltogetherIsAPointOfFailuresAndTheSearchGoesOn() throws Exception {
+        // Every request but the probe's one-token prompt is refused with 429, as a rate-limited server would.
+        try (ScriptedServer server = new ScriptedServer((req, out) -> {
+            if (ScriptedServer.promptLength(req) > 1) {
+                out.status(429, "{\"error\":{\"message\":\"rate limited\"}}");
+            } else {
+                ScriptedServer.oneByOne(req, out, req.get("max_tokens").asInt());
+            }
+        })) {
+            Result r = ScenarioRunner.run(tiny(endpoint(server)).search(20, 40).searchLimits(0.5, 2)
+                    .slo(SloSet.parse("e2e=10s")).warmupRequests(0).spec(), RunListener.NONE);
+            List<ServingPoint> probes = r.points(ServingPoint.class);
+            assertEquals(2, probes.size(), "both ends probed: the search went on");
+            for (ServingPoint p : probes) {
+                assertEquals(0, p.metrics().completed());
+                assertEquals(12, p.metrics().failed());
+                assertEquals(1.0, p.metrics().errorRate());
+                assertFalse(p.passes());
+                assertNull(p.metrics().ttftMs());
+            }
+            assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("SLO search:")), r.warnings().toString());
+            for (OutputFormat f : OutputFormat.values()) {
+                assertTrue(f.render(r).contains(f == OutputFormat.JSON ? "\"failed\" : 12" : "12 of 12 requests"
+                        + " FAILED"), f.name());
+            }
         }
     }
 

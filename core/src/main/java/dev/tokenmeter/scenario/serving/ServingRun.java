@@ -52,6 +52,9 @@ public record ServingRun(long steps, long preemptions, ServingSummary metrics, S
         List<RequestRecord> all = new ArrayList<>(outcome.finished());
         all.addAll(outcome.unfinished());
         all.sort(Comparator.comparingInt(r -> r.arrival().id()));
+        if (all.stream().noneMatch(RequestRecord::completed) && all.stream().anyMatch(RequestRecord::failed)) {
+            return allFailed(outcome, all, slos);
+        }
         ServingMetrics metrics = ServingMetrics.of(all);
         SloReport slo = slos == null ? null : SloReport.of(metrics, slos);
         CostMetrics cost = price == null ? null : CostMetrics.of(price, metrics.requestsPerSecond(),
@@ -60,6 +63,24 @@ public record ServingRun(long steps, long preemptions, ServingSummary metrics, S
                 slo == null ? null : ServingPoint.SloResult.of(slo),
                 ServingPoint.LoadResult.of(SustainedLoad.check(offeredRate, all)), cost,
                 ServingPoint.arrivalRate(all), outcome.peakInFlight(), all.stream().map(RequestEntry::of).toList());
+    }
+
+    /**
+     * A run in which no request completed and some failed (an endpoint that refused them all: 429s at a rate it
+     * cannot take): kept, so that a sweep or a search goes on and the point says why. It has no latencies or rates,
+     * meets no SLO (goodput 0), and its load is not judged; its records say what happened to each request.
+     */
+    private static ServingRun allFailed(ServingLoop.Outcome outcome, List<RequestRecord> all, SloSet slos) {
+        int failed = (int) all.stream().filter(RequestRecord::failed).count();
+        ServingSummary none = new ServingSummary(0, all.size() - failed, 0, 0, Double.NaN, 0, 0, 0, 0, null, null,
+                null, null, null, failed, null, null);
+        ServingPoint.SloResult slo = slos == null ? null : new ServingPoint.SloResult(slos.describe(), 0, 0, 0, false,
+                slos.slos().stream().map(s -> new ServingPoint.SloCheckResult(s.metric().label(), s.percentile(),
+                        s.limitMs(), Double.NaN, false)).toList());
+        return new ServingRun(outcome.steps(), outcome.preemptions(), none, slo, new ServingPoint.LoadResult(
+                SustainedLoad.Status.NOT_JUDGED, "no request completed: every one failed or was left unfinished"),
+                null, ServingPoint.arrivalRate(all), outcome.peakInFlight(), all.stream().map(RequestEntry::of)
+                .toList());
     }
 
     /** Requests of the run's workload, completed or not. */

@@ -119,7 +119,8 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
         return String.format(Locale.ROOT, "%.2f req/s, %.1f out tok/s, TTFT p99 %.1f ms, TPOT p99 %s ms%s%s%s",
                 p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().requestsPerSecond()),
                 p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().outputTokensPerSecond()),
-                p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().ttftMs().p99()),
+                p.median(r -> r.metrics() == null || r.metrics().ttftMs() == null ? Double.NaN
+                        : r.metrics().ttftMs().p99()),
                 Double.isNaN(p.median(ServingScenario::tpotP99)) ? "-"
                         : String.format(Locale.ROOT, "%.2f", p.median(ServingScenario::tpotP99)), runs,
                 p.slo() == null ? "" : p.meetsSlo() ? ", SLO met" : ", SLO missed",
