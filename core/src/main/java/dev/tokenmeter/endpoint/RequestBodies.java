@@ -9,7 +9,7 @@ import java.io.UncheckedIOException;
 /**
  * The JSON bodies the client sends (docs/endpoint-client.md). Completions: the prompt as the synthetic prompt's
  * token ids, so the server sees exactly the asked input length. Chat, which needs text: one word per prompt token,
- * each word picked by its token id from a fixed list of common English words; such words are mostly one token each
+ * each word picked by its token id from a fixed list of 128 common English words; such words are mostly one token each
  * in the usual tokenizers, but the server's chat template adds its own, so the input length recorded is the
  * server's {@code usage.prompt_tokens}. Both stream, ask for usage (in every chunk where the server can), sample
  * greedily and, when asked, ignore end-of-sequence (vLLM's {@code ignore_eos} and {@code min_tokens}).
@@ -17,11 +17,14 @@ import java.io.UncheckedIOException;
 public final class RequestBodies {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The chat prompt's words: token id {@code t} becomes {@code WORDS[t % WORDS.length]}. */
-    static final String[] WORDS = ("the of and to in is was for that with as on by at from his her are this be or"
-            + " an had not but which have one were all their they its new more has been first also two after who"
-            + " other time than into when some can about only over most made such between may many these used"
-            + " world later city during years where three there both under year known would part well being while"
-            + " through found then early school state people called great since work number before same")
+    static final String[] WORDS = ("the of and to in is was for that with as on by at from his her are this be"
+            + " or an had not but which have one were all their they its new more has been first also two after"
+            + " who other time than into"
+            + " when some can about only over most made such between may many these used world later city during"
+            + " years where three there both under year known would part well being while through found then early"
+            + " school state people called great since work number before same home game team group music series"
+            + " house power family high life own line long name end general back few left still second law water"
+            + " little form small south north west east public around however against war national")
             .split(" ");
 
     private RequestBodies() {

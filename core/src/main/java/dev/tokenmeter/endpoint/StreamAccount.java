@@ -194,7 +194,7 @@ final class StreamAccount {
         return counted;
     }
 
-    /** The prompt's tokens for the record: the server's count for chat, or where it differs from the asked; else −1. */
+    /** The prompt's tokens the server's count for chat, or where it differs from the asked, else −1. */
     int promptTokens() {
         if (usagePrompt < 1) {
             return -1;

@@ -282,8 +282,8 @@ final class StreamCall implements HttpResponse.BodySubscriber<Void> {
         }
         String after = tokens == 0 ? "" : " after " + tokens + " tokens";
         if (c instanceof HttpTimeoutException) {
-            return new RequestFailure(RequestFailure.Kind.TIMEOUT, "no response headers within " + seconds(timeoutSeconds)
-                    + " s");
+            return new RequestFailure(RequestFailure.Kind.TIMEOUT, "no response headers within "
+                    + seconds(timeoutSeconds) + " s");
         }
         if (c instanceof ConnectException) {
             return new RequestFailure(RequestFailure.Kind.CONNECTION, "connection refused" + message(c));

@@ -138,4 +138,11 @@ class StreamAccountTest {
         assertArrayEquals(new long[] {10, 20}, longOne.tokenNanos());
         assertArrayEquals(new int[] {1, 1}, longOne.chunkTokens(), "the chunk that crosses the limit is cut");
     }
+
+    @Test
+    void theChatPromptIsOneWordPerTokenIdFromAFixedList() {
+        assertEquals(128, java.util.Set.of(RequestBodies.WORDS).size());
+        assertEquals("the of the and", RequestBodies.chatText(new int[] {0, 1, 128, 2}));
+        assertEquals("national", RequestBodies.chatText(new int[] {127}));
+    }
 }
