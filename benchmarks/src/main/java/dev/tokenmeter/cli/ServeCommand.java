@@ -48,6 +48,9 @@ final class ServeCommand implements Callable<Integer> {
     CommandSpec command;
 
     @Mixin
+    BatcherOptions batcher;
+
+    @Mixin
     ModelOptions models;
 
     /** How the load is offered: exactly one of these, which picocli requires and the help shows as required. */
@@ -109,23 +112,6 @@ final class ServeCommand implements Callable<Integer> {
                     + " meeting all.")
     String slo;
 
-    @Option(names = "--max-seqs", defaultValue = "64", paramLabel = "N",
-            description = "Sequences running at once (default: ${DEFAULT-VALUE}).")
-    int maxSeqs;
-
-    @Option(names = "--max-batch-tokens", defaultValue = "0", paramLabel = "N",
-            description = "Token budget of one step, decodes and prompt chunks (0, the default: 2048 on a GPU, 256"
-                    + " on the CPU, whose prompt chunks would otherwise stall every decode for seconds).")
-    int maxBatchTokens;
-
-    @Option(names = "--kv-block-size", defaultValue = "16", paramLabel = "N",
-            description = "Positions per KV-cache block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
-
-    @Option(names = "--kv-blocks", defaultValue = "0", paramLabel = "N",
-            description = "KV-cache blocks (0: every running sequence at full length; fewer forces preemption).")
-    int kvBlocks;
-
     @Option(names = "--warmup-requests", defaultValue = "8", paramLabel = "N",
             description = "Requests served before the points are measured (JIT, allocation), at least, at the"
                     + " workload's lengths (a trace's first request's); more follow until the engine's step time is"
@@ -164,8 +150,9 @@ final class ServeCommand implements Callable<Integer> {
                 .seed(models.seed).threads(models.threads).price(prices.asked())
                 .promptLengths(LengthDistribution.parse("--prompt-len", promptLen))
                 .outputLengths(LengthDistribution.parse("--gen", genLen)).slo(slo == null ? null : SloSet.parse(slo))
-                .burstiness(burstiness).requests(requests).maxSequences(maxSeqs).maxTokensPerStep(maxBatchTokens)
-                .kvBlockSize(blockSize).kvBlocks(kvBlocks).warmupRequests(warmupRequests)
+                .burstiness(burstiness).requests(requests).maxSequences(batcher.maxSeqs)
+                .maxTokensPerStep(batcher.maxBatchTokens).kvBlockSize(batcher.blockSize).kvBlocks(batcher.kvBlocks)
+                .warmupRequests(warmupRequests)
                 .warmupMaxSeconds(warmupMaxDuration).maxDurationSeconds(maxDuration).repeat(repeat);
         if (!(traceScale > 0) || Double.isInfinite(traceScale)) {
             // Only a trace uses it, but a bad value is refused whatever the mode, as every other option's is.

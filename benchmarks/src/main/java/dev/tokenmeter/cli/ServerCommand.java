@@ -41,6 +41,9 @@ final class ServerCommand implements Callable<Integer> {
     CommandSpec command;
 
     @Mixin
+    BatcherOptions batcher;
+
+    @Mixin
     ModelOptions models;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
@@ -62,24 +65,6 @@ final class ServerCommand implements Callable<Integer> {
                     + " longest, at most " + DEFAULT_MAX_MODEL_LEN + "). Longer requests are refused.")
     int maxModelLen;
 
-    @Option(names = "--max-seqs", defaultValue = "64", paramLabel = "N",
-            description = "Sequences running at once (default: ${DEFAULT-VALUE}).")
-    int maxSeqs;
-
-    @Option(names = "--max-batch-tokens", defaultValue = "0", paramLabel = "N",
-            description = "Token budget of one step, decodes and prompt chunks (0, the default: 2048 on a GPU, 256"
-                    + " on the CPU).")
-    int maxBatchTokens;
-
-    @Option(names = "--kv-block-size", defaultValue = "16", paramLabel = "N",
-            description = "Positions per KV-cache block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
-
-    @Option(names = "--kv-blocks", defaultValue = "0", paramLabel = "N",
-            description = "KV-cache blocks (0: every running sequence at --max-model-len; fewer forces"
-                    + " preemption; at least one request of --max-model-len must fit).")
-    int kvBlocks;
-
     @Option(names = "--grace-period", defaultValue = "30", paramLabel = "SECONDS",
             description = "On SIGTERM or Ctrl-C, how long requests in flight may go on before they are ended"
                     + " (default: ${DEFAULT-VALUE}).")
@@ -89,10 +74,7 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelConfig m = models.config();
         Args.atLeastZero("--threads", models.threads, "every core");
-        Args.positive("--max-seqs", maxSeqs);
-        Args.atLeastZero("--max-batch-tokens", maxBatchTokens, "the device's default");
-        Args.positive("--kv-block-size", blockSize);
-        Args.atLeastZero("--kv-blocks", kvBlocks, "every sequence at full length");
+        batcher.check();
         Args.atLeastZero("--max-model-len", maxModelLen, "the model's longest, at most " + DEFAULT_MAX_MODEL_LEN);
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
@@ -106,13 +88,15 @@ final class ServerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-model-len " + context + " is beyond " + m.name() + "'s "
                     + m.maxPositions() + " positions");
         }
-        long blocks = kvBlocks > 0 ? kvBlocks : (long) maxSeqs * ((context + blockSize - 1) / blockSize);
+        long blocks = batcher.kvBlocks > 0 ? batcher.kvBlocks
+                : (long) batcher.maxSeqs * ((context + batcher.blockSize - 1) / batcher.blockSize);
         if (blocks > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("--max-seqs " + maxSeqs + " at --max-model-len " + context
+            throw new IllegalArgumentException("--max-seqs " + batcher.maxSeqs + " at --max-model-len " + context
                     + " need more than 2^31 KV blocks");
         }
-        EngineOptions options = EngineOptions.paged(models.seed, maxSeqs, context, blockSize, (int) blocks);
-        new ContinuousBatcher.Config(Math.max(1, maxBatchTokens), options);  // refuses a cache too small, now
+        EngineOptions options = EngineOptions.paged(models.seed, batcher.maxSeqs, context, batcher.blockSize,
+                (int) blocks);
+        new ContinuousBatcher.Config(Math.max(1, batcher.maxBatchTokens), options);  // refuses a cache too small, now
         String name = servedModelName != null ? servedModelName : m.name();
         TokenmeterServer.Options serverOptions = new TokenmeterServer.Options(host, port, name,
                 Duration.ofMillis(Math.round(gracePeriod * 1000)));
@@ -120,7 +104,7 @@ final class ServerCommand implements Callable<Integer> {
         PrintWriter err = command.commandLine().getErr();
         CountDownLatch cleaned = new CountDownLatch(1);
         try (Backend backend = provider.open(models.threads); Engine engine = load(backend, m, options)) {
-            int stepTokens = maxBatchTokens > 0 ? maxBatchTokens : backend.name().equals("cpu")
+            int stepTokens = batcher.maxBatchTokens > 0 ? batcher.maxBatchTokens : backend.name().equals("cpu")
                     ? ServingScenario.CPU_STEP_TOKENS : ServingScenario.GPU_STEP_TOKENS;
             TokenmeterServer server = TokenmeterServer.start(engine, new ContinuousBatcher.Config(stepTokens,
                     options), serverOptions);
@@ -135,7 +119,8 @@ final class ServerCommand implements Callable<Integer> {
             }, "tokenmeter-server-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             err.printf("tokenmeter server: %s on %s, %d sequences, context %d, step budget %d tokens, KV %d blocks"
-                    + " of %d%n", name, backend.name(), maxSeqs, context, stepTokens, blocks, blockSize);
+                    + " of %d%n", name, backend.name(), batcher.maxSeqs, context, stepTokens, blocks,
+                    batcher.blockSize);
             err.println("listening on " + server.uri());
             err.flush();
             server.awaitStopped();

@@ -157,8 +157,13 @@ final class ServingRunner {
         ServerFacts server = null;
         for (int i = 0; i < spec.repeat(); i++) {
             runs.add(measure.get());
-            if (i == 0 && t.target() instanceof EndpointTarget e) {
-                server = e.lastRunFacts();
+            if (t.target() instanceof EndpointTarget e) {
+                server = i == 0 ? e.lastRunFacts() : server;
+                if (e.lastRunReconciled() > 0) {
+                    run.warn(String.format(Locale.ROOT, "%s%s: %d requests' streamed chunks disagreed with the"
+                            + " server's usage total; the total was kept, so their ITL per chunk is approximate",
+                            label, spec.repeat() == 1 ? "" : " (run " + (i + 1) + ")", e.lastRunReconciled()));
+                }
             }
         }
         ServingPoint p = ServingPoint.of(label, spec.mode(), rate, concurrency, prompt, output, runs, spec.slo(),
