@@ -50,6 +50,13 @@ final class Exchange implements LiveScheduler.Listener {
         this.created = created;
         this.model = model;
         this.onEnd = onEnd;
+        // A stream's headers are set before the request is submitted: the scheduler thread may deliver its first
+        // token (and write, committing the headers) before begin() runs. A refused request replaces them.
+        if (request.stream()) {
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+        }
     }
 
     /** Starts the answer: a stream's headers go out at once, before the first token. */
@@ -59,9 +66,6 @@ final class Exchange implements LiveScheduler.Listener {
             submitted.cancel();
         }
         if (request.stream()) {
-            response.setStatus(200);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
             enqueue(new byte[0], false);
         }
     }

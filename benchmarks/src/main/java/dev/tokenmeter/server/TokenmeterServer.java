@@ -274,10 +274,15 @@ public final class TokenmeterServer implements AutoCloseable {
         String id = (chat ? "chatcmpl-" : "cmpl-") + ids.incrementAndGet();
         Exchange exchange = new Exchange(mapper, r, response, callback, id, System.currentTimeMillis() / 1000,
                 options.servedModel(), active::remove);
+        // Known and listened to before it is submitted: the scheduler thread may finish a short request, and
+        // complete the response, before submit() has even returned.
+        active.add(exchange);
+        request.addFailureListener(exchange::abort);
         LiveScheduler.Ticket ticket;
         try {
             ticket = scheduler.submit(r.prompt(), r.maxTokens(), exchange);
         } catch (LiveScheduler.RefusedException e) {
+            active.remove(exchange);
             throw switch (e.refusal()) {
                 case TOO_LONG -> new ApiException(400, "invalid_request_error", e.getMessage(), chat ? "messages"
                         : "prompt", "context_length_exceeded");
@@ -285,8 +290,6 @@ public final class TokenmeterServer implements AutoCloseable {
                 case CLOSED -> new ApiException(503, "server_error", e.getMessage(), null, "service_unavailable");
             };
         }
-        active.add(exchange);
-        request.addFailureListener(exchange::abort);
         exchange.begin(ticket);
     }
 

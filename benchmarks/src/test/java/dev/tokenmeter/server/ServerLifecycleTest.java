@@ -98,15 +98,20 @@ class ServerLifecycleTest {
         // One slot: while the stream holds it, no other request runs; once its client leaves, the next one does.
         try (TestServer t = new TestServer(1, 2048, Duration.ofSeconds(5), 2)) {
             try (Socket s = openStream(t, 2000)) {
-                assertEquals(1, t.server.scheduler().stats().running());
+                // The scheduler publishes its counts after the step whose token the stream has just sent.
+                TestServer.await(() -> t.server.scheduler().stats().running() == 1, "the stream runs");
                 assertTrue(t.server.scheduler().stats().kvBlocksUsed() > 0);
             }
             TestServer.await(() -> t.server.scheduler().stats().cancelled() == 1, "the request is cancelled");
             TestServer.await(() -> t.server.activeRequests() == 0, "the exchange ends");
             HttpResponse<String> r = t.post("/v1/completions", "{\"prompt\": [4, 5], \"max_tokens\": 3}");
             assertEquals(200, r.statusCode(), r.body());
-            // The response ends in the completion's callback, before the scheduler thread publishes its counts.
-            TestServer.await(() -> t.server.scheduler().stats().completed() == 1, "the request is counted");
+            // The response ends in the completion's callback, before the scheduler thread publishes its counts at
+            // the end of that step: wait for them (a leaked block would keep them from settling, and fail here).
+            TestServer.await(() -> {
+                LiveScheduler.Stats now = t.server.scheduler().stats();
+                return now.completed() == 1 && now.running() == 0 && now.waiting() == 0 && now.kvBlocksUsed() == 0;
+            }, "the scheduler's counts settle, every KV block given back");
             LiveScheduler.Stats st = t.server.scheduler().stats();
             assertEquals(0, st.running());
             assertEquals(0, st.waiting());
