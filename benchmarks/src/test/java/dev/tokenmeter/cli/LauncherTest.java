@@ -49,7 +49,7 @@ class LauncherTest {
     @Test
     void theCommandsThatComputeOnTheCpuGetTheVectorApi() throws Exception {
         assertTrue(Files.isRegularFile(LAUNCHER), LAUNCHER + " is missing");
-        for (String command : new String[] {"run", "serve", "generate", "verify", "devices"}) {
+        for (String command : new String[] {"run", "serve", "server", "generate", "verify", "devices"}) {
             String java = javaArgs(command, "--model", "tiny");
             assertTrue(java.startsWith(MODULE + " -jar "), command + ": " + java);
             assertTrue(java.endsWith(" " + command + " --model tiny"), java);
