@@ -250,24 +250,35 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
     }
 
     /**
-     * One note for the points too short to judge whether their load was sustained (in most of their runs), with
-     * what would make them long enough.
+     * Side by side, what the HTTP layer cost at each load ({@link HttpLayerCost}); and one note for the points too
+     * short to judge whether their load was sustained (in most of their runs), with what would make them long
+     * enough.
      */
     @Override
     public List<Notice> notices(List<ServingPoint> points) {
+        List<Notice> out = new ArrayList<>(HttpLayerCost.of(points));
+        Notice tooShort = tooShort(points);
+        if (tooShort != null) {
+            out.add(tooShort);
+        }
+        return out;
+    }
+
+    /** The note on points too short to judge; null where there are none. */
+    private static Notice tooShort(List<ServingPoint> points) {
         List<ServingPoint> tooShort = points.stream().filter(ServingScenario::tooShort).toList();
         if (tooShort.isEmpty()) {
-            return List.of();
+            return null;
         }
         // The reason of the first point's first run that was too short (not every run need have been).
         String reason = tooShort.get(0).runs().stream().filter(r -> r.load() != null
                 && r.load().status() == SustainedLoad.Status.TOO_SHORT).findFirst().orElseThrow().load().reason();
         int colon = reason.indexOf(": too short to judge: ");
         String why = colon < 0 ? reason : reason.substring(colon + ": too short to judge: ".length());
-        return List.of(new Notice(Notice.Level.NOTE, null, String.join(", ", tooShort.stream()
+        return new Notice(Notice.Level.NOTE, null, String.join(", ", tooShort.stream()
                 .map(ServingPoint::label).toList()) + ": " + ServingTable.TOO_SHORT + " whether the load was"
                 + " sustained (" + tooShort.get(0).label() + ": " + why + "); more --requests make a point long"
-                + " enough. Such a point's figures are right for what ran, and it never counts as overloaded"));
+                + " enough. Such a point's figures are right for what ran, and it never counts as overloaded");
     }
 
     /** Whether most runs of a point (that was not overloaded) were too short to judge. */

@@ -169,6 +169,33 @@ public class EndpointResultTest {
     }
 
     @Test
+    void sideBySideTheHttpLayersCostIsSaidPerLoad() {
+        // In process: the same 10 requests, all completed, tokens 40, 40, 60 and 60 ms after arrival (the engine
+        // gives one token at a time; two per step here for a like shape): TTFT 40 ms against the endpoint's 50.
+        List<RequestRecord> local = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            long at = 100 * MS * i;
+            local.add(new RequestRecord(new Arrival(i, at / 1e9, 16, 4), at, new long[] {at + 40 * MS, at + 40 * MS,
+                    at + 60 * MS, at + 60 * MS}, 0));
+        }
+        ServingPoint inProcess = ServingPoint.of("rate 10.0 in-process", ServingMode.RATE, 10, 0, "16", "4",
+                List.of(new ServingLoop.Outcome(local, List.of(), 10, 0, 1_000 * MS, 1)), null, null,
+                new TargetSpec.InProcess());
+        ServingPoint http = ServingPoint.of("rate 10.0 endpoint", ServingMode.RATE, 10, 0, "16", "4",
+                List.of(outcome()), null, null, new TargetSpec.OfEndpoint(ENDPOINT));
+        List<Notice> notes = ServingScenario.TYPE.notices(List.of(inProcess, http));
+        Notice cost = notes.stream().filter(n -> n.text().startsWith("the HTTP layer")).findFirst().orElseThrow();
+        assertEquals(Notice.Level.NOTE, cost.level());
+        assertEquals("rate 10.0", cost.point());
+        assertTrue(cost.text().contains("TTFT p50 +10.00 ms (+25.0%, 50.00 against 40.00 ms)"), cost.text());
+        assertTrue(cost.text().contains("ITL p99 +0.000 ms (+0.0%, 20.00 against 20.00 ms)"), cost.text());
+        // 8 of the endpoint's 10 completed (2 failed): its output rate is the lower.
+        assertTrue(cost.text().contains("output tok/s -20.8% (32.99 against 41.67)"), cost.text());
+        assertTrue(ServingScenario.TYPE.notices(List.of(http)).stream()
+                .noneMatch(n -> n.text().startsWith("the HTTP layer")), "one target: nothing to set against");
+    }
+
+    @Test
     void targetsAreEachNamedOnceAndEndpointsAreChecked() {
         InvalidFieldException twice = assertThrows(InvalidFieldException.class, () -> new ServingSpec(
                 ServingMode.RATE, List.of(1.0), 1, List.of(), null, null, 1, 0, 0, 0, 0, 1,
