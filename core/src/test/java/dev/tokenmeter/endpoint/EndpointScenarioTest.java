@@ -148,6 +148,8 @@ class EndpointScenarioTest {
             assertEquals(points.get(0).requestLog().stream().map(RequestEntry::arrivalNs).toList(),
                     points.get(1).requestLog().stream().map(RequestEntry::arrivalNs).toList(), "one workload");
             assertEquals(points.get(0).metrics().inputTokens(), points.get(1).metrics().inputTokens());
+            assertTrue(ServingScenario.TYPE.notices(points).stream().anyMatch(n -> "rate 40.0".equals(n.point())
+                    && n.text().startsWith("the HTTP layer (endpoint against in-process): TTFT p50")), "the cost");
         }
     }
 
