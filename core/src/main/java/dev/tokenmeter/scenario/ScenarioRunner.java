@@ -6,6 +6,7 @@ import dev.tokenmeter.backend.Backends;
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.cost.Price;
 import dev.tokenmeter.cost.PricePresets;
+import dev.tokenmeter.endpoint.EndpointBackend;
 import dev.tokenmeter.engine.Engine;
 import dev.tokenmeter.measure.HostActivity;
 import dev.tokenmeter.measure.HostSnapshot;
@@ -78,7 +79,10 @@ public final class ScenarioRunner {
         RunSpec spec = asked.withScenario(scenario).withPrice(price);
         Run<S, P> run = new Run<>(spec, scenario, device, price, listener);
         if (price == null) {
-            run.warn("no price preset matches device '" + device.name() + "': cost figures left out");
+            run.warn(EndpointBackend.NAME.equals(device.backend())
+                    ? "an endpoint has no price preset: cost figures left out (--price gives the price per"
+                            + " device-hour of the devices behind it, --devices their number)"
+                    : "no price preset matches device '" + device.name() + "': cost figures left out");
         }
         Environment environment = Environment.capture(device);
         String started = Instant.now().toString();

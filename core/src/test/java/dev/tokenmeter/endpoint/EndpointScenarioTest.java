@@ -52,6 +52,9 @@ class EndpointScenarioTest {
                     + "tokenmeter_kv_cache_usage_ratio 0.25\n";
             Result r = ScenarioRunner.run(tiny(endpoint(server)).rates(40, 80).spec(), RunListener.NONE);
             assertEquals(EndpointBackend.NAME, r.environment().device().backend(), "no engine loaded here");
+            assertTrue(r.warnings().contains("an endpoint has no price preset: cost figures left out (--price gives"
+                    + " the price per device-hour of the devices behind it, --devices their number)"), r.warnings()
+                    .toString());
             assertNull(r.environment().device().measured());
             List<ServingPoint> points = r.points(ServingPoint.class);
             assertEquals(List.of("rate 40.0", "rate 80.0"), points.stream().map(ServingPoint::label).toList());
