@@ -12,6 +12,7 @@ import dev.tokenmeter.result.TestResults;
 import dev.tokenmeter.result.TextTable;
 import dev.tokenmeter.scenario.offline.OfflinePoint;
 import dev.tokenmeter.scenario.offline.OfflineScenario;
+import dev.tokenmeter.scenario.serving.EndpointResultTest;
 import dev.tokenmeter.scenario.serving.ServingPoint;
 import dev.tokenmeter.scenario.serving.ServingScenario;
 import java.util.ArrayList;
@@ -34,16 +35,18 @@ class CsvReportTest {
             "usd_per_query", "usd_per_m_input", "usd_per_m_output", "usd_per_m_total",
             "precision_rel_ci", "precision_reached", "warnings");
 
-    private static final List<String> SERVING_HEADER = List.of("model", "backend", "device", "point", "mode",
-            "offered_req_s", "concurrency", "requests", "runs", "completed", "incomplete", "prompt_len", "output_len",
-            "duration_s", "requests_s", "output_tok_s", "total_tok_s",
+    private static final List<String> SERVING_HEADER = List.of("model", "backend", "device", "point", "target",
+            "mode", "offered_req_s", "concurrency", "requests", "runs", "completed", "incomplete", "failed",
+            "error_rate", "prompt_len", "output_len", "duration_s", "requests_s", "output_tok_s", "total_tok_s",
             "ttft_ms_p50", "ttft_ms_p90", "ttft_ms_p99", "ttft_ms_mean",
             "tpot_ms_p50", "tpot_ms_p90", "tpot_ms_p99", "tpot_ms_mean",
             "itl_ms_p50", "itl_ms_p90", "itl_ms_p99", "itl_ms_mean",
+            "itl_chunk_ms_p50", "itl_chunk_ms_p90", "itl_chunk_ms_p99", "itl_chunk_ms_mean",
             "e2e_ms_p50", "e2e_ms_p90", "e2e_ms_p99", "e2e_ms_mean",
             "interactivity_p50", "slo", "goodput_req_s", "good_fraction", "meets_slo", "load", "steps",
-            "preemptions", "achieved_arrival_req_s", "peak_in_flight", "usd_per_query", "usd_per_m_output",
-            "warnings");
+            "preemptions", "achieved_arrival_req_s", "peak_in_flight",
+            "send_lag_ms_p50", "send_lag_ms_p90", "send_lag_ms_p99", "send_lag_ms_mean",
+            "usd_per_query", "usd_per_m_output", "warnings");
 
     /**
      * An RFC 4180 reader, written here so that the test does not share code with the renderer: fields separated
@@ -325,6 +328,12 @@ class CsvReportTest {
         assertEquals(TestResults.SLO, steady.get(SERVING_HEADER.indexOf("slo")));
         assertEquals("", closed.get(SERVING_HEADER.indexOf("tpot_ms_p50")));
         assertEquals("1", closed.get(SERVING_HEADER.indexOf("incomplete")));
+        // In process: no failures, no chunks, no send times.
+        assertEquals("in-process", steady.get(SERVING_HEADER.indexOf("target")));
+        assertEquals("0", steady.get(SERVING_HEADER.indexOf("failed")));
+        assertEquals("0", steady.get(SERVING_HEADER.indexOf("error_rate")));
+        assertEquals("", steady.get(SERVING_HEADER.indexOf("itl_chunk_ms_p50")));
+        assertEquals("", steady.get(SERVING_HEADER.indexOf("send_lag_ms_p99")));
         assertTrue(closed.get(SERVING_HEADER.indexOf("warnings")).contains("unfinished"));
         assertTrue(rows.get(2).get(SERVING_HEADER.indexOf("warnings")).contains("queue"));
         List<ServingPoint> points = r.points(ServingPoint.class);
@@ -341,6 +350,24 @@ class CsvReportTest {
                 .map(row -> row.get(SERVING_HEADER.indexOf("peak_in_flight"))).toList());
         assertEquals(10.0, Double.parseDouble(steady.get(SERVING_HEADER.indexOf("achieved_arrival_req_s"))), 1e-9,
                 "20 arrivals 100 ms apart");
+    }
+
+    @Test
+    void anEndpointsFailuresChunksAndSendLagAreColumns() {
+        Result r = EndpointResultTest.endpointResult();
+        List<String> row = parse(CsvReport.render(r)).get(1);
+        assertEquals("endpoint", row.get(SERVING_HEADER.indexOf("target")));
+        assertEquals("2", row.get(SERVING_HEADER.indexOf("failed")));
+        assertEquals("0.2", row.get(SERVING_HEADER.indexOf("error_rate")));
+        assertEquals("20", row.get(SERVING_HEADER.indexOf("itl_chunk_ms_p50")));
+        assertEquals("2", row.get(SERVING_HEADER.indexOf("send_lag_ms_p50")));
+        assertNumber(percentile99(), row.get(SERVING_HEADER.indexOf("send_lag_ms_p99")), "send_lag_ms_p99");
+    }
+
+    /** The send lags of the endpoint fixture, 2 ms for nine requests and 30 for the last, at p99 (type 7). */
+    private static double percentile99() {
+        double h = 9 * 0.99;
+        return 2 + (h - 8) * (30 - 2);
     }
 
     @Test

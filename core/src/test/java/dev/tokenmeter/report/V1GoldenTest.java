@@ -13,7 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -31,9 +34,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <ul>
  * <li>a serving report's header gains a "scheduler" line (console "scheduler", Markdown and HTML "Scheduler"): the
  *     sequences, step budget and KV cache the points ran with;</li>
- * <li>the serving CSV gains two columns, {@code achieved_arrival_req_s} and {@code peak_in_flight}, before
- *     {@code usd_per_query}; a version-1 file did not record them, so they are empty, and the CSV is compared with
- *     those two columns removed;</li>
+ * <li>the serving CSV gains columns a version-1 file did not record: {@code achieved_arrival_req_s} and
+ *     {@code peak_in_flight} before {@code usd_per_query}, empty; and those of endpoints: {@code target}
+ *     ("in-process"), {@code failed} and {@code error_rate} (0), {@code itl_chunk_ms_*} and {@code send_lag_ms_*}
+ *     (empty); the CSV is compared with them removed;</li>
  * <li>the serving CSV gains a column {@code runs} after {@code requests}: 1 for every point of a version-1 file
  *     (repeated points came later), and removed before the comparison;</li>
  * <li>numbers in the CSV carry 6 significant digits, not the 17 the old renderer wrote: the old rendering's
@@ -50,7 +54,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class V1GoldenTest {
     private static final Path RESULTS = Path.of("..", "docs", "results");
-    private static final List<String> NEW_CSV_COLUMNS = List.of("achieved_arrival_req_s", "peak_in_flight");
+    /** The columns version 1 did not have, each with its value for a version-1 point. */
+    private static final Map<String, String> NEW_CSV_COLUMNS = newColumns();
     /** A console table's rule: dashes under each header, separated by spaces. */
     private static final Pattern RULE = Pattern.compile("-+( +-+)*");
     private static final Pattern HTML_TABLE = Pattern.compile("<table class=\"points[ a-z]*\">.*?</table>",
@@ -125,6 +130,20 @@ class V1GoldenTest {
         return table;
     }
 
+    private static Map<String, String> newColumns() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("achieved_arrival_req_s", "");
+        m.put("peak_in_flight", "");
+        m.put("target", "in-process");
+        m.put("failed", "0");
+        m.put("error_rate", "0");
+        for (String f : List.of("p50", "p90", "p99", "mean")) {
+            m.put("itl_chunk_ms_" + f, "");
+            m.put("send_lag_ms_" + f, "");
+        }
+        return m;
+    }
+
     /** The CSV's records (one per line: the committed results hold no field with a line break). */
     static List<String> csvRecords(String csv) {
         assertTrue(csv.endsWith("\r\n"), "records end with CRLF");
@@ -160,25 +179,26 @@ class V1GoldenTest {
         }
         List<String> header = List.of(records.get(0).split(",", -1));
         List<Integer> drop = new ArrayList<>();
-        for (String c : NEW_CSV_COLUMNS) {
+        for (String c : NEW_CSV_COLUMNS.keySet()) {
             int i = header.indexOf(c);
             assertTrue(i >= 0, () -> c + " missing from " + header);
             drop.add(i);
         }
-        assertEquals(header.indexOf("usd_per_query") - 2, drop.get(0), "the new columns come before usd_per_query");
-        assertEquals(drop.get(0) + 1, drop.get(1));
+        assertEquals(header.indexOf("usd_per_query") - 6, header.indexOf("peak_in_flight") - 1,
+                "achieved_arrival_req_s, peak_in_flight and the send lag's four come before usd_per_query");
+        drop.sort(Comparator.reverseOrder());
         List<String> out = new ArrayList<>();
         for (int r = 0; r < records.size(); r++) {
             List<String> fields = splitCsv(records.get(r));
             assertEquals(header.size(), fields.size(), "fields of record " + r);
-            if (r > 0) {
-                for (int i : drop) {
-                    assertEquals("", fields.get(i), header.get(i) + " of record " + r + ": not in a version-1 file");
-                }
-            }
             List<String> kept = new ArrayList<>(fields);
-            kept.remove((int) drop.get(1));
-            kept.remove((int) drop.get(0));
+            for (int i : drop) {
+                if (r > 0) {
+                    assertEquals(NEW_CSV_COLUMNS.get(header.get(i)), fields.get(i), header.get(i) + " of record " + r
+                            + ": as a version-1 point reads");
+                }
+                kept.remove(i);
+            }
             out.add(String.join(",", kept));
         }
         return out;

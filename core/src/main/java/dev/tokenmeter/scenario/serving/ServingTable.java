@@ -55,6 +55,7 @@ final class ServingTable {
     private static List<Column<ServingPoint>> csv() {
         List<Column<ServingPoint>> c = new ArrayList<>();
         c.add(Column.text("point", ServingPoint::label));
+        c.add(Column.text("target", ServingPoint::target));
         c.add(Column.text("mode", p -> p.mode().label()));
         c.add(Column.number("offered_req_s", p -> plain(p.offeredRate())));
         c.add(Column.number("concurrency", p -> Integer.toString(p.concurrency())));
@@ -62,6 +63,8 @@ final class ServingTable {
         c.add(Column.number("runs", p -> Integer.toString(p.runs().size())));
         c.add(figure("completed", ServingSummary::completed));
         c.add(figure("incomplete", ServingSummary::incomplete));
+        c.add(figure("failed", ServingSummary::failed));
+        c.add(figure("error_rate", ServingSummary::errorRate));
         c.add(Column.text("prompt_len", p -> nullToEmpty(p.promptLength())));
         c.add(Column.text("output_len", p -> nullToEmpty(p.outputLength())));
         c.add(figure("duration_s", ServingSummary::durationSeconds));
@@ -71,6 +74,7 @@ final class ServingTable {
         latency(c, "ttft_ms", ServingSummary::ttftMs);
         latency(c, "tpot_ms", ServingSummary::tpotMs);
         latency(c, "itl_ms", ServingSummary::itlMs);
+        latency(c, "itl_chunk_ms", ServingSummary::itlChunkMs);
         latency(c, "e2e_ms", ServingSummary::e2eMs);
         c.add(runs("interactivity_p50", summary(ServingSummary::interactivity, Summary::p50)));
         c.add(Column.text("slo", p -> p.slo() == null ? "" : nullToEmpty(p.slo().slo())));
@@ -86,6 +90,7 @@ final class ServingTable {
         c.add(runs("achieved_arrival_req_s", r -> r.achievedArrivalRate() == null ? Double.NaN
                 : r.achievedArrivalRate()));
         c.add(runs("peak_in_flight", r -> r.peakInFlight() == null ? Double.NaN : r.peakInFlight()));
+        latency(c, "send_lag_ms", ServingSummary::sendLagMs);
         c.add(runs("usd_per_query", cost(CostMetrics::usdPerQuery)));
         c.add(runs("usd_per_m_output", cost(CostMetrics::usdPerMillionOutput)));
         return List.copyOf(c);
