@@ -138,12 +138,7 @@ public record Endpoint(URI url, String model, Api api, String apiKeyEnv,
         return URI.create(url + path);
     }
 
-    /** The headers as a result keeps them: values of secret-looking names replaced by {@value #REDACTED}. */
-    public Map<String, String> recordedHeaders() {
-        return Collections.unmodifiableMap(new Redacted().convert(headers));
-    }
-
-    /** Headers as results write them: {@link #recordedHeaders}. */
+    /** Headers as results write them: values of secret-looking names replaced by {@value #REDACTED}. */
     public static final class Redacted extends StdConverter<Map<String, String>, Map<String, String>> {
         @Override
         public Map<String, String> convert(Map<String, String> headers) {

@@ -52,10 +52,7 @@ final class HttpLayerCost {
 
     private static String latency(String name, ServingPoint local, ServingPoint http,
             Function<ServingSummary, Summary> metric, ToDoubleFunction<Summary> figure) {
-        ToDoubleFunction<ServingRun> of = r -> {
-            Summary s = r.metrics() == null ? null : metric.apply(r.metrics());
-            return s == null ? Double.NaN : figure.applyAsDouble(s);
-        };
+        ToDoubleFunction<ServingRun> of = ServingTable.summary(metric, figure);
         double a = local.median(of);
         double b = http.median(of);
         if (Double.isNaN(a) || Double.isNaN(b)) {
@@ -67,7 +64,7 @@ final class HttpLayerCost {
 
     private static String rate(String name, ServingPoint local, ServingPoint http,
             ToDoubleFunction<ServingSummary> figure) {
-        ToDoubleFunction<ServingRun> of = r -> r.metrics() == null ? Double.NaN : figure.applyAsDouble(r.metrics());
+        ToDoubleFunction<ServingRun> of = ServingTable.metric(figure);
         double a = local.median(of);
         double b = http.median(of);
         return String.format(Locale.ROOT, "%s %s (%.4g against %.4g)", name, percent(a, b), b, a);

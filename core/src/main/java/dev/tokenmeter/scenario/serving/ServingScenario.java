@@ -300,12 +300,12 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
     @Override
     public boolean comparable(Metric<ServingPoint> metric, ServingPoint a, ServingPoint b) {
         if (metric.label().equals("error rate")) {
-            return failures(a) || failures(b);
+            return hasFailures(a) || hasFailures(b);
         }
         return !metric.label().equals("goodput") || sameSlos(a, b);
     }
 
-    private static boolean failures(ServingPoint p) {
+    private static boolean hasFailures(ServingPoint p) {
         return p.runs().stream().anyMatch(r -> r.metrics() != null && r.metrics().failed() > 0);
     }
 

@@ -118,12 +118,12 @@ final class ServingTable {
     }
 
     /** A figure of a run's metrics; NaN where it has none. */
-    private static ToDoubleFunction<ServingRun> metric(ToDoubleFunction<ServingSummary> figure) {
+    static ToDoubleFunction<ServingRun> metric(ToDoubleFunction<ServingSummary> figure) {
         return r -> r.metrics() == null ? Double.NaN : figure.applyAsDouble(r.metrics());
     }
 
     /** A figure of one of a run's distributions; NaN where it has none (TPOT of one-token outputs). */
-    private static ToDoubleFunction<ServingRun> summary(Function<ServingSummary, Summary> metric,
+    static ToDoubleFunction<ServingRun> summary(Function<ServingSummary, Summary> metric,
             ToDoubleFunction<Summary> figure) {
         return r -> {
             Summary s = r.metrics() == null ? null : metric.apply(r.metrics());
