@@ -4,7 +4,8 @@
  *
  * <p>What a library user may depend on is exported: the front door ({@code dev.tokenmeter.Benchmark}), the
  * scenario model ({@code result}: results, specs, listeners), each scenario ({@code scenario.offline},
- * {@code scenario.serving}), the renderers, comparisons and capacity plans, and the layers below them that their
+ * {@code scenario.serving}, {@code scenario.fleet}; the fleet's rank files and checks in {@code fleet}), the
+ * renderers, comparisons and capacity plans, and the layers below them that their
  * signatures use. The CPU backend's kernels are internal: their package is exported only to tokenmeter's own CUDA
  * backend (which checks against the CPU engine) and command line (whose JMH benchmarks time the kernels); the CPU
  * backend itself is found, like any backend, through the {@link dev.tokenmeter.backend.BackendProvider} service.
@@ -24,6 +25,7 @@ module tokenmeter.core {
     exports dev.tokenmeter.cost;
     exports dev.tokenmeter.endpoint;
     exports dev.tokenmeter.engine;
+    exports dev.tokenmeter.fleet;
     exports dev.tokenmeter.measure;
     exports dev.tokenmeter.metrics;
     exports dev.tokenmeter.model;
@@ -31,6 +33,7 @@ module tokenmeter.core {
     exports dev.tokenmeter.report;
     exports dev.tokenmeter.result;
     exports dev.tokenmeter.scenario;
+    exports dev.tokenmeter.scenario.fleet;
     exports dev.tokenmeter.scenario.offline;
     exports dev.tokenmeter.scenario.serving;
     exports dev.tokenmeter.serving;
@@ -43,11 +46,13 @@ module tokenmeter.core {
     opens dev.tokenmeter.backend to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.cost to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.endpoint to com.fasterxml.jackson.databind;
+    opens dev.tokenmeter.fleet to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.measure to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.metrics to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.model to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.plan to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.result to com.fasterxml.jackson.databind;
+    opens dev.tokenmeter.scenario.fleet to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.scenario.offline to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.scenario.serving to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.serving to com.fasterxml.jackson.databind;

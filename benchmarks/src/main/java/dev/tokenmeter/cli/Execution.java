@@ -11,6 +11,7 @@ import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.scenario.ScenarioRunner;
 import java.io.PrintWriter;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * What {@code run} and {@code serve} share once their spec is built: the backend opened, an automatic price made the
@@ -42,19 +43,28 @@ final class Execution {
      * @param opened      told the device once it is open, before anything is measured
      */
     Result run(RunSpec spec, double utilization, PrintWriter out, PrintWriter err, Consumer<DeviceInfo> opened) {
+        return run(spec, utilization, out, err, opened, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #run(RunSpec, double, PrintWriter, PrintWriter, Consumer)} on the backend as {@code backend} wraps it
+     * (a fleet rank's injected fault).
+     */
+    Result run(RunSpec spec, double utilization, PrintWriter out, PrintWriter err, Consumer<DeviceInfo> opened,
+            UnaryOperator<Backend> backend) {
         reports.prepare(err);
         if (json != null) {
             json.prepare(err);
         }
         try (ResultSaver saver = new ResultSaver(json == null ? null : json.file(), err);
-                Backend backend = ScenarioRunner.open(spec)) {
-            opened.accept(device(backend, err));
+                Backend b = backend.apply(ScenarioRunner.open(spec))) {
+            opened.accept(device(b, err));
             RunSpec priced = spec;
             if (spec.price() == null) {
-                Price preset = PricePresets.forDevice(backend.device());
+                Price preset = PricePresets.forDevice(b.device());
                 priced = preset == null ? spec : spec.withPrice(preset.withUtilization(utilization));
             }
-            Result result = run(priced, backend, saver, out, err);
+            Result result = run(priced, b, saver, out, err);
             reports.write(result, out, err);
             return result;
         }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Properties;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,6 +14,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
+import picocli.CommandLine;
 
 /**
  * The {@code tokenmeter} command. Exit codes: 0 success, 1 a run that failed or output that could not be written, 2 a
@@ -27,7 +27,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 + " utilization and cost.",
         subcommands = {RunCommand.class, GenerateCommand.class, ModelsCommand.class, DevicesCommand.class,
                 VerifyCommand.class, PlanCommand.class, ServeCommand.class, ServerCommand.class,
-                CompareCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+                CompareCommand.class, ReportCommand.class, FleetCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -44,8 +44,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is needed: run, serve, server, compare, report,"
-                + " plan, generate, models, devices or verify");
+        throw new ParameterException(spec.commandLine(), "a command is needed: run, serve, server, fleet, compare,"
+                + " report, plan, generate, models, devices or verify");
     }
 
     public static void main(String[] args) {

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
                         + " run fails or is interrupted). --spec RESULT.json repeats the run that file records:"
                         + " the same model shape, backend, seed, points, measurement policy, price and threads;"
                         + " options given beside --spec override its values."})
-final class RunCommand implements Callable<Integer> {
+final class RunCommand implements Callable<Integer>, Measuring {
     // Defaults of a bare "tokenmeter run", measured on the 2-core CPU the README promises (docs/performance.md,
     // "The default first run"): it finishes within half a minute, and on a quiet host both points usually reach their
     // target. There, ±1% was out of reach of the batch-1 point within 10 s or 20 trials (its trials vary by 3% and
@@ -123,7 +123,12 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = command.commandLine().getOut();
+        prepare().run(command.commandLine().getOut(), command.commandLine().getErr(), b -> b);
+        return Main.EXIT_OK;
+    }
+
+    @Override
+    public Prepared prepare() {
         PrintWriter err = command.commandLine().getErr();
         // Every value is checked before a device is opened: a typo costs nothing.
         Execution execution = new Execution(outputs);
@@ -133,12 +138,11 @@ final class RunCommand implements Callable<Integer> {
             err.println(describeRepeat(spec));
             err.flush();
         }
-        execution.run(spec, effectiveUtilization, out, err, device -> {
+        return new Prepared(spec, execution, effectiveUtilization, device -> {
             if (repeated != null) {
                 noteDeviceChange(repeated, device, err);
             }
         });
-        return Main.EXIT_OK;
     }
 
     /** The result file --spec names, refused with the option's name when it is none. */

@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
                 + " continuous batching with chunked prefill over a paged KV cache, latency percentiles, goodput"
                 + " against SLOs. A list of rates is a sweep; --search finds the highest rate meeting --slo.",
                 "Exactly one of --rate, --concurrency, --trace and --search says how the load is offered."})
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand implements Callable<Integer>, Measuring {
     /** The spec's fields as this command's options name them, for the messages of values the spec refuses. */
     static final Map<String, String> OPTIONS = Args.options(Map.ofEntries(Map.entry("rates", "--rate"),
             Map.entry("burstiness", "--burstiness"), Map.entry("concurrencies", "--concurrency"),
@@ -144,6 +144,12 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        prepare().run(command.commandLine().getOut(), command.commandLine().getErr(), b -> b);
+        return Main.EXIT_OK;
+    }
+
+    @Override
+    public Prepared prepare() {
         // Everything is checked before a device is opened, each value by the spec that holds it, named by option.
         Execution execution = new Execution(outputs);
         ServingSpec.Builder b = Benchmark.serving().model(models.config()).backend(models.backend)
@@ -179,9 +185,7 @@ final class ServeCommand implements Callable<Integer> {
                     + " applies to --search only");
         }
         endpoint.apply(b);
-        execution.run(Args.checked(OPTIONS, b::spec), prices.utilization(), command.commandLine().getOut(),
-                command.commandLine().getErr(), device -> { });
-        return Main.EXIT_OK;
+        return new Prepared(Args.checked(OPTIONS, b::spec), execution, prices.utilization(), device -> { });
     }
 
     /** "5%", "0.05": a fraction in (0, 1); 0 and other values are refused here, where 0 would mean the default. */

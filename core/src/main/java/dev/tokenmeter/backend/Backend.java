@@ -23,6 +23,14 @@ public interface Backend extends AutoCloseable {
      */
     Engine load(ModelConfig model, EngineOptions options);
 
+    /**
+     * Whether the same inputs give the same bits on every run (no reduction whose order depends on timing, such as
+     * a split-K GEMM's atomic adds): a fleet compares such backends' answers bit for bit, others within tolerance.
+     */
+    default boolean deterministic() {
+        return false;
+    }
+
     @Override
     void close();
 }

@@ -35,6 +35,12 @@ public final class CpuBackend implements Backend {
         return CpuBackendProvider.NAME;
     }
 
+    /** Every output element is one thread's own sum, in a fixed order, whatever the number of threads. */
+    @Override
+    public boolean deterministic() {
+        return true;
+    }
+
     /** The CPU, with bandwidth and FLOP/s measured on first call (about a second) and kept. */
     @Override
     public synchronized DeviceInfo device() {

@@ -2,6 +2,7 @@ package dev.tokenmeter.plan;
 
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ScenarioSpec;
+import dev.tokenmeter.scenario.fleet.FleetSpec;
 import dev.tokenmeter.scenario.offline.OfflineSpec;
 import dev.tokenmeter.scenario.serving.ServingSpec;
 import java.util.List;
@@ -30,7 +31,11 @@ interface PlanBasis {
         if (scenario instanceof ServingSpec serving) {
             return ServingPlanBasis.of(result, serving, source, in);
         }
-        throw new IllegalArgumentException(source + ": plan reads offline and serving results; this one's scenario"
+        if (scenario instanceof FleetSpec fleet) {
+            return FleetPlanBasis.of(result, fleet, source, in);
+        }
+        throw new IllegalArgumentException(source + ": plan reads offline, serving and fleet results; this one's"
+                + " scenario"
                 + " is '" + result.scenario() + "'");
     }
 

@@ -57,7 +57,7 @@ public record Notice(Level level, String point, String text) {
         for (P p : points) {
             out.addAll(type.notices(p));
         }
-        out.addAll(type.notices(points));
+        out.addAll(type.notices(type.specType().cast(r.spec().scenario()), points));
         if (r.environment() != null && r.environment().device() != null) {
             out.addAll(type.ceilingNotices(r.environment().device(), points));
         }

@@ -9,7 +9,8 @@ import dev.tokenmeter.cost.CostMetrics;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "kind")
 public sealed interface ScenarioPoint
-        permits dev.tokenmeter.scenario.offline.OfflinePoint, dev.tokenmeter.scenario.serving.ServingPoint {
+        permits dev.tokenmeter.scenario.offline.OfflinePoint, dev.tokenmeter.scenario.serving.ServingPoint,
+            dev.tokenmeter.scenario.fleet.FleetPoint {
     /** How reports, notices and comparisons name the point: "batch 4, prompt 32, output 16", "rate 2.00". */
     String label();
 

@@ -14,7 +14,8 @@ import dev.tokenmeter.model.ModelConfig;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "kind")
 public sealed interface ScenarioSpec
-        permits dev.tokenmeter.scenario.offline.OfflineSpec, dev.tokenmeter.scenario.serving.ServingSpec {
+        permits dev.tokenmeter.scenario.offline.OfflineSpec, dev.tokenmeter.scenario.serving.ServingSpec,
+            dev.tokenmeter.scenario.fleet.FleetSpec {
     /** The scenario's type: its name, runner, vocabulary and presentation. */
     ScenarioType<?, ?> type();
 

@@ -110,6 +110,14 @@ public interface ScenarioType<S extends ScenarioSpec, P extends ScenarioPoint> {
     }
 
     /**
+     * {@link #notices(List)} where what the scenario says of its points together depends on its spec (a fleet's
+     * plan percentile); by default the spec is not needed.
+     */
+    default List<Notice> notices(S spec, List<P> points) {
+        return notices(points);
+    }
+
+    /**
      * What a reader must know of the figures this scenario derives from the device's ceilings (a utilization
      * resting on a ceiling whose repetitions spread widely), after the points' notices; empty for none, as for a
      * scenario that derives no figure from them.
