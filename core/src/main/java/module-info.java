@@ -15,6 +15,8 @@ module tokenmeter.core {
     requires commons.math3;
     requires java.net.http;
     requires org.slf4j;
+    // NVML, the NVIDIA driver's library, is read through JNA for device telemetry (where a driver is present).
+    requires com.sun.jna;
     // The CPU kernels use the Vector API where the JVM has it, and fall back to scalar code where it does not.
     requires static jdk.incubator.vector;
 
@@ -39,6 +41,7 @@ module tokenmeter.core {
     exports dev.tokenmeter.serving;
     exports dev.tokenmeter.serving.load;
     exports dev.tokenmeter.serving.metrics;
+    exports dev.tokenmeter.telemetry;
     // (Compiled alone, core does not see those two modules yet: javac warns that it does not find them.)
     exports dev.tokenmeter.cpu to tokenmeter.cuda, tokenmeter.cli;
 
@@ -58,6 +61,7 @@ module tokenmeter.core {
     opens dev.tokenmeter.serving to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.serving.load to com.fasterxml.jackson.databind;
     opens dev.tokenmeter.serving.metrics to com.fasterxml.jackson.databind;
+    opens dev.tokenmeter.telemetry to com.fasterxml.jackson.databind;
 
     uses dev.tokenmeter.backend.BackendProvider;
     provides dev.tokenmeter.backend.BackendProvider with dev.tokenmeter.cpu.CpuBackendProvider;

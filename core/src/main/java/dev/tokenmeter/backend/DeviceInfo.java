@@ -26,6 +26,14 @@ import java.util.TreeMap;
  */
 public record DeviceInfo(String backend, String name, String kind, int computeUnits, long memoryBytes, long cacheBytes,
         DeviceCeilings measured, DeviceCeilings datasheet, Map<String, String> details) {
+    /**
+     * The key in {@code details} of a GPU's PCI address as NVML writes it, {@code "00000000:3B:00.0"}: how telemetry
+     * finds the same GPU in NVML, whose device order may differ from CUDA's.
+     */
+    public static final String PCI_BUS_ID = "PCI bus id";
+    /** The key in {@code details} of a GPU's UUID, {@code "GPU-"} and 32 hex digits in groups. */
+    public static final String GPU_UUID = "GPU UUID";
+
     public DeviceInfo {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(name, "name");

@@ -3,6 +3,7 @@ package dev.tokenmeter.cuda;
 import static dev.tokenmeter.cuda.CudaException.check;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetUuid;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
@@ -24,6 +25,7 @@ import java.util.Map;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
+import jcuda.driver.CUuuid;
 
 /**
  * One GPU, opened: its primary context, one non-blocking stream, every kernel image loaded. It owns every native
@@ -102,6 +104,39 @@ public final class CudaBackend implements Backend {
         return v[0];
     }
 
+    /**
+     * The GPU's PCI address as NVML writes it, "00000000:3B:00.0": domain (50:
+     * CU_DEVICE_ATTRIBUTE_PCI_DOMAIN_ID), bus (33: PCI_BUS_ID) and device (34: PCI_DEVICE_ID), function 0.
+     */
+    private String pciBusId() {
+        return pciBusId(attribute(50), attribute(33), attribute(34));
+    }
+
+    /** "%08X:%02X:%02X.0" of a domain, bus and device. */
+    static String pciBusId(int domain, int bus, int device) {
+        return String.format(Locale.ROOT, "%08X:%02X:%02X.0", domain, bus, device);
+    }
+
+    /** The GPU's UUID as NVML and nvidia-smi write it ("GPU-" and 8-4-4-4-12 hex digits); null where unreadable. */
+    private String uuid() {
+        CUdevice dev = new CUdevice();
+        check(cuDeviceGet(dev, probe.device().ordinal()), "cuDeviceGet");
+        CUuuid u = new CUuuid();
+        return cuDeviceGetUuid(u, dev) == 0 && u.bytes != null && u.bytes.length == 16 ? uuid(u.bytes) : null;
+    }
+
+    /** "GPU-" and the 16 bytes in lower-case hex, grouped 4-2-2-2-6 bytes. */
+    static String uuid(byte[] b) {
+        StringBuilder sb = new StringBuilder("GPU-");
+        for (int i = 0; i < b.length; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10) {
+                sb.append('-');
+            }
+            sb.append(String.format(Locale.ROOT, "%02x", b[i] & 0xff));
+        }
+        return sb.toString();
+    }
+
     long freeBytes() {
         long[] free = new long[1];
         long[] total = new long[1];
@@ -125,6 +160,12 @@ public final class CudaBackend implements Backend {
             details.put("memory bus", attribute(37) + " bits");
             details.put("L2 cache", (attribute(38) >> 20) + " MiB");
             details.put("kernels", "tokenmeter fatbin (sm_80, sm_89, sm_90a, compute_80 PTX)");
+            // How telemetry finds this GPU in NVML, whose device order may differ from CUDA's.
+            details.put(DeviceInfo.PCI_BUS_ID, pciBusId());
+            String uuid = uuid();
+            if (uuid != null) {
+                details.put(DeviceInfo.GPU_UUID, uuid);
+            }
             device = new DeviceInfo(name(), d.name(), "gpu", d.multiprocessors(), d.memoryBytes(), attribute(38),
                     measured, GpuDatasheets.of(d.name()), details);
         }
