@@ -1,6 +1,7 @@
 /**
  * tokenmeter's core: models, the synthetic checkpoint, the backend SPI and the CPU reference backend, the engine,
- * the scenarios, measurement, metrics, cost, results and their reports, {@code compare} and {@code plan}.
+ * the scenarios, measurement, metrics, cost, the GPU's telemetry through NVML, results and their reports,
+ * {@code compare} and {@code plan}.
  *
  * <p>What a library user may depend on is exported: the front door ({@code dev.tokenmeter.Benchmark}), the
  * scenario model ({@code result}: results, specs, listeners), each scenario ({@code scenario.offline},

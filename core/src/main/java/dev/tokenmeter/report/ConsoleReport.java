@@ -12,6 +12,7 @@ import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.result.ScenarioSpec;
 import dev.tokenmeter.result.ScenarioType;
 import dev.tokenmeter.result.TextTable;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,8 +20,8 @@ import java.util.Locale;
 /**
  * Renders a {@link Result} of any scenario as a plain-text console report: a header (model, backend, device,
  * ceilings, price, and the lines the scenario adds), the scenario's table, one row per point, then its footnotes
- * and the notices. It only formats what the result holds; every figure shown was computed when the result was
- * built. Undefined figures (null, NaN) show as {@value TextTable#UNDEFINED}.
+ * and the notices, and last the device's telemetry. It only formats what the result holds; every figure shown was
+ * computed when the result was built. Undefined figures (null, NaN) show as {@value TextTable#UNDEFINED}.
  */
 public final class ConsoleReport {
     /** Prefix of lines a reader must not miss: measurement errors and incomplete runs. */
@@ -41,6 +42,7 @@ public final class ConsoleReport {
                 sb.append(w).append('\n');
             }
         }
+        telemetry(sb, TelemetrySection.of(result));
         return sb.toString();
     }
 
@@ -70,6 +72,26 @@ public final class ConsoleReport {
         for (Detail d : Reports.details(r)) {
             sb.append(String.format(Locale.ROOT, "%-10s", d.name().toLowerCase(Locale.ROOT))).append(d.text())
                     .append('\n');
+        }
+    }
+
+    /**
+     * The device's telemetry at the end: the GPU's lines and a row per point, or the one line saying why there is
+     * none; nothing for a result that has no record of it.
+     */
+    private static void telemetry(StringBuilder sb, DeviceTelemetry t) {
+        String unavailable = TelemetrySection.unavailableLine(t);
+        if (unavailable != null) {
+            sb.append('\n').append(unavailable).append('\n');
+        } else if (TelemetrySection.hasFigures(t)) {
+            sb.append("\nTelemetry\n");
+            for (Detail d : TelemetrySection.lines(t)) {
+                sb.append(String.format(Locale.ROOT, "%-15s", d.name().toLowerCase(Locale.ROOT))).append(d.text())
+                        .append('\n');
+            }
+            if (!t.windows().isEmpty()) {
+                sb.append(TelemetrySection.table(t).render());
+            }
         }
     }
 

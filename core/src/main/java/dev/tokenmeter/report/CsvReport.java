@@ -7,16 +7,19 @@ import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.result.ScenarioSpec;
 import dev.tokenmeter.result.ScenarioType;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Renders a {@link Result} of any scenario as CSV (RFC 4180): a header row, then one row per point, CRLF line ends,
  * a field quoted when it holds a comma, a double quote, CR or LF. Every row starts with the model, backend and
- * device, then the scenario's CSV columns, and ends with the point's notices. Numbers are written in plain decimal
- * notation with as many digits as it takes to read the same double back; undefined figures (null, NaN, infinite)
- * are empty fields. Latencies in milliseconds, rates per second, utilizations as fractions (1 = the measured
- * ceiling), costs in US dollars. The columns are listed in docs/result-schema.md.
+ * device, then the scenario's CSV columns, then the point's mean GPU power and energy per output token and per
+ * query (empty where the result has no telemetry of the point), and ends with the point's notices. Numbers are
+ * written in plain decimal notation with as many digits as it takes to read the same double back; undefined
+ * figures (null, NaN, infinite) are empty fields. Latencies in milliseconds, rates per second, utilizations as
+ * fractions (1 = the measured ceiling), costs in US dollars, energy in joules, power in watts. The columns are
+ * listed in docs/result-schema.md.
  */
 public final class CsvReport {
     private static final String EOL = "\r\n";
@@ -30,6 +33,7 @@ public final class CsvReport {
     public static List<String> columns(ScenarioType<?, ?> type) {
         List<String> out = new ArrayList<>(RUN_COLUMNS);
         type.tables().csv().forEach(c -> out.add(c.header()));
+        out.addAll(TelemetrySection.CSV_COLUMNS);
         out.add(WARNINGS);
         return out;
     }
@@ -47,9 +51,13 @@ public final class CsvReport {
     private static <S extends ScenarioSpec, P extends ScenarioPoint> void rows(StringBuilder sb,
             ScenarioType<S, P> type, Result result, List<String> run) {
         List<Column<P>> columns = type.tables().csv();
-        for (P p : result.points(type.pointType())) {
+        DeviceTelemetry telemetry = TelemetrySection.of(result);
+        List<P> points = result.points(type.pointType());
+        for (int i = 0; i < points.size(); i++) {
+            P p = points.get(i);
             List<String> fields = new ArrayList<>(run);
             fields.addAll(List.of(Reports.cells(columns, p)));
+            fields.addAll(TelemetrySection.csvCells(telemetry, i, p.label()));
             List<String> w = new ArrayList<>();
             for (Notice n : type.notices(p)) {
                 w.add(n.text());

@@ -14,6 +14,7 @@ import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.result.ScenarioSpec;
 import dev.tokenmeter.result.ScenarioType;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
 import java.util.List;
 import java.util.Locale;
 
@@ -83,6 +84,7 @@ public final class HtmlReport {
         }
         sb.append("<p class=\"footnote\">").append(escape(type.legend())).append("</p>\n");
         sb.append("</section>\n");
+        telemetry(sb, TelemetrySection.of(r));
 
         sb.append("<section id=\"charts\">\n<h2>Charts</h2>\n<div class=\"charts\">\n");
         for (Figure fig : type.figures(r)) {
@@ -130,6 +132,42 @@ public final class HtmlReport {
             entry(sb, "Build", "tokenmeter " + env.tokenmeterVersion() + " (" + env.gitCommit() + ")");
         }
         sb.append("</dl>\n");
+    }
+
+    /** The device's telemetry: its lines and a table of the points, or the one line saying why there is none. */
+    private static void telemetry(StringBuilder sb, DeviceTelemetry t) {
+        String unavailable = TelemetrySection.unavailableLine(t);
+        if (unavailable != null) {
+            sb.append("<section id=\"telemetry\">\n<p class=\"footnote\">").append(escape(unavailable))
+                    .append("</p>\n</section>\n");
+            return;
+        }
+        if (!TelemetrySection.hasFigures(t)) {
+            return;
+        }
+        sb.append("<section id=\"telemetry\">\n<h2>Telemetry</h2>\n<dl class=\"summary\">\n");
+        for (Detail d : TelemetrySection.lines(t)) {
+            entry(sb, d.name(), d.text());
+        }
+        sb.append("</dl>\n");
+        if (!t.windows().isEmpty()) {
+            String[] headers = TelemetrySection.headers();
+            sb.append("<div class=\"table-scroll\">\n<table class=\"points telemetry\">\n<thead><tr>");
+            for (String h : headers) {
+                sb.append("<th scope=\"col\">").append(escape(h)).append("</th>");
+            }
+            sb.append("</tr></thead>\n<tbody>\n");
+            for (String[] row : TelemetrySection.rows(t)) {
+                sb.append("<tr>");
+                for (int i = 0; i < row.length; i++) {
+                    sb.append(TelemetrySection.text(i) ? "<td style=\"text-align:left\">" : "<td>")
+                            .append(escape(row[i])).append("</td>");
+                }
+                sb.append("</tr>\n");
+            }
+            sb.append("</tbody>\n</table>\n</div>\n");
+        }
+        sb.append("</section>\n");
     }
 
     private static void entry(StringBuilder sb, String name, String value) {

@@ -11,6 +11,7 @@ import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.result.ScenarioSpec;
 import dev.tokenmeter.result.ScenarioType;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
 import java.util.List;
 import java.util.Locale;
 
@@ -63,6 +64,7 @@ public final class MarkdownReport {
         for (String f : Reports.footnotes(r)) {
             sb.append('\n').append(escape(f)).append('\n');
         }
+        telemetry(sb, TelemetrySection.of(r));
 
         List<Notice> notices = Notice.of(r);
         if (!notices.isEmpty()) {
@@ -76,6 +78,42 @@ public final class MarkdownReport {
             }
         }
         return sb.toString();
+    }
+
+    /** The device's telemetry: its lines and a table of the points, or the one line saying why there is none. */
+    private static void telemetry(StringBuilder sb, DeviceTelemetry t) {
+        String unavailable = TelemetrySection.unavailableLine(t);
+        if (unavailable != null) {
+            sb.append('\n').append(escape(unavailable)).append('\n');
+            return;
+        }
+        if (!TelemetrySection.hasFigures(t)) {
+            return;
+        }
+        sb.append("\n### Telemetry\n\n");
+        for (Detail d : TelemetrySection.lines(t)) {
+            item(sb, d.name(), d.text());
+        }
+        if (t.windows().isEmpty()) {
+            return;
+        }
+        String[] headers = TelemetrySection.headers();
+        sb.append("\n|");
+        for (String h : headers) {
+            sb.append(' ').append(escape(h)).append(" |");
+        }
+        sb.append("\n|");
+        for (int i = 0; i < headers.length; i++) {
+            sb.append(TelemetrySection.text(i) ? "---|" : "---:|");
+        }
+        sb.append('\n');
+        for (String[] row : TelemetrySection.rows(t)) {
+            sb.append('|');
+            for (String cell : row) {
+                sb.append(' ').append(escape(cell)).append(" |");
+            }
+            sb.append('\n');
+        }
     }
 
     private static void item(StringBuilder sb, String name, String text) {

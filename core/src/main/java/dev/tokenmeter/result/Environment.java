@@ -2,6 +2,7 @@ package dev.tokenmeter.result;
 
 import dev.tokenmeter.backend.DeviceInfo;
 import dev.tokenmeter.measure.HostActivity;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,20 +23,36 @@ import java.util.Properties;
  *                          cannot be read, as in results written before it was recorded
  * @param host              what the host was doing while the run measured; null until the run ends, and in
  *                          results written before it was recorded
+ * @param telemetry         what the GPU did while the run measured (power, energy per token, clocks, throttling,
+ *                          ECC), or why that is not known (a CPU run, no NVML); null until the run ends, and in
+ *                          results written before it was recorded
  */
 public record Environment(String tokenmeterVersion, String gitCommit, String jvm, String os, String cpu,
-        int cpuCores, long maxHeapBytes, DeviceInfo device, long hostMemoryBytes, HostActivity host) {
+        int cpuCores, long maxHeapBytes, DeviceInfo device, long hostMemoryBytes, HostActivity host,
+        DeviceTelemetry telemetry) {
 
     /** An environment without the host's memory or activity (a library user's, a test's). */
     public Environment(String tokenmeterVersion, String gitCommit, String jvm, String os, String cpu, int cpuCores,
             long maxHeapBytes, DeviceInfo device) {
-        this(tokenmeterVersion, gitCommit, jvm, os, cpu, cpuCores, maxHeapBytes, device, 0, null);
+        this(tokenmeterVersion, gitCommit, jvm, os, cpu, cpuCores, maxHeapBytes, device, 0, null, null);
+    }
+
+    /** An environment without the device's telemetry (a result written before it was recorded). */
+    public Environment(String tokenmeterVersion, String gitCommit, String jvm, String os, String cpu, int cpuCores,
+            long maxHeapBytes, DeviceInfo device, long hostMemoryBytes, HostActivity host) {
+        this(tokenmeterVersion, gitCommit, jvm, os, cpu, cpuCores, maxHeapBytes, device, hostMemoryBytes, host, null);
     }
 
     /** This environment with what the host did during the run. */
     public Environment withHost(HostActivity activity) {
         return new Environment(tokenmeterVersion, gitCommit, jvm, os, cpu, cpuCores, maxHeapBytes, device,
-                hostMemoryBytes, activity);
+                hostMemoryBytes, activity, telemetry);
+    }
+
+    /** This environment with what the device did during the run. */
+    public Environment withTelemetry(DeviceTelemetry deviceTelemetry) {
+        return new Environment(tokenmeterVersion, gitCommit, jvm, os, cpu, cpuCores, maxHeapBytes, device,
+                hostMemoryBytes, host, deviceTelemetry);
     }
 
     /** This process's environment, with the given device. */
@@ -51,7 +68,7 @@ public record Environment(String tokenmeterVersion, String gitCommit, String jvm
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
                 DeviceInfo.hostCpuModel(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory(),
-                device, readHostMemoryBytes(), null);
+                device, readHostMemoryBytes(), null, null);
     }
 
     /** The host's physical memory from /proc/meminfo, or 0 where it cannot be read (not Linux). */

@@ -57,6 +57,23 @@ public interface ScenarioType<S extends ScenarioSpec, P extends ScenarioPoint> {
     String summary(P point);
 
     /**
+     * The point's output tokens per second, the median over its trials or runs: what the device's energy per output
+     * token is taken at (mean power / this). NaN where the point has none.
+     */
+    double outputTokensPerSecond(P point);
+
+    /** The point's requests per second, the median over its trials or runs (energy per query: power / this). */
+    double requestsPerSecond(P point);
+
+    /**
+     * Whether the point's work ran on the run's device, so that the device's energy during the point is the point's:
+     * true (the default) but for work sent elsewhere, such as a serving point on an endpoint's server.
+     */
+    default boolean ranOnDevice(P point) {
+        return true;
+    }
+
+    /**
      * How long the run of {@code spec} will take, said before it starts, with what the bounds rest on ("25 s to 1.5
      * min: 5 points, each ..."); null where nothing can be said ahead. Only the spec is known then, not the engine's
      * speed: the bounds come from the spec's own limits (time budgets, arrival rates, caps).

@@ -19,10 +19,13 @@ import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.result.ScenarioRun;
 import dev.tokenmeter.result.ScenarioSpec;
 import dev.tokenmeter.result.ScenarioType;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
+import dev.tokenmeter.telemetry.TelemetrySession;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -30,7 +33,9 @@ import java.util.function.Supplier;
  * loads the engine the scenario asks for, lets the scenario measure its points, and builds the {@link Result},
  * telling a {@link RunListener} as it goes. A run that fails still hands the points it measured to
  * {@link RunListener#finished} (marked incomplete) before the failure propagates. The result's environment records
- * what else the host did during the run ({@link HostActivity}), and a busy host is a run-level warning.
+ * what else the host did during the run ({@link HostActivity}), and a busy host is a run-level warning; and what the
+ * device did ({@link DeviceTelemetry}: a window of power, energy, clocks and throttling per point on a GPU, or why
+ * that is not known), from a {@link TelemetrySession} opened once the engine's device is known.
  */
 public final class ScenarioRunner {
     private ScenarioRunner() {
@@ -66,18 +71,28 @@ public final class ScenarioRunner {
      * starts and once when it ends (tests feed recorded ones).
      */
     static Result run(RunSpec spec, Backend backend, RunListener listener, Supplier<HostSnapshot> host) {
+        return run(spec, backend, listener, host, TelemetrySession::open);
+    }
+
+    /**
+     * {@link #run(RunSpec, Backend, RunListener, Supplier)} with the device's telemetry session opened by
+     * {@code telemetry} (tests give a fake GPU's).
+     */
+    static Result run(RunSpec spec, Backend backend, RunListener listener, Supplier<HostSnapshot> host,
+            Function<DeviceInfo, TelemetrySession> telemetry) {
         Objects.requireNonNull(listener, "listener");
-        return run(spec.scenario().type(), spec, backend, listener, host);
+        return run(spec.scenario().type(), spec, backend, listener, host, telemetry);
     }
 
     private static <S extends ScenarioSpec, P extends ScenarioPoint> Result run(ScenarioType<S, P> type,
-            RunSpec asked, Backend backend, RunListener listener, Supplier<HostSnapshot> host) {
+            RunSpec asked, Backend backend, RunListener listener, Supplier<HostSnapshot> host,
+            Function<DeviceInfo, TelemetrySession> telemetry) {
         HostSnapshot before = host.get();
         DeviceInfo device = backend.device();
         S scenario = type.resolve(type.specType().cast(asked.scenario()), device);
         Price price = asked.price() != null ? asked.price() : PricePresets.forDevice(device);
         RunSpec spec = asked.withScenario(scenario).withPrice(price);
-        Run<S, P> run = new Run<>(spec, scenario, device, price, listener);
+        Run<S, P> run = new Run<>(type, spec, scenario, device, price, listener);
         if (price == null) {
             run.warn(EndpointBackend.NAME.equals(device.backend())
                     ? "an endpoint has no price preset: cost figures left out (--price gives the price per"
@@ -91,6 +106,7 @@ public final class ScenarioRunner {
         listener.loading(spec, device);
         // A scenario on its own backend (an endpoint) loads no engine here.
         boolean local = type.ownBackend(scenario) == null;
+        run.telemetry = openTelemetry(telemetry, device);
         try (Engine engine = local ? backend.load(spec.model(), type.engineOptions(spec.seed(), scenario)) : null) {
             run.engine = engine;
             listener.started(spec, environment);
@@ -110,16 +126,31 @@ public final class ScenarioRunner {
             if (activity.busy()) {
                 run.warn(activity.warning());
             }
+            DeviceTelemetry deviceTelemetry = run.telemetry.finish();
             // Built on failure too, so that a listener can keep the points already measured.
-            result = Result.of(started, Instant.now().toString(), complete, spec, environment.withHost(activity),
-                    run.points, run.warnings);
+            result = Result.of(started, Instant.now().toString(), complete, spec,
+                    environment.withHost(activity).withTelemetry(deviceTelemetry), run.points, run.warnings);
             listener.finished(result);
         }
         return result;
     }
 
-    /** One run's state: what the scenario is given, and what it hands back. */
+    /** The device's telemetry session; a failure to open one is its reason, never the run's failure. */
+    private static TelemetrySession openTelemetry(Function<DeviceInfo, TelemetrySession> telemetry,
+            DeviceInfo device) {
+        try {
+            return Objects.requireNonNull(telemetry.apply(device), "telemetry session");
+        } catch (RuntimeException | LinkageError e) {
+            return TelemetrySession.unavailable("telemetry could not start: " + e);
+        }
+    }
+
+    /**
+     * One run's state: what the scenario is given, and what it hands back. Each point is a telemetry window, from
+     * its start to its end; the window is closed with the point's rates, for its energy per token and per query.
+     */
     private static final class Run<S extends ScenarioSpec, P extends ScenarioPoint> implements ScenarioRun<S, P> {
+        private final ScenarioType<S, P> type;
         private final RunSpec spec;
         private final S scenario;
         private final DeviceInfo device;
@@ -129,8 +160,10 @@ public final class ScenarioRunner {
         private final List<String> warnings = new ArrayList<>();
         private Engine engine;
         private int total;
+        private TelemetrySession telemetry = TelemetrySession.unavailable("the run ended before its telemetry began");
 
-        Run(RunSpec spec, S scenario, DeviceInfo device, Price price, RunListener listener) {
+        Run(ScenarioType<S, P> type, RunSpec spec, S scenario, DeviceInfo device, Price price, RunListener listener) {
+            this.type = type;
             this.spec = spec;
             this.scenario = scenario;
             this.device = device;
@@ -166,6 +199,7 @@ public final class ScenarioRunner {
         @Override
         public void pointStarted(String label, int index, int total) {
             this.total = total;
+            telemetry.begin(label);
             listener.pointStarted(label, index, total);
         }
 
@@ -176,6 +210,11 @@ public final class ScenarioRunner {
 
         @Override
         public void pointFinished(P point) {
+            if (type.ranOnDevice(point)) {
+                telemetry.end(type.outputTokensPerSecond(point), type.requestsPerSecond(point));
+            } else {
+                telemetry.end();
+            }
             points.add(point);
             listener.pointFinished(point, points.size() - 1, total);
         }

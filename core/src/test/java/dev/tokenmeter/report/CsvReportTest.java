@@ -33,7 +33,8 @@ class CsvReportTest {
             "total_tok_s_p50", "requests_s_p50", "prefill_tok_s_p50", "decode_tok_s_p50",
             "decode_mbu", "decode_mfu", "prefill_mbu", "prefill_mfu",
             "usd_per_query", "usd_per_m_input", "usd_per_m_output", "usd_per_m_total",
-            "precision_rel_ci", "precision_reached", "warnings");
+            "precision_rel_ci", "precision_reached", "power_w_mean", "energy_j_per_output_token",
+            "energy_j_per_query", "warnings");
 
     private static final List<String> SERVING_HEADER = List.of("model", "backend", "device", "point", "target",
             "mode", "offered_req_s", "concurrency", "requests", "runs", "completed", "incomplete", "failed",
@@ -46,7 +47,8 @@ class CsvReportTest {
             "interactivity_p50", "slo", "goodput_req_s", "good_fraction", "meets_slo", "load", "steps",
             "preemptions", "achieved_arrival_req_s", "peak_in_flight",
             "send_lag_ms_p50", "send_lag_ms_p90", "send_lag_ms_p99", "send_lag_ms_mean",
-            "usd_per_query", "usd_per_m_output", "warnings");
+            "usd_per_query", "usd_per_m_output", "power_w_mean", "energy_j_per_output_token", "energy_j_per_query",
+            "warnings");
 
     /**
      * An RFC 4180 reader, written here so that the test does not share code with the renderer: fields separated

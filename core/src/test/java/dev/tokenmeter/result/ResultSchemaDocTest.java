@@ -15,6 +15,7 @@ import dev.tokenmeter.scenario.serving.ServingSpec;
 import dev.tokenmeter.serving.Arrival;
 import dev.tokenmeter.serving.WarmUp;
 import dev.tokenmeter.serving.load.LengthDistribution;
+import dev.tokenmeter.telemetry.TelemetryFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,6 +84,8 @@ class ResultSchemaDocTest {
                 p.metrics(), p.slo(), p.load(), p.cost(), p.achievedArrivalRate(), p.peakInFlight(), p.requestLog(),
                 p.runs(), new WarmUp.Report(WarmUp.Status.STEADY, 40, 800, 2.5, 3.1, 0.26, 0.25, 5.1, 5.0, 60))),
                 fields);
+        // A GPU run's environment records its telemetry.
+        fieldNames(ResultJson.mapper().valueToTree(TelemetryFixtures.h200("batch 1")), fields);
         Set<String> expected = new TreeSet<>(fields);
         expected.addAll(CsvReport.columns(OfflineScenario.TYPE));
         expected.addAll(CsvReport.columns(ServingScenario.TYPE));

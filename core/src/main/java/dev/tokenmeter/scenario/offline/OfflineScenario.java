@@ -106,6 +106,18 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
                 + RunDescription.duration(m.budgetSeconds()) + " (more where a single trial outlasts these)";
     }
 
+    /** The median over the point's trials. */
+    @Override
+    public double outputTokensPerSecond(OfflinePoint p) {
+        return p.metrics() == null ? Double.NaN : p.metrics().outputTokensPerSecond().median();
+    }
+
+    /** The median over the point's trials: its batch over the median trial's duration. */
+    @Override
+    public double requestsPerSecond(OfflinePoint p) {
+        return p.metrics() == null ? Double.NaN : p.metrics().requestsPerSecond().median();
+    }
+
     @Override
     public String summary(OfflinePoint p) {
         Precision pr = p.precision();

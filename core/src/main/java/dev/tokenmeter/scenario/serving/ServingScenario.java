@@ -117,14 +117,31 @@ public final class ServingScenario implements ScenarioType<ServingSpec, ServingP
         String runs = p.repeats().isEmpty() ? "" : String.format(Locale.ROOT, " (medians of %d runs)",
                 p.runs().size());
         return String.format(Locale.ROOT, "%.2f req/s, %.1f out tok/s, TTFT p99 %.1f ms, TPOT p99 %s ms%s%s%s",
-                p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().requestsPerSecond()),
-                p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().outputTokensPerSecond()),
+                requestsPerSecond(p), outputTokensPerSecond(p),
                 p.median(r -> r.metrics() == null || r.metrics().ttftMs() == null ? Double.NaN
                         : r.metrics().ttftMs().p99()),
                 Double.isNaN(p.median(ServingScenario::tpotP99)) ? "-"
                         : String.format(Locale.ROOT, "%.2f", p.median(ServingScenario::tpotP99)), runs,
                 p.slo() == null ? "" : p.meetsSlo() ? ", SLO met" : ", SLO missed",
                 p.overloaded() ? ", OVERLOADED" : "");
+    }
+
+    /** The median over the point's runs of its output tokens per second of each run's duration. */
+    @Override
+    public double outputTokensPerSecond(ServingPoint p) {
+        return p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().outputTokensPerSecond());
+    }
+
+    /** The median over the point's runs of its completed requests per second of each run's duration. */
+    @Override
+    public double requestsPerSecond(ServingPoint p) {
+        return p.median(r -> r.metrics() == null ? Double.NaN : r.metrics().requestsPerSecond());
+    }
+
+    /** A point sent to an endpoint ran on its server's devices, not on this run's. */
+    @Override
+    public boolean ranOnDevice(ServingPoint p) {
+        return TargetSpec.IN_PROCESS.equals(p.target());
     }
 
     @Override
