@@ -39,12 +39,12 @@ class TelemetryReportTest {
     void theConsoleShowsTheGpuTheEccChangeAndARowPerPoint() {
         String out = ConsoleReport.render(gpuRun());
         String section = out.substring(out.indexOf("\nTelemetry\n"));
-        assertTrue(section.contains("\ngpu            NVIDIA H200 (index 0, GPU-0a1b2c3d-4e5f-6789-abcd-ef0123456789,"
-                + " PCI 00000000:3B:00.0), driver 580.95.05\n"), section);
-        assertTrue(section.contains("\nsampling       through NVML, every 100 ms; energy from the GPU's energy counter\n"),
-                section);
-        assertTrue(section.contains("\necc            corrected 2 → 3 (+1), uncorrected 0 (aggregate); corrected 0 → 1"
-                + " (+1), uncorrected 0 (volatile, since the driver loaded); CHANGED during the run\n"), section);
+        assertTrue(section.contains("\ngpu            NVIDIA H200 (index 0, GPU-0a1b2c3d-4e5f-6789-abcd-"
+                + "ef0123456789, PCI 00000000:3B:00.0), driver 580.95.05\n"), section);
+        assertTrue(section.contains("\nsampling       through NVML, every 100 ms; energy from the GPU's energy"
+                + " counter\n"), section);
+        assertTrue(section.contains("\necc            corrected 2 → 3 (+1), uncorrected 0 (aggregate); corrected 0"
+                + " → 1 (+1), uncorrected 0 (volatile, since the driver loaded); CHANGED during the run\n"), section);
         assertTrue(section.contains("\nretired pages  not supported (GPUs from A100 on remap rows instead of retiring"
                 + " pages)\n"), section);
         List<String> lines = section.lines().toList();
@@ -64,8 +64,8 @@ class TelemetryReportTest {
         assertTrue(md.contains("\n### Telemetry\n\n- **GPU**: NVIDIA H200 (index 0, GPU-0a1b2c3d-4e5f-6789-abcd"
                 + "-ef0123456789, PCI 00000000:3B:00.0), driver 580.95.05\n"), md);
         assertTrue(md.contains("\n| point | s | mean W | max W | J/out tok | J/query | SM MHz min | SM MHz median |"
-                + " mem MHz median | max °C | throttle reasons |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"),
-                md);
+                + " mem MHz median | max °C | throttle reasons |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"), md);
         assertTrue(md.contains("\n| " + SECOND + " | 12.5 | 310.0 | 350.0 | 0.155 | 15.5 | 1655 | 1880 | 3201 | 59 |"
                 + " SW power cap |\n"), md);
     }
@@ -99,8 +99,9 @@ class TelemetryReportTest {
     void theCsvCarriesPowerAndEnergyPerOutputTokenAndPerQuery() {
         List<List<String>> csv = CsvReportTest.parse(CsvReport.render(gpuRun()));
         List<String> header = csv.get(0);
-        Map<String, Integer> at = Map.of("power_w_mean", header.indexOf("power_w_mean"), "energy_j_per_output_token",
-                header.indexOf("energy_j_per_output_token"), "energy_j_per_query", header.indexOf("energy_j_per_query"));
+        Map<String, Integer> at = Map.of("power_w_mean", header.indexOf("power_w_mean"),
+                "energy_j_per_output_token", header.indexOf("energy_j_per_output_token"),
+                "energy_j_per_query", header.indexOf("energy_j_per_query"));
         assertEquals("300", csv.get(1).get(at.get("power_w_mean")));
         assertEquals("0.3", csv.get(1).get(at.get("energy_j_per_output_token")));
         assertEquals("30", csv.get(1).get(at.get("energy_j_per_query")));
