@@ -10,6 +10,8 @@ import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.result.ScenarioSpec;
 import dev.tokenmeter.result.ScenarioType;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
+import dev.tokenmeter.telemetry.TelemetryWindow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -162,7 +164,8 @@ public final class FleetMerge {
         }
         FleetSpec spec = new FleetSpec(fleetId, options.scheduler(), options.job(), ranks, rankSpec.scenario(),
                 options.alpha(), options.minDeficit(), options.planPercentile());
-        List<FleetPoint> points = FleetVerdict.points(spec, rankSpec, usable, failures);
+        List<String> notes = new ArrayList<>();
+        List<FleetPoint> points = FleetVerdict.points(spec, rankSpec, usable, failures, notes);
         if (!failures.isEmpty()) {
             problems.add(failures.size() + " of " + ranks + " ranks failed: " + failures.keySet());
         }
@@ -176,8 +179,34 @@ public final class FleetMerge {
                 .max(Comparator.naturalOrder()).orElse(null);
         RunSpec fleet = rankSpec.withScenario(spec);
         Result result = Result.of(started, finished, failures.isEmpty() && problems.isEmpty(), fleet,
-                env.withHost(null), points, problems);
+                env.withHost(null).withTelemetry(telemetry(points, env.telemetry())), points,
+                java.util.stream.Stream.concat(problems.stream(), notes.stream()).toList());
         return new Merged(result, List.copyOf(problems), List.copyOf(failures.keySet()));
+    }
+
+    /**
+     * The fleet's telemetry as every renderer reads a result's: a window per point, each the window its GPU's own
+     * telemetry measured (an empty one where that GPU read none), so that the fleet's reports show each GPU's power
+     * and energy per token; the GPUs' own identities are in the points. Where no GPU read any, why the first rank
+     * could not.
+     */
+    private static DeviceTelemetry telemetry(List<FleetPoint> points, DeviceTelemetry first) {
+        if (points.stream().allMatch(p -> p.telemetry() == null)) {
+            return DeviceTelemetry.unavailable(first != null && first.unavailable() != null ? first.unavailable()
+                    : "no rank of the fleet read its GPU's telemetry");
+        }
+        List<TelemetryWindow> windows = new ArrayList<>();
+        for (FleetPoint p : points) {
+            TelemetryWindow w = p.telemetry();
+            windows.add(w == null ? new TelemetryWindow(p.label(), Double.NaN, null, null, null, null, null, null,
+                    null, null, List.of(), 0, null, null)
+                    : new TelemetryWindow(p.label(), w.seconds(), w.energyJoules(), w.energyFrom(), w.meanPowerWatts(),
+                            w.maxPowerWatts(), w.smClockMhzMin(), w.smClockMhzMedian(), w.memClockMhzMedian(),
+                            w.maxTemperatureC(), w.throttleReasons(), w.samples(), w.joulesPerOutputToken(),
+                            w.joulesPerQuery()));
+        }
+        return new DeviceTelemetry(DeviceTelemetry.NVML, null, null, first == null ? null : first.driverVersion(),
+                first == null ? null : first.sampleIntervalMs(), windows, null, null, null, null);
     }
 
     /** Every rank's failure in one sentence, for a folder where none measured anything. */

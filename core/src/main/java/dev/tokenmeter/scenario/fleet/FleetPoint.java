@@ -6,6 +6,7 @@ import dev.tokenmeter.fleet.AnswerCheck;
 import dev.tokenmeter.fleet.RankGpu;
 import dev.tokenmeter.fleet.VerifyOutcome;
 import dev.tokenmeter.result.ScenarioPoint;
+import dev.tokenmeter.telemetry.TelemetryWindow;
 import java.util.List;
 import java.util.Objects;
 
@@ -30,25 +31,29 @@ import java.util.Objects;
  * @param answers              the answer check's verdict on the rank; null where the rank computed no answer
  * @param verify               what verification said on the rank before it measured
  * @param fault                a fault injected on purpose into the rank, or null
- * @param joulesPerOutputToken energy per output token at this point where the rank's telemetry measured it
+ * @param telemetry            what the GPU's telemetry saw while the rank measured this point (power, energy per
+ *                             output token and per query, clocks, throttle reasons); null where it read none
  * @param warnings             the rank's run warnings (a busy host) and its point's own
  */
 @JsonTypeName(FleetScenario.NAME)
 public record FleetPoint(int rank, String node, String host, RankGpu gpu, String device, String software,
         String failure, ScenarioPoint point, double[] samples, double outputTokensPerSecond, double queriesPerSecond,
         double vsFleet, Straggler straggler, AnswerCheck.Verdict answers, VerifyOutcome verify, String fault,
-        Double joulesPerOutputToken, List<String> warnings) implements ScenarioPoint {
+        TelemetryWindow telemetry, List<String> warnings) implements ScenarioPoint {
 
     /**
      * The straggler test's call on one GPU at one point.
      *
      * @param deficit    how much slower than the fleet median (0.34: 34% slower; negative: faster)
+     * @param deficitLow the deficit's one-sided lower confidence bound at the fleet's alpha, which the minimum
+     *                   deficit is held to
      * @param z          the robust z-score of its median
      * @param adjustedP  the one-sided p-value, Bonferroni-adjusted over every GPU and point tested
      * @param confidence 1 − adjustedP
      * @param slow       whether it is a straggler: significant at the fleet's alpha and at least the minimum deficit
      */
-    public record Straggler(double deficit, double z, double adjustedP, double confidence, boolean slow) {
+    public record Straggler(double deficit, double deficitLow, double z, double adjustedP, double confidence,
+            boolean slow) {
     }
 
     public FleetPoint {
@@ -85,6 +90,11 @@ public record FleetPoint(int rank, String node, String host, RankGpu gpu, String
     @Override
     public CostMetrics cost() {
         return point == null ? null : point.cost();
+    }
+
+    /** Energy per output token at this point where telemetry measured it; null otherwise. */
+    public Double joulesPerOutputToken() {
+        return telemetry == null ? null : telemetry.joulesPerOutputToken();
     }
 
     /** Whether this is a measured point of a rank that finished. */

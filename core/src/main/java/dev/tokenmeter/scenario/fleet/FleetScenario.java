@@ -69,6 +69,22 @@ public final class FleetScenario implements ScenarioType<FleetSpec, FleetPoint> 
     }
 
     @Override
+    public double outputTokensPerSecond(FleetPoint p) {
+        return p.outputTokensPerSecond();
+    }
+
+    @Override
+    public double requestsPerSecond(FleetPoint p) {
+        return p.queriesPerSecond();
+    }
+
+    /** A fleet's points ran on its ranks' GPUs, not on this host's device. */
+    @Override
+    public boolean ranOnDevice(FleetPoint p) {
+        return false;
+    }
+
+    @Override
     public String summary(FleetPoint p) {
         return p.ok() ? String.format(Locale.ROOT, "%s, %s output tok/s (median)", p.rankName(),
                 significant(p.outputTokensPerSecond(), 4)) : p.rankName() + " failed: " + p.failure();
@@ -125,10 +141,21 @@ public final class FleetScenario implements ScenarioType<FleetSpec, FleetPoint> 
         FleetPoint.Straggler s = p.straggler();
         if (s != null && s.slow()) {
             return List.of(new Notice(Level.WARNING, p.label(), String.format(Locale.ROOT, "STRAGGLER (rank %d):"
-                    + " %s%% slower than the fleet median (confidence %s, z %.1f)", p.rank(),
-                    fixed(100 * s.deficit(), 1), FleetTable.confidence(s.confidence()), s.z())));
+                    + " %s%% slower than the fleet median (confidence %s, z %.1f)%s", p.rank(),
+                    fixed(100 * s.deficit(), 1), FleetTable.confidence(s.confidence()), s.z(), explanation(p))));
         }
         return List.of();
+    }
+
+    /** What the GPU's telemetry saw that may explain a straggler: its clocks held back, and why. */
+    private static String explanation(FleetPoint p) {
+        if (p.telemetry() == null || p.telemetry().throttleReasons() == null
+                || p.telemetry().throttleReasons().isEmpty()) {
+            return "";
+        }
+        return "; its clocks were held back while it measured (" + String.join(", ", p.telemetry().throttleReasons())
+                + (p.telemetry().smClockMhzMin() == null ? "" : ", SM clock down to " + p.telemetry().smClockMhzMin()
+                        + " MHz") + ")";
     }
 
     /** Each rank's failure, wrong answers, failed verification and injected fault once; then the fleet's figures. */
@@ -177,12 +204,15 @@ public final class FleetScenario implements ScenarioType<FleetSpec, FleetPoint> 
         String cost = Double.isFinite(s.usdPerHour()) ? String.format(Locale.ROOT, "; the fleet costs $%s/h: $%s per"
                 + " 1M output tokens, $%s per query", significant(s.usdPerHour(), 4),
                 significant(s.usdPerMillionOutput(), 3), significant(s.usdPerQuery(), 3)) : "";
+        String energy = s.telemetryGpus() == 0 ? "" : String.format(Locale.ROOT, "; %s W, %s J per output token"
+                + " (the %d GPUs whose power was read)", significant(s.watts(), 4),
+                significant(s.joulesPerOutputToken(), 3), s.telemetryGpus());
         return String.format(Locale.ROOT, "FLEET: %d of %d GPUs measured, %s output tok/s in all; per GPU median %s,"
-                + " p5 %s, p95 %s, spread \u00b1%s%%; %s%s; plans rest on the p%s GPU (%s output tok/s: %s)",
+                + " p5 %s, p95 %s, spread \u00b1%s%%; %s%s%s; plans rest on the p%s GPU (%s output tok/s: %s)",
                 s.measured(), s.gpus(), significant(s.totalTokensPerSecond(), 4), significant(s.median(), 4),
                 significant(s.p5(), 4), significant(s.p95(), 4), fixed(100 * s.robustSpread(), 1),
                 s.stragglers() == 0 ? "no straggler" : s.stragglers() + " straggler" + (s.stragglers() == 1 ? ""
-                        : "s"), cost, plainPercent(s.planPercentile()), significant(s.planTokensPerSecond(), 4),
+                        : "s"), cost, energy, plainPercent(s.planPercentile()), significant(s.planTokensPerSecond(), 4),
                 s.planGpu());
     }
 
@@ -221,6 +251,7 @@ public final class FleetScenario implements ScenarioType<FleetSpec, FleetPoint> 
             out.add(new RunFigure("p5 GPU output tok/s, " + s.point(), "tok/s", s.p5()));
             out.add(new RunFigure("GPU spread, " + s.point(), "%", 100 * s.robustSpread()));
             out.add(new RunFigure("stragglers, " + s.point(), "GPUs", s.stragglers()));
+            out.add(new RunFigure("J per output token, " + s.point(), "J", s.joulesPerOutputToken()));
         }
         Set<Integer> ranks = new LinkedHashSet<>();
         Set<Integer> failed = new LinkedHashSet<>();

@@ -34,11 +34,16 @@ import org.apache.commons.math3.stat.descriptive.rank.Percentile;
  * @param usdPerHour         the fleet's price per hour (every GPU's), NaN without a price
  * @param usdPerMillionOutput the fleet's cost per million output tokens at its total rate, NaN without a price
  * @param usdPerQuery        the fleet's cost per query, NaN without a price or a request rate
+ * @param telemetryGpus      GPUs whose telemetry measured their power at this point
+ * @param watts              those GPUs' mean power summed, W; NaN where none measured it
+ * @param joulesPerOutputToken those GPUs' energy per output token: their power over their output rate, summed
+ *                           each; NaN where none measured it
  */
 public record FleetSummary(String point, int gpus, int measured, double totalTokensPerSecond,
         double totalQueriesPerSecond, double median, double p5, double p95, double robustSpread, int stragglers,
         double planPercentile, double planTokensPerSecond, String planGpu, double usdPerHour,
-        double usdPerMillionOutput, double usdPerQuery) {
+        double usdPerMillionOutput, double usdPerQuery, int telemetryGpus, double watts,
+        double joulesPerOutputToken) {
 
     /** The fleet at each of its points, in the order the ranks measured them. */
     public static List<FleetSummary> of(List<FleetPoint> points, double planPercentile) {
@@ -77,8 +82,14 @@ public record FleetSummary(String point, int gpus, int measured, double totalTok
         CostMetrics c = measured.stream().map(FleetPoint::cost).filter(x -> x != null).findFirst().orElse(null);
         double usdPerHour = c == null ? Double.NaN : c.usdPerHour() * gpus;
         double paid = c == null ? Double.NaN : usdPerHour / c.utilization();
+        List<FleetPoint> powered = measured.stream().filter(p -> p.telemetry() != null
+                && p.telemetry().meanPowerWatts() != null).toList();
+        double watts = powered.isEmpty() ? Double.NaN : powered.stream().mapToDouble(p -> p.telemetry()
+                .meanPowerWatts()).sum();
+        double poweredRate = powered.stream().mapToDouble(FleetPoint::outputTokensPerSecond).sum();
         return new FleetSummary(label, gpus, measured.size(), total, queries, median, pct.evaluate(5),
                 pct.evaluate(95), median == 0 ? Double.NaN : 1.4826 * mad / median, slow, planPercentile, plan,
-                planGpu.label(), usdPerHour, paid * 1e6 / (3600 * total), paid / 3600 / queries);
+                planGpu.label(), usdPerHour, paid * 1e6 / (3600 * total), paid / 3600 / queries, powered.size(),
+                watts, watts / poweredRate);
     }
 }

@@ -52,9 +52,7 @@ final class FleetTable {
                     Column.text("answers", p -> p.answers() == null ? "" : p.answers().status().name()
                             .toLowerCase(Locale.ROOT)),
                     Column.text("verify", p -> p.verify() == null ? "" : p.verify().status()),
-                    Column.text("fault", p -> nz(p.fault())),
-                    Column.number("energy_j_per_output_token", p -> p.joulesPerOutputToken() == null ? ""
-                            : plain(p.joulesPerOutputToken()))),
+                    Column.text("fault", p -> nz(p.fault()))),
             List.of(Column.text("node", FleetPoint::node),
                     Column.text("GPU", p -> p.gpu() == null ? "-" : p.gpu().uuid() != null ? p.gpu().uuid()
                             : p.gpu().shortName()),

@@ -1,13 +1,20 @@
 package dev.tokenmeter.scenario.fleet;
 
 import dev.tokenmeter.fleet.AnswerCheck;
+import dev.tokenmeter.fleet.Finding;
+import dev.tokenmeter.fleet.Rank;
+import dev.tokenmeter.fleet.RankGpu;
 import dev.tokenmeter.fleet.RankRecord;
+import dev.tokenmeter.fleet.StragglerOutcome;
 import dev.tokenmeter.fleet.StragglerTest;
 import dev.tokenmeter.result.Environment;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.result.ScenarioType;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
+import dev.tokenmeter.telemetry.GpuIdentity;
+import dev.tokenmeter.telemetry.TelemetryWindow;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -28,7 +35,8 @@ final class FleetVerdict {
     }
 
     /** One rank's measured point, before the verdict. */
-    private record Measured(RankRecord rank, ScenarioPoint point, double[] samples, double median, double qps) {
+    private record Measured(RankRecord rank, ScenarioPoint point, double[] samples, double median, double qps,
+            TelemetryWindow telemetry) {
     }
 
     /**
@@ -36,7 +44,7 @@ final class FleetVerdict {
      * a finished rank one point per point it measured.
      */
     static List<FleetPoint> points(FleetSpec spec, RunSpec rankSpec, Map<Integer, RankRecord> usable,
-            Map<Integer, String> failures) {
+            Map<Integer, String> failures, List<String> notes) {
         ScenarioType<?, ?> type = rankSpec.scenario().type();
         List<String> labels = new ArrayList<>();
         Map<Integer, List<Measured>> measured = new LinkedHashMap<>();
@@ -45,33 +53,43 @@ final class FleetVerdict {
                 continue;
             }
             List<Measured> list = new ArrayList<>();
-            for (ScenarioPoint p : r.result().points()) {
+            DeviceTelemetry telemetry = r.result().environment() == null ? null : r.result().environment()
+                    .telemetry();
+            List<ScenarioPoint> own = r.result().points();
+            for (int i = 0; i < own.size(); i++) {
+                ScenarioPoint p = own.get(i);
                 double[] s = FleetMerge.samples(type, p, HEADLINE);
                 if (!labels.contains(p.label())) {
                     labels.add(p.label());
                 }
-                list.add(new Measured(r, p, s, s.length == 0 ? Double.NaN : median(s), queriesPerSecond(p,
-                        s.length == 0 ? Double.NaN : median(s))));
+                list.add(new Measured(r, p, s, s.length == 0 ? Double.NaN : median(s), requestsPerSecond(type, p),
+                        telemetry == null ? null : telemetry.windowOf(i, p.label())));
             }
             measured.put(r.rank(), list);
         }
         // The straggler test: each GPU's trials at each point the fleet measured.
-        List<StragglerTest.Rank> tested = new ArrayList<>();
+        List<Rank> tested = new ArrayList<>();
         for (Map.Entry<Integer, List<Measured>> e : measured.entrySet()) {
             List<double[]> perPoint = new ArrayList<>();
             for (String label : labels) {
                 perPoint.add(e.getValue().stream().filter(m -> m.point().label().equals(label) && m.samples().length
                         > 0).map(Measured::samples).findFirst().orElse(null));
             }
-            tested.add(new StragglerTest.Rank(Integer.toString(e.getKey()), perPoint));
+            tested.add(new Rank(Integer.toString(e.getKey()), perPoint));
         }
-        Map<String, StragglerTest.Finding> findings = new HashMap<>();
+        Map<String, Finding> findings = new HashMap<>();
         Map<Integer, Double> fleetMedian = new HashMap<>();
         if (!tested.isEmpty()) {
-            StragglerTest.Outcome outcome = StragglerTest.run(tested, new StragglerTest.Options(spec.stragglerAlpha(),
+            StragglerOutcome outcome = StragglerTest.run(tested, new StragglerTest.Options(spec.stragglerAlpha(),
                     spec.stragglerMinDeficit()));
-            for (StragglerTest.Finding f : outcome.all()) {
+            for (Finding f : outcome.all()) {
                 findings.put(f.rankId() + "/" + f.point(), f);
+            }
+            for (String note : outcome.notes()) {
+                // The test numbers the points; the report names them.
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("^point (\\d+)").matcher(note);
+                notes.add("straggler test: " + (m.find() ? labels.get(Integer.parseInt(m.group(1)))
+                        + note.substring(m.end()) : note));
             }
         }
         for (int k = 0; k < labels.size(); k++) {
@@ -93,12 +111,12 @@ final class FleetVerdict {
             AnswerCheck.Verdict verdict = answers.get(Integer.toString(rank));
             for (Measured m : measured.get(rank)) {
                 int k = labels.indexOf(m.point().label());
-                StragglerTest.Finding f = findings.get(rank + "/" + k);
-                FleetPoint.Straggler call = f == null ? null : new FleetPoint.Straggler(f.deficit(), f.z(),
-                        f.adjustedP(), f.confidence(), f.straggler());
-                out.add(new FleetPoint(rank, r.node(), r.host(), r.gpu(), device(r), software(r), null, m.point(),
+                Finding f = findings.get(rank + "/" + k);
+                FleetPoint.Straggler call = f == null ? null : new FleetPoint.Straggler(f.deficit(), f.deficitLow(),
+                        f.z(), f.adjustedP(), f.confidence(), f.straggler());
+                out.add(new FleetPoint(rank, r.node(), r.host(), gpu(r), device(r), software(r), null, m.point(),
                         m.samples(), m.median(), m.qps(), m.median() / fleetMedian.get(k), call, verdict, r.verify(),
-                        r.fault(), null, r.result().warnings()));
+                        r.fault(), m.telemetry(), warnings(r)));
             }
             if (measured.get(rank).isEmpty()) {
                 out.add(failed(rank, r, "it finished without measuring a point"));
@@ -109,9 +127,45 @@ final class FleetVerdict {
 
     private static FleetPoint failed(int rank, RankRecord r, String why) {
         return new FleetPoint(rank, r == null ? "?" : r.node(), r == null ? null : r.host(), r == null ? null
-                : r.gpu(), r == null ? null : device(r), r == null ? null : software(r), why, null, null, Double.NaN,
+                : gpu(r), r == null ? null : device(r), r == null ? null : software(r), why, null, null, Double.NaN,
                 Double.NaN, Double.NaN, null, null, r == null ? null : r.verify(), r == null ? null : r.fault(), null,
-                r == null || r.result() == null ? List.of() : r.result().warnings());
+                r == null ? List.of() : warnings(r));
+    }
+
+    /** The rank's GPU, with the identity its telemetry read (UUID, PCI bus, name) where it read one. */
+    private static RankGpu gpu(RankRecord r) {
+        DeviceTelemetry t = r.result() == null || r.result().environment() == null ? null
+                : r.result().environment().telemetry();
+        if (r.gpu() == null || t == null || t.gpu() == null) {
+            return r.gpu();
+        }
+        GpuIdentity id = t.gpu();
+        return r.gpu().withDevice(id.uuid(), id.pciBusId(), id.name());
+    }
+
+    /**
+     * The rank's run warnings, and what its telemetry saw that bears on its answers: ECC errors or retired pages
+     * that rose while it ran.
+     */
+    private static List<String> warnings(RankRecord r) {
+        List<String> out = new ArrayList<>(r.result() == null ? List.of() : r.result().warnings());
+        DeviceTelemetry t = r.result() == null || r.result().environment() == null ? null
+                : r.result().environment().telemetry();
+        if (t != null && t.eccStart() != null && t.eccEnd() != null) {
+            rose(out, "uncorrected ECC errors", t.eccStart().volatileUncorrected(), t.eccEnd().volatileUncorrected());
+            rose(out, "corrected ECC errors", t.eccStart().volatileCorrected(), t.eccEnd().volatileCorrected());
+        }
+        if (t != null && t.retiredPagesStart() != null && t.retiredPagesEnd() != null) {
+            rose(out, "pages retired for double-bit errors", t.retiredPagesStart().doubleBitEcc(),
+                    t.retiredPagesEnd().doubleBitEcc());
+        }
+        return out;
+    }
+
+    private static void rose(List<String> out, String what, Long start, Long end) {
+        if (start != null && end != null && end > start) {
+            out.add("its GPU's " + what + " rose from " + start + " to " + end + " while it ran");
+        }
     }
 
     /** Ranks that must compute the same bits, or agree within tolerance: one device, software and backend. */
@@ -134,13 +188,10 @@ final class FleetVerdict {
                 + ", " + backend;
     }
 
-    /** A point's requests per second at its median rate, from its cost where it has one; NaN otherwise. */
-    private static double queriesPerSecond(ScenarioPoint p, double tokensPerSecond) {
-        if (p.cost() == null || !(p.cost().usdPerQuery() > 0)) {
-            return Double.NaN;
-        }
-        // usdPerQuery = usdPerHour / utilization / 3600 / (requests/s): the rate is what the cost was made of.
-        return p.cost().usdPerHour() / p.cost().utilization() / 3600 / p.cost().usdPerQuery();
+    /** A point's median requests per second, as its own scenario gives it. */
+    private static <S extends dev.tokenmeter.result.ScenarioSpec, P extends ScenarioPoint> double requestsPerSecond(
+            ScenarioType<S, P> type, ScenarioPoint p) {
+        return type.requestsPerSecond(type.pointType().cast(p));
     }
 
     static double median(double[] values) {
