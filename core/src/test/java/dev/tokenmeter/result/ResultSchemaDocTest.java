@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenmeter.report.CsvReport;
+import dev.tokenmeter.scenario.fleet.FleetFixtures;
+import dev.tokenmeter.scenario.fleet.FleetScenario;
 import dev.tokenmeter.scenario.offline.OfflineScenario;
 import dev.tokenmeter.scenario.serving.EndpointResultTest;
 import dev.tokenmeter.scenario.serving.ServingMode;
@@ -71,8 +73,9 @@ class ResultSchemaDocTest {
         // The serving result adds its points' fields (one of its points has an SLO, a cost, TPOT and ITL; its
         // request logs have entries admitted and not, finished and not).
         // A result through an endpoint adds its target, failures, chunks and send times.
+        Path fleetFolder = Files.createTempDirectory("fleet-schema");
         for (Result r : new Result[] {TestResults.sweep(), TestResults.twoPoints(), TestResults.serving(),
-                EndpointResultTest.endpointResult()}) {
+                EndpointResultTest.endpointResult(), FleetFixtures.fleet(fleetFolder)}) {
             fieldNames(ResultJson.mapper().readTree(ResultJson.toJson(r)), fields);
         }
         // A replayed trace's spec records the trace's requests.
@@ -89,6 +92,7 @@ class ResultSchemaDocTest {
         Set<String> expected = new TreeSet<>(fields);
         expected.addAll(CsvReport.columns(OfflineScenario.TYPE));
         expected.addAll(CsvReport.columns(ServingScenario.TYPE));
+        expected.addAll(CsvReport.columns(FleetScenario.TYPE));
         Set<String> doc = documented();
         Set<String> missing = new TreeSet<>(expected);
         missing.removeAll(doc);

@@ -95,6 +95,16 @@ public final class FleetFixtures {
         }
     }
 
+    /** A merged fleet of six ranks in {@code folder}: rank 2 slow, rank 4 with wrong answers, rank 5 failed. */
+    public static Result fleet(Path folder) {
+        write(folder, "f", 5, 2, 0.5);
+        RankFiles.write(finished("f", 4, 6, "n3", 0, 1.0, answer(1)), folder);
+        RankFiles.write(RankRecord.started("f", 6, 5, "n3", "host-n3", "77", new RankGpu(1, "1", null, null, null),
+                "2026-12-01T00:00:05Z", List.of("run"), "crash").failed("2026-12-01T00:00:09Z", "the device stopped"
+                        + " answering", null), folder);
+        return FleetMerge.merge(folder, FleetMerge.Options.defaults().withFleet("f", 6, "slurm", "77")).result();
+    }
+
     private static double gaussian(SplittableRandom random) {
         // Box–Muller: one standard normal from two uniforms.
         double u = 1 - random.nextDouble();
