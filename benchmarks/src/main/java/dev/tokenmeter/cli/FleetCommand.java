@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
         description = "Fleet acceptance: one tokenmeter rank per GPU across many nodes (Slurm, or Kubernetes),"
                 + " merged into one verdict: capacity and cost, the spread between GPUs, stragglers, GPUs that"
                 + " compute wrong answers, and failed ranks.",
-        subcommands = {FleetSubmitCommand.class, FleetRankCommand.class, FleetMergeCommand.class})
+        subcommands = {FleetSubmitCommand.class, FleetRankCommand.class, FleetMergeCommand.class,
+            FleetKubernetesCommand.class})
 final class FleetCommand implements Runnable {
     @Spec
     CommandSpec spec;

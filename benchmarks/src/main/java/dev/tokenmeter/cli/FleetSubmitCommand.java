@@ -111,9 +111,7 @@ final class FleetSubmitCommand implements Callable<Integer> {
         PrintWriter err = command.commandLine().getErr();
         // Everything is checked before anything is submitted: the ranks' options by their own command.
         Measuring.Prepared rankRun = RankRun.parse(run, command.commandLine()).prepare();
-        String id = fleetId != null ? fleetId : LocalDateTime.now().format(DateTimeFormatter.ofPattern(
-                "yyyyMMdd-HHmmss", Locale.ROOT)) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(
-                        0x1000, 0x10000));
+        String id = fleetId != null ? fleetId : newFleetId();
         if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new ParameterException(command.commandLine(), "--fleet-id may hold letters, digits, '.', '_' and"
                     + " '-' (1 to 64), got '" + id + "'");
@@ -204,6 +202,12 @@ final class FleetSubmitCommand implements Callable<Integer> {
                     merged.failed());
         }
         return verdict.report(merged, folder, reports, out, err);
+    }
+
+    /** A new fleet's id: the date, the time and a random suffix ("20261204-101500-3f2a"). */
+    static String newFleetId() {
+        return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)) + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     }
 
     /** How long each rank's run will take, as its scenario says ahead; null where it cannot say. */

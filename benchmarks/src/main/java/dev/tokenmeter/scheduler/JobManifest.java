@@ -39,10 +39,11 @@ final class JobManifest {
                 + "; rank = JOB_COMPLETION_INDEX * " + s.gpusPerNode() + " + GPU). Written by tokenmeter; nothing"
                 + " has been sent to a cluster.");
         comment("");
-        prose("Run it, and wait for it to end (a failed rank fails the Job: kubectl" + ns + " get job " + s.name()
-                + " shows it):");
+        prose("Run it, and wait for it to end (a pod whose rank failed fails its own index only, the others go"
+                + " on, and the Job then ends Failed: wait for condition=failed too, or watch kubectl" + ns
+                + " get job " + s.name() + "):");
         comment("  kubectl apply -f THIS-FILE.yaml");
-        comment("  kubectl" + ns + " wait --for=condition=complete --timeout=-1s job/" + s.name());
+        comment("  kubectl" + ns + " wait --for=condition=complete --timeout=24h job/" + s.name());
         prose("Every rank writes its file into the volume claim \"" + s.resultsClaim() + "\", which must be"
                 + " ReadWriteMany (pods on several nodes write to it at once), at " + folder + " in the pods. A"
                 + " failed rank is not retried: a second try would write the same rank twice. Afterwards copy the"
@@ -80,18 +81,9 @@ final class JobManifest {
         line(2, "completionMode: Indexed");
         line(2, "completions: " + s.nodes());
         line(2, "parallelism: " + s.nodes());
-        line(2, "# No retry: a rank run twice would write its result twice.");
-        line(2, "backoffLimit: 0");
-        line(2, "podFailurePolicy:");
-        line(4, "rules:");
-        line(6, "- action: FailJob");
-        line(8, "onExitCodes:");
-        line(10, "containerName: " + KubernetesJob.CONTAINER);
-        line(10, "operator: NotIn");
-        line(10, "values: [0]");
-        line(6, "- action: FailJob");
-        line(8, "onPodConditions:");
-        line(10, "- type: DisruptionTarget");
+        line(2, "# No retry (a rank run twice would write its result twice), and a failed pod stops no other: each");
+        line(2, "# index fails alone (Kubernetes 1.29 or newer), and the Job ends Failed if any did.");
+        line(2, "backoffLimitPerIndex: 0");
         if (s.activeDeadlineSeconds() != null) {
             line(2, "activeDeadlineSeconds: " + s.activeDeadlineSeconds());
         }

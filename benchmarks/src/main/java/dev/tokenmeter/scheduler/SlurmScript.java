@@ -84,9 +84,9 @@ public record SlurmScript(String fleetId, Path results, int nodes, int gpusPerNo
         lines.add("# tokenmeter fleet '" + fleetId + "': " + ranks() + " rank" + (ranks() == 1 ? "" : "s") + ", "
                 + (gpusPerNode == 0 ? "one per node (no GPU asked for)" : "one per GPU, " + gpusPerNode + " per node")
                 + ".");
-        lines.add("# Written by tokenmeter fleet submit. To submit it yourself: mkdir -p " + Shell.quote(
+        lines.add("# Written by tokenmeter fleet submit. To submit it yourself: mkdir -p " + ShellWords.quote(
                 results.resolve("logs").toString()) + " && sbatch THIS_FILE;");
-        lines.add("# when the job has ended: tokenmeter fleet merge " + Shell.quote(results.toString()));
+        lines.add("# when the job has ended: tokenmeter fleet merge " + ShellWords.quote(results.toString()));
         lines.add("#SBATCH --job-name=" + jobName());
         lines.add("#SBATCH --nodes=" + nodes);
         lines.add("#SBATCH --ntasks-per-node=" + Math.max(1, gpusPerNode));
@@ -124,8 +124,8 @@ public record SlurmScript(String fleetId, Path results, int nodes, int gpusPerNo
         rank.addAll(rankOptions);
         rank.add("--");
         rank.addAll(run);
-        lines.add(Shell.words(srun) + " \\");
-        lines.add("    " + Shell.words(rank));
+        lines.add(ShellWords.join(srun) + " \\");
+        lines.add("    " + ShellWords.join(rank));
         return String.join("\n", lines) + "\n";
     }
 }

@@ -150,4 +150,26 @@ class FleetCommandTest {
         assertContains(expect(2, "fleet", "submit", "--dry-run", "--nodes", "0", "--launcher", "x", "--", "run")
                 .err(), "--nodes must be >= 1");
     }
+
+    @Test
+    void kubernetesPrintsAnIndexedJobForTheRanksAndChecksTheirOptionsFirst() throws IOException {
+        CliRun r = expect(0, "fleet", "kubernetes", "--image", "registry.example/tokenmeter:1", "--claim", "results",
+                "--nodes", "3", "--gpus-per-node", "8", "--fleet-id", "k1", "--time", "2h", "--", "run", "--model",
+                "llama-3.1-8b", "--batch", "1,64");
+        assertContains(r.out(), "completionMode: Indexed");
+        assertContains(r.out(), "name: \"tokenmeter-k1\"");
+        assertContains(r.out(), "\"nvidia.com/gpu\": 8");
+        assertContains(r.out(), "fleet rank --results /results/k1 --fleet-id k1 --ranks 24 -- run --model"
+                + " llama-3.1-8b");
+        assertContains(r.out(), "activeDeadlineSeconds: 7200");
+        Path file = dir.resolve("job.yaml");
+        CliRun toFile = expect(0, "fleet", "kubernetes", "--image", "i", "--claim", "c", "--fleet-id", "k2",
+                "--output", file.toString(), "--", "run");
+        assertContains(toFile.err(), "wrote the Job manifest for fleet k2 (1 ranks)");
+        assertContains(Files.readString(file), "completions: 1");
+        assertContains(expect(2, "fleet", "kubernetes", "--image", "i", "--claim", "c", "--nodes", "0", "--",
+                "run").err(), "--nodes");
+        assertContains(expect(2, "fleet", "kubernetes", "--image", "i", "--claim", "c", "--", "run", "--gen", "0")
+                .err(), "--gen");
+    }
 }

@@ -25,7 +25,6 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
-import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,14 +92,11 @@ class KubernetesJobTest {
         assertEquals("Indexed", js.getCompletionMode());
         assertEquals(4, js.getCompletions());
         assertEquals(4, js.getParallelism());
-        assertEquals(0, js.getBackoffLimit());
+        // A failed pod is not retried and stops no other: its index fails alone.
+        assertEquals(0, js.getBackoffLimitPerIndex());
+        assertEquals(null, js.getBackoffLimit());
+        assertEquals(null, js.getPodFailurePolicy());
         assertEquals(5400L, js.getActiveDeadlineSeconds());
-        List<PodFailurePolicyRule> rules = js.getPodFailurePolicy().getRules();
-        assertEquals("FailJob", rules.get(0).getAction());
-        assertEquals("NotIn", rules.get(0).getOnExitCodes().getOperator());
-        assertEquals(List.of(0), rules.get(0).getOnExitCodes().getValues());
-        assertEquals(KubernetesJob.CONTAINER, rules.get(0).getOnExitCodes().getContainerName());
-        assertEquals("DisruptionTarget", rules.get(1).getOnPodConditions().get(0).getType());
 
         PodSpec pod = js.getTemplate().getSpec();
         assertEquals("Never", pod.getRestartPolicy());
