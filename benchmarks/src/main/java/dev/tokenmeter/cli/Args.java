@@ -129,19 +129,28 @@ final class Args {
      * Returns the fraction, in (0, 1).
      */
     static double target(String text) {
+        return fraction("--target", text, "1%", false);
+    }
+
+    /**
+     * A share from {@code option}: a percentage ("5%") or a plain fraction (0.05), below 1 and above 0, or at 0 where
+     * {@code zeroAllowed}; {@code example} is the percentage messages suggest.
+     */
+    static double fraction(String option, String text, String example, boolean zeroAllowed) {
         String t = text.trim();
         boolean percent = t.endsWith("%");
         double v;
         try {
             v = Double.parseDouble(percent ? t.substring(0, t.length() - 1).trim() : t);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--target must be a percentage such as 1% or a fraction such as 0.01,"
-                    + " got '" + text + "'");
+            throw new IllegalArgumentException(option + " must be a percentage such as " + example + " or a fraction"
+                    + " such as " + Double.parseDouble(example.replace("%", "")) / 100 + ", got '" + text + "'");
         }
         double fraction = percent ? v / 100 : v;
-        if (!(fraction > 0) || !(fraction < 1)) {
+        if (!(zeroAllowed ? fraction >= 0 : fraction > 0) || !(fraction < 1)) {
             String hint = !percent && v >= 1 && v < 100 ? " (did you mean " + t + "%?)" : "";
-            throw new IllegalArgumentException("--target must be above 0% and below 100%, got '" + text + "'" + hint);
+            throw new IllegalArgumentException(option + " must be " + (zeroAllowed ? "in [0%, 100%)"
+                    : "above 0% and below 100%") + ", got '" + text + "'" + hint);
         }
         return fraction;
     }

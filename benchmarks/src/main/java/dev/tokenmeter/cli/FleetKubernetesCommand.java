@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -74,12 +75,8 @@ final class FleetKubernetesCommand implements Callable<Integer> {
     @Option(names = "--time", paramLabel = "DURATION", description = "The Job's time limit (90m, 2h).")
     String timeLimit;
 
-    @Option(names = "--no-verify", description = "Do not check each GPU against the CPU reference first.")
-    boolean noVerify;
-
-    @Option(names = "--inject-fault", paramLabel = "RANK=FAULT", description = "Test the fleet's checks (as for"
-            + " submit). Repeatable.")
-    List<String> faults = new ArrayList<>();
+    @Mixin
+    RankOptions rankOptions;
 
     @Option(names = "--output", paramLabel = "FILE", description = "Write the manifest to this file (atomically)"
             + " instead of stdout.")
@@ -96,14 +93,9 @@ final class FleetKubernetesCommand implements Callable<Integer> {
         RankRun.parse(run, command.commandLine()).prepare();
         String id = fleetId != null ? fleetId : FleetSubmitCommand.newFleetId();
         // The fleet's size, so that each rank's file says it and the merge counts a rank that never wrote one.
-        List<String> rankOptions = new ArrayList<>(List.of("--ranks", Integer.toString(Math.max(0, nodes)
+        List<String> rankArguments = new ArrayList<>(List.of("--ranks", Integer.toString(Math.max(0, nodes)
                 * Math.max(0, gpusPerNode))));
-        if (noVerify) {
-            rankOptions.add("--no-verify");
-        }
-        for (String f : faults) {
-            rankOptions.addAll(List.of("--inject-fault", f));
-        }
+        rankArguments.addAll(rankOptions.arguments(command.commandLine()));
         Duration limit = timeLimit == null ? null : FleetSubmitCommand.duration("--time", timeLimit);
         String jobName = name != null ? name : ("tokenmeter-" + id).toLowerCase(Locale.ROOT).replaceAll(
                 "[^a-z0-9-]", "-");
@@ -112,7 +104,7 @@ final class FleetKubernetesCommand implements Callable<Integer> {
                 "--namespace", "executable", "--executable", "gpuResource", "--gpu-resource");
         KubernetesJob job = new KubernetesJob(Args.checked(options, () -> KubernetesJob.Spec.of(jobName, image,
                 nodes, gpusPerNode, claim, id, run).withNamespace(namespace).withExecutable(executable)
-                .withGpuResource(gpuResource).withRankOptions(rankOptions).withNodeSelector(nodeSelector)
+                .withGpuResource(gpuResource).withRankOptions(rankArguments).withNodeSelector(nodeSelector)
                 .withGpuToleration(!noToleration).withTimeLimit(limit)));
         if (output == null) {
             out.print(job.yaml());

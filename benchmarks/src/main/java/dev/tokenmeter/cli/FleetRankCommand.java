@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -73,13 +74,8 @@ final class FleetRankCommand implements Callable<Integer> {
     @Option(names = "--node", paramLabel = "NAME", description = "This node's name (default: SLURMD_NODENAME).")
     String node;
 
-    @Option(names = "--no-verify", description = "Do not check the GPU against the CPU reference first.")
-    boolean noVerify;
-
-    @Option(names = "--inject-fault", paramLabel = "RANK=FAULT",
-            description = "Test the fleet's checks: make rank RANK slow (slow:3, every step three times as long),"
-                    + " compute wrong answers (wrong-answers) or fail (crash). Repeatable; other ranks ignore it.")
-    List<String> faults = new ArrayList<>();
+    @Mixin
+    RankOptions rankOptions;
 
     @Parameters(paramLabel = "run|serve OPTIONS", description = "What the rank measures, after --.")
     List<String> run = new ArrayList<>();
@@ -105,7 +101,7 @@ final class FleetRankCommand implements Callable<Integer> {
             throw new ParameterException(command.commandLine(), "rank " + me + " is not one of the fleet's " + size
                     + " ranks");
         }
-        Fault fault = faultFor(me);
+        Fault fault = rankOptions.faultFor(me, command.commandLine());
         String host = hostName();
         String nodeName = node != null ? node : firstOf(env.get("SLURMD_NODENAME"), env.get("TOKENMETER_NODE"), host);
         String job = firstOf(env.get("SLURM_JOB_ID"), env.get("TOKENMETER_JOB"), null);
@@ -203,7 +199,7 @@ final class FleetRankCommand implements Callable<Integer> {
     }
 
     private VerifyOutcome verify(RunSpec spec, PrintWriter out) {
-        return verify(spec, out, noVerify);
+        return verify(spec, out, rankOptions.noVerify);
     }
 
     /** The fleet's answer check on the rank's own backend (with its fault); null for an endpoint run. */
@@ -219,30 +215,6 @@ final class FleetRankCommand implements Callable<Integer> {
             return Answer.of(b.name(), b.deterministic(), spec.seed(), CHECK_PROMPT,
                     GreedyGeneration.run(engine, spec.seed(), CHECK_REQUESTS, CHECK_PROMPT, CHECK_OUTPUT));
         }
-    }
-
-    private Fault faultFor(int me) {
-        Fault mine = null;
-        for (String f : faults) {
-            int eq = f.indexOf('=');
-            int target;
-            try {
-                target = Integer.parseInt(f.substring(0, Math.max(0, eq)).trim());
-            } catch (NumberFormatException e) {
-                throw new ParameterException(command.commandLine(), "--inject-fault takes RANK=FAULT (2=slow:3,"
-                        + " 1=wrong-answers, 3=crash), got '" + f + "'");
-            }
-            Fault parsed;
-            try {
-                parsed = Fault.parse(f.substring(eq + 1));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(command.commandLine(), "--inject-fault: " + e.getMessage());
-            }
-            if (target == me) {
-                mine = parsed;
-            }
-        }
-        return mine;
     }
 
     /** The partial result the run's saver kept, or null. */

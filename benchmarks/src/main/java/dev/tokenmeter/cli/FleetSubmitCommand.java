@@ -83,13 +83,8 @@ final class FleetSubmitCommand implements Callable<Integer> {
             description = "How a node starts tokenmeter, words split on spaces. Default: this launcher's own path.")
     String launcher;
 
-    @Option(names = "--no-verify", description = "Do not check each GPU against the CPU reference first.")
-    boolean noVerify;
-
-    @Option(names = "--inject-fault", paramLabel = "RANK=FAULT",
-            description = "Test the fleet's checks: rank RANK slow (slow:3), wrong (wrong-answers) or failing (crash)."
-                    + " Repeatable.")
-    List<String> faults = new ArrayList<>();
+    @Mixin
+    RankOptions rankOptions;
 
     @Option(names = "--dry-run", description = "Print the batch script and stop: nothing is submitted or written.")
     boolean dryRun;
@@ -118,15 +113,8 @@ final class FleetSubmitCommand implements Callable<Integer> {
         }
         Path folder = (results != null ? results : Path.of("fleet-" + id)).toAbsolutePath().normalize();
         Duration limit = duration("--wait-limit", waitLimit);
-        List<String> rankOptions = new ArrayList<>();
-        if (noVerify) {
-            rankOptions.add("--no-verify");
-        }
-        for (String f : faults) {
-            rankOptions.addAll(List.of("--inject-fault", f));
-        }
         SlurmScript script = new SlurmScript(id, folder, nodes, gpusPerNode, nodelist, partition, account, timeLimit,
-                sbatchOptions, launcher(), rankOptions, run);
+                sbatchOptions, launcher(), rankOptions.arguments(command.commandLine()), run);
         Reports reports = verdict.reports();
         FleetMerge.Options options = verdict.merge(id, script.ranks(), "slurm", null);
         if (dryRun) {

@@ -46,29 +46,11 @@ final class FleetVerdictOptions {
         if (!(alpha > 0 && alpha <= 0.5)) {
             throw new IllegalArgumentException("--alpha must be in (0, 0.5], got " + alpha);
         }
-        double deficit = deficit(minDeficit);
+        double deficit = Args.fraction("--min-deficit", minDeficit, "5%", true);
         if (!(planPercentile > 0 && planPercentile <= 50)) {
             throw new IllegalArgumentException("--plan-percentile must be in (0, 50], got " + planPercentile);
         }
         return new FleetMerge.Options(fleetId, ranks, scheduler, job, alpha, deficit, planPercentile);
-    }
-
-    /** "5%" or "0.05" as a fraction in [0, 1). */
-    static double deficit(String text) {
-        String t = text.trim();
-        boolean percent = t.endsWith("%");
-        double v;
-        try {
-            v = Double.parseDouble(percent ? t.substring(0, t.length() - 1).trim() : t);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--min-deficit must be a percentage such as 5% or a fraction such as"
-                    + " 0.05, got '" + text + "'");
-        }
-        double f = percent ? v / 100 : v;
-        if (!(f >= 0 && f < 1)) {
-            throw new IllegalArgumentException("--min-deficit must be in [0%, 100%), got '" + text + "'");
-        }
-        return f;
     }
 
     /** The report destinations, checked before anything runs. */
