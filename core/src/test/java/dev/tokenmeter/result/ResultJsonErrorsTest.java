@@ -63,10 +63,10 @@ class ResultJsonErrorsTest {
 
     @Test
     void aMissingOrUnknownKindIsNamed() throws IOException {
-        assertEquals("r.json: malformed tokenmeter result: points[0]: no \"kind\" (one of offline, serving)",
+        assertEquals("r.json: malformed tokenmeter result: points[0]: no \"kind\" (one of offline, serving, fleet)",
                 refusal(edited(t -> point(t).remove("kind"))));
         assertEquals("r.json: malformed tokenmeter result: points[0]: \"kind\" 'batch' is not a scenario this"
-                + " tokenmeter knows (offline, serving)", refusal(edited(t -> point(t).put("kind", "batch"))));
+                + " tokenmeter knows (offline, serving, fleet)", refusal(edited(t -> point(t).put("kind", "batch"))));
     }
 
     @Test
