@@ -37,6 +37,9 @@ public final class FleetScenario implements ScenarioType<FleetSpec, FleetPoint> 
     /** The one instance. */
     public static final FleetScenario TYPE = new FleetScenario();
 
+    /** How a run's busy-host warning starts ({@code HostActivity}'s). */
+    private static final String BUSY_HOST = "busy host:";
+
     private static final String NOT_RUN = "a fleet is measured by its ranks, one per GPU (tokenmeter fleet submit,"
             + " fleet rank), and merged from their files (tokenmeter fleet merge); it does not run on one engine";
 
@@ -185,10 +188,23 @@ public final class FleetScenario implements ScenarioType<FleetSpec, FleetPoint> 
             }
         }
         Set<String> warnings = new LinkedHashSet<>();
+        Set<Integer> busy = new LinkedHashSet<>();
         for (FleetPoint p : points) {
             for (String w : p.warnings()) {
-                warnings.add(p.rankName() + ": " + w);
+                if (w.startsWith(BUSY_HOST)) {
+                    busy.add(p.rank());
+                } else {
+                    warnings.add(p.rankName() + ": " + w);
+                }
             }
+        }
+        if (!busy.isEmpty()) {
+            // Each rank counts its node's other ranks as other processes: one line for the fleet, each rank's own
+            // figures in its point's warnings.
+            out.add(new Notice(Level.WARNING, null, String.format(Locale.ROOT, "busy host on %d of %d ranks %s: other"
+                    + " processes, their node's other ranks among them, used the CPU while they measured; on the CPU"
+                    + " path their figures are slower and noisier than the code is (each rank's share is in its"
+                    + " point's warnings)", busy.size(), ranks.size(), busy)));
         }
         for (String w : warnings) {
             out.add(new Notice(Level.WARNING, null, w));
