@@ -209,8 +209,12 @@ public final class FleetScenario implements ScenarioType<FleetSpec, FleetPoint> 
         for (String w : warnings) {
             out.add(new Notice(Level.WARNING, null, w));
         }
+        Map<String, String> spreads = FleetSpread.of(spec, points);
         for (FleetSummary s : FleetSummary.of(points, spec.planPercentile())) {
             out.add(new Notice(Level.NOTE, s.point(), capacity(s)));
+            if (spreads.containsKey(s.point())) {
+                out.add(new Notice(Level.NOTE, s.point(), spreads.get(s.point())));
+            }
         }
         return out;
     }

@@ -161,6 +161,10 @@ class FleetMergeTest {
                     () -> f + " names the ranks");
         }
         assertTrue(OutputFormat.TABLE.render(r).contains("FLEET: 6 of 6 GPUs measured"));
+        // Every headline metric's spread across the GPUs, not only the output rate's.
+        assertTrue(Notice.of(r).stream().anyMatch(n -> n.text().startsWith("SPREAD across 6 GPUs, each its median:"
+                + " output tok/s ") && n.text().contains("; TTFT ms ") && n.text().contains("; TPOT ms ")),
+                () -> Notice.of(r).toString());
         assertTrue(OutputFormat.HTML.render(r).contains("Output tok/s per GPU"));
         String csv = OutputFormat.CSV.render(r);
         assertTrue(csv.lines().findFirst().orElseThrow().startsWith("model,backend,device,rank,node,host,"
