@@ -1,5 +1,6 @@
 package dev.tokenmeter.cli;
 
+import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.backend.Availability;
 import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.backend.BackendProvider;
@@ -109,6 +110,12 @@ final class FleetRankCommand implements Callable<Integer> {
         RankGpu gpu = new RankGpu(local, env.get("CUDA_VISIBLE_DEVICES"), null, null, null);
         List<String> commandLine = List.copyOf(run);
         Path resultFile = results.resolve("work").resolve("rank-" + me + ".result.json");
+        try {
+            // Several ranks may make it at once (the first ones of a Kubernetes Job, say): that is no error.
+            Files.createDirectories(results);
+        } catch (java.io.IOException e) {
+            throw new TokenmeterException("the results folder " + results + " cannot be made: " + e, e);
+        }
         record = RankRecord.started(fleetId, size, me, nodeName, host, job, gpu, Instant.now().toString(),
                 commandLine, fault == null ? null : fault.toString());
         save(record);

@@ -39,7 +39,11 @@ class FleetCommandTest {
     Path dir;
 
     private CliRun rank(int code, int rank, int ranks, String node, String... extra) {
-        List<String> args = new ArrayList<>(List.of("fleet", "rank", "--results", dir.toString(), "--fleet-id",
+        return rank(dir, code, rank, ranks, node, extra);
+    }
+
+    private CliRun rank(Path results, int code, int rank, int ranks, String node, String... extra) {
+        List<String> args = new ArrayList<>(List.of("fleet", "rank", "--results", results.toString(), "--fleet-id",
                 "t1", "--rank", Integer.toString(rank), "--ranks", Integer.toString(ranks), "--node", node));
         args.addAll(List.of(extra));
         args.add("--");
@@ -80,10 +84,12 @@ class FleetCommandTest {
 
     @Test
     void aFleetOfIdenticalRanksPassesItsAcceptance() {
+        // The results folder does not exist yet (as under a Kubernetes claim): the first rank makes it.
+        Path results = dir.resolve("claim").resolve("k1");
         for (int r = 0; r < 4; r++) {
-            rank(0, r, 4, "n" + (r / 2 + 1));
+            rank(results, 0, r, 4, "n" + (r / 2 + 1));
         }
-        CliRun merged = expect(0, "fleet", "merge", dir.toString(), "--format", "markdown");
+        CliRun merged = expect(0, "fleet", "merge", results.toString(), "--format", "markdown");
         assertContains(merged.out(), "FLEET: 4 of 4 GPUs measured");
         assertContains(merged.err(), ": 0 failed, 0 stragglers, 0 with wrong answers");
     }
