@@ -27,6 +27,9 @@ public final class SlurmJob {
     private static final Set<String> NEVER = Set.of("BadConstraints", "PartitionNodeLimit", "PartitionTimeLimit",
             "PartitionConfig", "InvalidAccount", "InvalidQOS", "AccountNotAllowed", "QOSNotAllowed",
             "PartitionDown", "PartitionInactive", "DependencyNeverSatisfied");
+    /** What sbatch says when the controller does not answer, as opposed to refusing the job. */
+    private static final Pattern UNREACHABLE = Pattern.compile("Unable to contact slurm controller|Socket timed out"
+            + "|Connection refused|Zero Bytes were transmitted", Pattern.CASE_INSENSITIVE);
     private static final Pattern FIELD = Pattern.compile("(?:^|\\s)(JobState|Reason|ExitCode)=(\\S+)");
 
     private final String id;
@@ -75,6 +78,11 @@ public final class SlurmJob {
     public static SlurmJob submit(Path script) {
         Output o = run(List.of("sbatch", "--parsable", script.toString()));
         if (o.code() != 0) {
+            if (UNREACHABLE.matcher(o.err()).find()) {
+                // Not the job's fault: the controller did not answer.
+                throw new SlurmException("sbatch could not reach Slurm's controller: " + oneLine(o.err())
+                        + " (scontrol ping tells whether it is up; SLURM_CONF names the cluster)", false);
+            }
             throw new SlurmException("Slurm refused the job: " + refusal(o.err()), true);
         }
         String first = o.out().strip().split("\\R")[0];

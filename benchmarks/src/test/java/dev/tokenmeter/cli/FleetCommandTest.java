@@ -63,7 +63,9 @@ class FleetCommandTest {
         assertTrue(one.answer().deterministic());
         assertNull(RankFiles.read(dir.resolve(RankFiles.name(0))).fault());
 
-        CliRun merged = expect(3, "fleet", "merge", dir.toString());
+        // Ranks run one after another in this one JVM, whose JIT or collector can slow one rank's point by a quarter
+        // (seen on a 2-core host): stragglers here are held to a 30% deficit; the 3x rank is twice that.
+        CliRun merged = expect(3, "fleet", "merge", dir.toString(), "--min-deficit", "30%");
         assertContains(merged.out(), "rank  node  GPU  point");
         assertContains(merged.out(), "FLEET: 5 of 5 GPUs measured");
         assertContains(merged.err(), "fleet: merged 5 ranks into " + dir.resolve("fleet.json") + ": 0 failed,"
@@ -89,7 +91,10 @@ class FleetCommandTest {
         for (int r = 0; r < 4; r++) {
             rank(results, 0, r, 4, "n" + (r / 2 + 1));
         }
-        CliRun merged = expect(0, "fleet", "merge", results.toString(), "--format", "markdown");
+        // As above: sequential ranks in one JVM are held to a 30% deficit (the simulations and the Slurm test hold
+        // identical fleets to the default 5%).
+        CliRun merged = expect(0, "fleet", "merge", results.toString(), "--format", "markdown", "--min-deficit",
+                "30%");
         assertContains(merged.out(), "FLEET: 4 of 4 GPUs measured");
         assertContains(merged.err(), ": 0 failed, 0 stragglers, 0 with wrong answers");
     }
