@@ -184,8 +184,7 @@ final class FleetRankCommand implements Callable<Integer> {
         if (spec.backend().equals("cpu")) {
             return VerifyOutcome.skipped("the rank runs on the CPU backend, the reference itself");
         }
-        BackendProvider cuda = Backends.providers().stream().filter(p -> p.name().equals("cuda")).findFirst()
-                .orElse(null);
+        BackendProvider cuda = VerifyCommand.cudaProvider();
         Availability a = cuda == null ? null : cuda.availability();
         if (a == null || !a.usable()) {
             return VerifyOutcome.skipped("no usable GPU" + (a == null ? "" : ": " + a.reason()) + "; the rank runs"

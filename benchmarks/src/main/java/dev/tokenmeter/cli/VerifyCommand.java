@@ -30,8 +30,7 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
-        BackendProvider cuda = Backends.providers().stream().filter(p -> p.name().equals("cuda")).findFirst()
-                .orElse(null);
+        BackendProvider cuda = cudaProvider();
         if (cuda == null) {
             err.println("verify: the CUDA backend is not in this build; nothing to verify");
             return Main.EXIT_FAILED;
@@ -62,5 +61,10 @@ final class VerifyCommand implements Callable<Integer> {
                 : "verify: " + failed + " of " + checks.size() + " checks FAILED");
         out.flush();
         return failed == 0 ? Main.EXIT_OK : Main.EXIT_FAILED;
+    }
+
+    /** The CUDA backend's provider, or null where this build has none. */
+    static BackendProvider cudaProvider() {
+        return Backends.providers().stream().filter(p -> p.name().equals("cuda")).findFirst().orElse(null);
     }
 }

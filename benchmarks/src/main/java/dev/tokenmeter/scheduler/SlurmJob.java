@@ -93,11 +93,6 @@ public final class SlurmJob {
         return new SlurmJob(id);
     }
 
-    /** A job already submitted. */
-    public static SlurmJob of(String id) {
-        return new SlurmJob(id);
-    }
-
     /** The job's state now; GONE once Slurm no longer knows it. */
     public State state() {
         Output o = run(List.of("scontrol", "show", "job", "-o", id));

@@ -1,6 +1,5 @@
 package dev.tokenmeter.fleet;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.tokenmeter.result.Result;
 import java.util.List;
@@ -114,11 +113,5 @@ public record RankRecord(String format, int version, String fleetId, int ranks, 
     public RankRecord failed(String at, String why, Result measured) {
         return new RankRecord(format, version, fleetId, ranks, rank, node, host, job, gpu, State.FAILED, why,
                 startedAt, at, command, fault, verify, answer, measured);
-    }
-
-    /** "rank 3 (n2, gpu 0)". */
-    @JsonIgnore
-    public String name() {
-        return "rank " + rank + " (" + node + (gpu == null ? "" : ", " + gpu.shortName()) + ")";
     }
 }

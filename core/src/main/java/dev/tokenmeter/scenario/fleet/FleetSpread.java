@@ -43,14 +43,14 @@ final class FleetSpread {
             List<String> parts = new ArrayList<>();
             for (Metric<P> m : type.metrics()) {
                 double[] medians = e.getValue().stream().map(p -> finite(m.samples().apply(p)))
-                        .filter(s -> s.length > 0).mapToDouble(FleetSpread::median).sorted().toArray();
+                        .filter(s -> s.length > 0).mapToDouble(FleetVerdict::median).sorted().toArray();
                 if (medians.length == 0) {
                     continue;
                 }
                 Percentile pct = new Percentile().withEstimationType(EstimationType.R_7);
                 pct.setData(medians);
                 double median = pct.evaluate(50);
-                double mad = median(Arrays.stream(medians).map(x -> Math.abs(x - median)).toArray());
+                double mad = FleetVerdict.median(Arrays.stream(medians).map(x -> Math.abs(x - median)).toArray());
                 parts.add(String.format(Locale.ROOT, "%s %s (p5 %s, p95 %s, \u00b1%s%%)", m.labelWithUnit(),
                         significant(median, 4), significant(pct.evaluate(5), 4), significant(pct.evaluate(95), 4),
                         median == 0 ? "-" : fixed(100 * 1.4826 * mad / Math.abs(median), 1)));
@@ -65,12 +65,5 @@ final class FleetSpread {
 
     private static double[] finite(double[] samples) {
         return Arrays.stream(samples).filter(Double::isFinite).toArray();
-    }
-
-    private static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 }
