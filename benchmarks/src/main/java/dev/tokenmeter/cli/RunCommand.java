@@ -91,7 +91,8 @@ final class RunCommand implements Callable<Integer>, Measuring {
 
     @Option(names = "--warmup-time", defaultValue = DEFAULT_WARMUP_SECONDS, paramLabel = "SECONDS",
             description = "Warm-up goes on for at least this long (after its --warmup trials), so that the JIT has"
-                    + " compiled the hot loops before anything is measured. Default: ${DEFAULT-VALUE}.")
+                    + " compiled the hot loops before anything is measured; it ends sooner after 10000 warm-up"
+                    + " trials. Default: ${DEFAULT-VALUE}.")
     double warmupSeconds;
 
     @Option(names = "--min-trials", defaultValue = DEFAULT_MIN_TRIALS, paramLabel = "N",

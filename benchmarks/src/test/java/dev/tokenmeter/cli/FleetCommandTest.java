@@ -54,17 +54,19 @@ class FleetCommandTest {
     @Test
     void ranksWriteTheirFilesAndTheMergeFindsTheSlowAndTheWrongRanks() throws IOException {
         for (int r = 0; r < 5; r++) {
-            rank(0, r, 5, "n" + (r + 1), "--inject-fault", "1=slow:3", "--inject-fault", "3=wrong-answers");
+            rank(0, r, 5, "n" + (r + 1), "--inject-fault", "1=slow:10", "--inject-fault", "3=wrong-answers");
         }
         RankRecord one = RankFiles.read(dir.resolve(RankFiles.name(1)));
         assertEquals(RankRecord.State.FINISHED, one.state());
-        assertEquals("slow:3", one.fault());
+        assertEquals("slow:10", one.fault());
         assertEquals("skipped", one.verify().status());
         assertTrue(one.answer().deterministic());
         assertNull(RankFiles.read(dir.resolve(RankFiles.name(0))).fault());
 
         // Ranks run one after another in this one JVM, whose JIT or collector can slow one rank's point by a quarter
-        // (seen on a 2-core host): stragglers here are held to a 30% deficit; the 3x rank is twice that.
+        // (seen on a 2-core host): stragglers here are held to a 30% deficit. A 3x rank (z -55 to -90 on a quiet
+        // host) was once missed on a busy CI host, whose trials of a millisecond or two spread so widely that five
+        // ranks could not be sure of it; the 10x rank is as sure as the Slurm test's.
         CliRun merged = expect(3, "fleet", "merge", dir.toString(), "--min-deficit", "30%");
         assertContains(merged.out(), "rank  node  GPU  point");
         assertContains(merged.out(), "FLEET: 5 of 5 GPUs measured");

@@ -140,8 +140,12 @@ class SlurmFleetTest {
 
     @Test
     void aFleetOfFourRanksOnFourNodesMergesCompleteWithNoStragglerAndAnswersThatAgree() throws Exception {
+        // Four JVMs on two shared cores are not four identical GPUs: their medians spread up to a sixth either way
+        // (three runs here: +-8%, +-16%, +-3%), and where three happen to agree closely a fourth a sixth slower would
+        // be called at the default 5%. Stragglers here are held to a 20% deficit; the default's false-alarm rate is
+        // checked on simulated fleets (StragglerTestTest).
         Path results = tmp.resolve("fleet-same");
-        Run r = tokenmeter(submit(results, "--fleet-id", "same"));
+        Run r = tokenmeter(submit(results, "--fleet-id", "same", "--min-deficit", "20%"));
         assertEquals(0, r.code(), () -> show(r));
         assertContains(r.err(), "fleet same: submitted Slurm job ");
         assertContains(r.err(), "COMPLETED: ranks 4 of 4 started, 4 finished, 0 failed");
@@ -246,6 +250,28 @@ class SlurmFleetTest {
         for (int r = 0; r < 4; r++) {
             RankRecord rank = RankFiles.read(results.resolve(RankFiles.name(r)));
             assertEquals(RankRecord.State.FAILED, rank.state(), rank.failure());
+        }
+    }
+
+    @Test
+    void aJobPastItsTimeLimitEndsTheFollowAndEachRankSaysItWasStopped() throws Exception {
+        // A one-minute limit (Slurm's smallest) on two ranks that warm up for ten: slurmctld ends the job within about
+        // half a minute of its limit, with a TERM to each rank and KillWait (5 s here) to write why it stopped. Warm-up
+        // stops at 10000 trials, which the tiny model's take 15 s to reach: a slow fault, which waits rather than
+        // computes, makes each trial 100 times longer and keeps the two cores free.
+        Path results = tmp.resolve("fleet-timeout");
+        List<String> args = submit(results, "--fleet-id", "timeout", "--time", "1", "--inject-fault", "0=slow:100",
+                "--inject-fault", "1=slow:100");
+        args.set(args.indexOf("--nodes") + 1, "2");
+        args.set(args.indexOf("--warmup-time") + 1, "600");
+        Run r = tokenmeter(args);
+        assertEquals(1, r.code(), () -> show(r));
+        assertContains(r.err(), "ended TIMEOUT");
+        assertContains(r.err(), "no rank measured anything; rank 0: stopped by a signal before it finished");
+        for (int k = 0; k < 2; k++) {
+            RankRecord rank = RankFiles.read(results.resolve(RankFiles.name(k)));
+            assertEquals(RankRecord.State.FAILED, rank.state(), rank.failure());
+            assertContains(rank.failure(), "stopped by a signal");
         }
     }
 

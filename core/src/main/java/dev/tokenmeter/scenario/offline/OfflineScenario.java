@@ -89,8 +89,10 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
     }
 
     /**
-     * Bounds from the trial policy: each point warms up for at least its warm-up time, then measures until its time
-     * budget is spent (or sooner, once precise or at the most trials); a trial longer than these adds its own time.
+     * Bounds from the trial policy: each point warms up for its warm-up time (or until {@link
+     * MeasurementPolicy#MAX_WARMUP_TRIALS} trials, where trials are that short: so no lower bound is promised), then
+     * measures until its time budget is spent (or sooner, once precise or at the most trials); a trial longer than
+     * these adds its own time.
      */
     @Override
     public String estimate(OfflineSpec spec) {
@@ -99,8 +101,9 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
         double warmup = m.warmupTrials() > 0 ? m.warmupSeconds() : 0;
         String points = n + " point" + (n == 1 ? "" : "s");
         String warm = m.warmupTrials() == 0 ? "no warm-up" : "a warm-up of at least " + m.warmupTrials() + " trial"
-                + (m.warmupTrials() == 1 ? "" : "s") + (warmup > 0 ? " and " + RunDescription.duration(warmup) : "");
-        return (warmup > 0 ? "at least " + RunDescription.duration(n * warmup) + ", " : "") + "at most about "
+                + (m.warmupTrials() == 1 ? "" : "s") + (warmup > 0 ? " and " + RunDescription.duration(warmup)
+                + " (or " + MeasurementPolicy.MAX_WARMUP_TRIALS + " trials, if sooner)" : "");
+        return "at most about "
                 + RunDescription.duration(n * (warmup + m.budgetSeconds())) + ": " + points + ", each " + warm
                 + ", then " + m.minTrials() + " to " + m.maxTrials() + " trials within a budget of "
                 + RunDescription.duration(m.budgetSeconds()) + " (more where a single trial outlasts these)";
