@@ -32,6 +32,13 @@ public interface ScenarioRun<S extends ScenarioSpec, P extends ScenarioPoint> {
 
     void progress(PointProgress progress);
 
+    /**
+     * The point's warm-up is over and what follows is measured: the device's telemetry window starts again here, so
+     * that its power and energy are those of the measured work alone. A point with no warm-up inside it (a serving
+     * point, warmed before its first) need not call it.
+     */
+    void measuring();
+
     /** A point is measured: it goes into the result, in this order. */
     void pointFinished(P point);
 

@@ -147,7 +147,8 @@ public final class ScenarioRunner {
 
     /**
      * One run's state: what the scenario is given, and what it hands back. Each point is a telemetry window, from
-     * its start to its end; the window is closed with the point's rates, for its energy per token and per query.
+     * its start (or the end of its warm-up) to its end; the window is closed with the point's rates, for its energy
+     * per token and per query.
      */
     private static final class Run<S extends ScenarioSpec, P extends ScenarioPoint> implements ScenarioRun<S, P> {
         private final ScenarioType<S, P> type;
@@ -206,6 +207,11 @@ public final class ScenarioRunner {
         @Override
         public void progress(PointProgress progress) {
             listener.progress(progress);
+        }
+
+        @Override
+        public void measuring() {
+            telemetry.restart();
         }
 
         @Override

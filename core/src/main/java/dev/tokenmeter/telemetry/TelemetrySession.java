@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Telemetry of one run: the GPU's ECC errors and retired pages read when it opens and when it finishes, and a
  * window per measured point ({@link #begin} to {@link #end}) in which a daemon thread samples power, clocks,
- * temperature and throttle reasons every {@link #DEFAULT_INTERVAL} (and once at each end of the window). A
+ * temperature and throttle reasons every {@link #DEFAULT_INTERVAL} (and once at each end of the window; a point
+ * {@linkplain #restart restarts} its window once its warm-up is over). A
  * window's energy is the GPU's energy counter's change where the device has one, else its mean sampled power times
  * its length; its energy per output token and per query is its mean power over the point's rates.
  *
@@ -142,6 +143,19 @@ public final class TelemetrySession implements AutoCloseable {
         } catch (RuntimeException | LinkageError e) {
             fail("when point '" + label + "' started", e);
         }
+    }
+
+    /**
+     * Starts the open window again from now, under the same label, its samples and energy so far dropped: the
+     * point's warm-up is over. Nothing where no window is open.
+     */
+    public synchronized void restart() {
+        if (open == null || stopped) {
+            return;
+        }
+        String label = open.label();
+        open = null;
+        begin(label);
     }
 
     /** Ends the open window without the point's rates (a point that did not finish): no energy per token. */

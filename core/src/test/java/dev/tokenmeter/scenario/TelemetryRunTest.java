@@ -11,12 +11,14 @@ import dev.tokenmeter.Benchmark;
 import dev.tokenmeter.measure.HostSnapshot;
 import dev.tokenmeter.measure.MeasurementPolicy;
 import dev.tokenmeter.report.ConsoleReport;
+import dev.tokenmeter.result.PointProgress;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunListener;
 import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.result.ScenarioType;
+import dev.tokenmeter.scenario.offline.OfflinePoint;
 import dev.tokenmeter.scenario.offline.OfflineScenario;
 import dev.tokenmeter.scenario.serving.ServingPoint;
 import dev.tokenmeter.scenario.serving.ServingScenario;
@@ -69,6 +71,31 @@ class TelemetryRunTest extends OnTheCpu {
         assertEquals(FakeGpu.H200, t.gpu());
         assertWindowPerPoint(OfflineScenario.TYPE, r, t);
         assertTrue(gpu.closed, "the runner finishes the session");
+    }
+
+    @Test
+    void anOfflinePointsWindowLeavesItsWarmUpOut() {
+        // Each warm-up trial adds 1000 J to the fake GPU's energy counter, each measured trial 1 J: the window, which
+        // starts again once the warm-up is done, holds one joule per measured trial and nothing of the warm-up.
+        FakeGpu gpu = new FakeGpu();
+        gpu.energyMillijoules = 0L;
+        RunListener energy = new RunListener() {
+            @Override
+            public void progress(PointProgress p) {
+                gpu.energyMillijoules += p.status().startsWith("warm-up") ? 1_000_000 : 1_000;
+            }
+        };
+        RunSpec spec = Benchmark.offline().model("tiny").backend("cpu").threads(2).batchSizes(1, 2).promptLengths(8)
+                .outputLengths(4).measurement(new MeasurementPolicy(3, 2, 2, 0, 0.01, 0)).spec();
+        Result r = ScenarioRunner.run(spec, backend, energy, HostSnapshot::read,
+                d -> TelemetrySession.of(gpu, Duration.ZERO));
+        List<TelemetryWindow> windows = r.environment().telemetry().windows();
+        assertEquals(2, windows.size());
+        for (TelemetryWindow w : windows) {
+            assertEquals(TelemetryWindow.FROM_COUNTER, w.energyFrom(), w.toString());
+            assertEquals(2.0, w.energyJoules(), 1e-9, "two measured trials, none of the three warm-up ones: " + w);
+        }
+        assertEquals(3, r.points(OfflinePoint.class).get(0).warmupTrials());
     }
 
     @Test

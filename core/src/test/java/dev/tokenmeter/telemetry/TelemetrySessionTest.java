@@ -61,6 +61,33 @@ class TelemetrySessionTest {
     }
 
     @Test
+    void aRestartedWindowHoldsOnlyWhatFollowsTheRestart() {
+        FakeGpu gpu = new FakeGpu();
+        gpu.energyMillijoules = 0L;
+        TelemetrySession s = session(gpu);
+        s.restart(); // no window open: nothing
+        s.begin("batch 8");
+        // The warm-up: 3 s at 100 W.
+        gpu.powerMilliwatts = 100_000;
+        advance(3);
+        s.sampleNow();
+        gpu.energyMillijoules = 300_000L;
+        s.restart();
+        // The measured work: 2 s at 400 W.
+        gpu.powerMilliwatts = 400_000;
+        advance(2);
+        s.sampleNow();
+        gpu.energyMillijoules = 1_100_000L;
+        TelemetryWindow w = s.end(800, 8);
+        assertEquals("batch 8", w.label());
+        assertEquals(2.0, w.seconds(), 1e-12, "from the restart");
+        assertEquals(800.0, w.energyJoules(), 1e-9);
+        assertEquals(400.0, w.meanPowerWatts(), 1e-9);
+        assertEquals(0.5, w.joulesPerOutputToken(), 1e-12);
+        assertEquals(1, s.finish().windows().size(), "one window, not two");
+    }
+
+    @Test
     void withoutAnEnergyCounterTheMeanOfSampledPowerIsUsed() {
         FakeGpu gpu = new FakeGpu();
         gpu.energyMillijoules = null;

@@ -59,7 +59,8 @@ final class OfflineRunner {
             run.progress(new PointProgress(p.label(), "warm-up " + warmups + (warmups <= policy.warmupTrials()
                     ? "/" + policy.warmupTrials() : ""), 0, true));
         }
-        // The loop starts the budget's clock itself, so the warm-up above is not charged to it.
+        // The loop starts the budget's clock itself, so the warm-up above is not charged to it; nor is its energy.
+        run.measuring();
         List<TrialRecord> trials = new ArrayList<>();
         long measureStart = System.nanoTime();
         double[] fraction = {0};
