@@ -1,9 +1,7 @@
 package dev.tokenmeter.cuda;
 
 import static dev.tokenmeter.cuda.CudaException.check;
-import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 import dev.tokenmeter.backend.Backend;
 import dev.tokenmeter.checkpoint.Bf16;
@@ -15,7 +13,6 @@ import dev.tokenmeter.model.RopeTables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -23,9 +20,9 @@ import jcuda.driver.CUdeviceptr;
 /**
  * DESIGN's correctness ladder on the GPU (steps 1 and 4): the device's synthetic weights bit for bit against the
  * CPU generator; each kernel against a plain double-precision CPU version of its operation over a grid of shapes,
- * ragged ones included, on fresh random inputs; and the whole forward against the CPU engine, in prefill and after
- * decode steps ({@link ForwardChecks}). An element passes when |gpu − cpu| ≤ atol + rtol·|cpu|; each check reports its worst element. Run
- * by {@code tokenmeter verify} and by the GPU tests.
+ * ragged ones included, on fresh random inputs ({@link CheckBuffers}); and the whole forward against the CPU engine,
+ * in prefill and after decode steps ({@link ForwardChecks}). An element passes when |gpu − cpu| ≤ atol + rtol·|cpu|;
+ * each check reports its worst element. Run by {@code tokenmeter verify} and by the GPU tests.
  */
 public final class KernelChecks {
     /** bf16 outputs: 8 bits of mantissa, plus the fp32 work before the rounding. */
@@ -47,14 +44,12 @@ public final class KernelChecks {
 
     private final CudaBackend backend;
     private final CudaOps ops;
-    private final SplittableRandom random;
-    private final List<CUdeviceptr> scratch = new ArrayList<>();
-    private final List<Arena> arenas = new ArrayList<>();
+    private final CheckBuffers buffers;
 
     private KernelChecks(CudaBackend backend, long seed) {
         this.backend = backend;
         this.ops = backend.ops();
-        this.random = new SplittableRandom(seed);
+        this.buffers = new CheckBuffers(seed);
     }
 
     /** Runs every check on an opened CUDA backend, reporting each as it finishes. */
@@ -79,7 +74,7 @@ public final class KernelChecks {
             k.siluMul(sink);
             k.argmax(sink);
         } finally {
-            k.free();
+            k.buffers.free();
         }
         ForwardChecks.forward(b, "tiny", 96, CudaEngine.PASS_TOKENS, sink);
         // Passes of 64 tokens: the longest prompt is prefilled in three pieces (chunked prefill through the cache).
@@ -88,89 +83,6 @@ public final class KernelChecks {
         // Mid-size, with Llama-3 RoPE scaling, tied embeddings, 4 query heads per kv head and a 128256 vocabulary.
         ForwardChecks.forward(b, "llama-3.2-1b", 100, CudaEngine.PASS_TOKENS, sink);
         return all;
-    }
-
-    // ---- device buffers ----
-
-    private CUdeviceptr alloc(long bytes) {
-        Arena a = Arena.allocate(Arena.aligned(Math.max(bytes, 4)));
-        arenas.add(a);
-        return a.take(bytes, "check buffer");
-    }
-
-    private CUdeviceptr upload(short[] v) {
-        CUdeviceptr p = alloc(2L * v.length);
-        check(cuMemcpyHtoD(p, Pointer.to(v), 2L * v.length), "cuMemcpyHtoD");
-        return p;
-    }
-
-    private CUdeviceptr upload(float[] v) {
-        CUdeviceptr p = alloc(4L * v.length);
-        check(cuMemcpyHtoD(p, Pointer.to(v), 4L * v.length), "cuMemcpyHtoD");
-        return p;
-    }
-
-    private CUdeviceptr upload(int[] v) {
-        CUdeviceptr p = alloc(4L * v.length);
-        check(cuMemcpyHtoD(p, Pointer.to(v), 4L * v.length), "cuMemcpyHtoD");
-        return p;
-    }
-
-    private void sync() {
-        check(cuCtxSynchronize(), "cuCtxSynchronize");
-    }
-
-    private float[] downloadF(CUdeviceptr p, int n) {
-        sync();
-        float[] v = new float[n];
-        check(cuMemcpyDtoH(Pointer.to(v), p, 4L * n), "cuMemcpyDtoH");
-        return v;
-    }
-
-    private float[] downloadBf16(CUdeviceptr p, int n) {
-        sync();
-        short[] v = new short[n];
-        check(cuMemcpyDtoH(Pointer.to(v), p, 2L * n), "cuMemcpyDtoH");
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) {
-            f[i] = Bf16.toFloat(v[i]);
-        }
-        return f;
-    }
-
-    private int[] downloadI(CUdeviceptr p, int n) {
-        sync();
-        int[] v = new int[n];
-        check(cuMemcpyDtoH(Pointer.to(v), p, 4L * n), "cuMemcpyDtoH");
-        return v;
-    }
-
-    private void free() {
-        for (Arena a : arenas) {
-            try {
-                a.close();
-            } catch (RuntimeException e) {
-                // keep freeing the rest
-            }
-        }
-        arenas.clear();
-    }
-
-    /** Random bf16 values in [-amp, amp). */
-    private short[] bf16s(int n, double amp) {
-        short[] v = new short[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = Bf16.fromFloat((float) ((random.nextDouble() * 2 - 1) * amp));
-        }
-        return v;
-    }
-
-    private float[] floats(int n, double amp) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) ((random.nextDouble() * 2 - 1) * amp);
-        }
-        return v;
     }
 
     private static float f(short b) {
@@ -206,25 +118,6 @@ public final class KernelChecks {
         return new Check(name, shape, ok, worstErr, worstAllowed, at, gpu.length, note);
     }
 
-    /**
-     * Block tables [slot][blocksPerSeq] over a cache of slots × blocksPerSeq blocks, every block used once, in an
-     * order scrambled by the checks' seed: the kernels must follow the table, not assume slot-major runs.
-     */
-    private int[] scrambledTables(int slots, int blocksPerSeq) {
-        int n = slots * blocksPerSeq;
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) {
-            perm[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
-        return perm;
-    }
-
     /** Physical cache row of position p of slot s under {@code tables}. */
     private static int row(int[] tables, int blocksPerSeq, int blockSize, int s, int p) {
         return tables[s * blocksPerSeq + p / blockSize] * blockSize + p % blockSize;
@@ -239,9 +132,9 @@ public final class KernelChecks {
                 TensorKind.FINAL_NORM}) {
             int layer = kind.perLayer() ? 1 : 0;
             int n = (int) kind.elements(tiny);
-            CUdeviceptr p = alloc(2L * n);
+            CUdeviceptr p = buffers.alloc(2L * n);
             backend.synthetic().fill(p, tiny, 42, kind, layer);
-            sync();
+            buffers.sync();
             short[] got = new short[n];
             check(cuMemcpyDtoH(Pointer.to(got), p, 2L * n), "cuMemcpyDtoH");
             short[] want = cp.tensor(kind, layer);
@@ -264,11 +157,11 @@ public final class KernelChecks {
     private void embed(Consumer<Check> out) {
         int vocab = 300;
         int hidden = 96;
-        short[] table = bf16s(vocab * hidden, 1);
+        short[] table = buffers.bf16s(vocab * hidden, 1);
         int[] tokens = {0, 299, 17, 17, 150, 3, 298};
-        CUdeviceptr x = alloc(4L * tokens.length * hidden);
-        ops.embed(upload(tokens), upload(table), x, tokens.length, hidden);
-        float[] got = downloadF(x, tokens.length * hidden);
+        CUdeviceptr x = buffers.alloc(4L * tokens.length * hidden);
+        ops.embed(buffers.upload(tokens), buffers.upload(table), x, tokens.length, hidden);
+        float[] got = buffers.downloadF(x, tokens.length * hidden);
         double[] want = new double[got.length];
         for (int t = 0; t < tokens.length; t++) {
             for (int i = 0; i < hidden; i++) {
@@ -283,12 +176,13 @@ public final class KernelChecks {
             for (boolean gather : new boolean[] {false, true}) {
                 int rows = 5;
                 int srcRows = 9;
-                float[] x = floats(srcRows * hidden, 3);
-                short[] gain = bf16s(hidden, 1.5);
+                float[] x = buffers.floats(srcRows * hidden, 3);
+                short[] gain = buffers.bf16s(hidden, 1.5);
                 int[] idx = {8, 0, 3, 3, 7};
-                CUdeviceptr o = alloc(2L * rows * hidden);
-                ops.rmsnorm(upload(x), gather ? upload(idx) : null, upload(gain), o, rows, hidden, 1e-5f);
-                float[] got = downloadBf16(o, rows * hidden);
+                CUdeviceptr o = buffers.alloc(2L * rows * hidden);
+                ops.rmsnorm(buffers.upload(x), gather ? buffers.upload(idx) : null, buffers.upload(gain), o, rows,
+                        hidden, 1e-5f);
+                float[] got = buffers.downloadBf16(o, rows * hidden);
                 double[] want = new double[got.length];
                 for (int r = 0; r < rows; r++) {
                     int s = gather ? idx[r] : r;
@@ -323,12 +217,12 @@ public final class KernelChecks {
                 int m = s[0];
                 int n = s[1];
                 int k = s[2];
-                short[] a = bf16s(m * k, 1);
-                short[] w = bf16s(n * k, Math.sqrt(3.0 / k));
-                float[] c0 = mode == CudaOps.Out.ADD ? floats(m * n, 2) : new float[m * n];
-                CUdeviceptr c = upload(c0);
-                ops.gemm(upload(a), upload(w), c, m, n, k, mode);
-                float[] got = downloadF(c, m * n);
+                short[] a = buffers.bf16s(m * k, 1);
+                short[] w = buffers.bf16s(n * k, Math.sqrt(3.0 / k));
+                float[] c0 = mode == CudaOps.Out.ADD ? buffers.floats(m * n, 2) : new float[m * n];
+                CUdeviceptr c = buffers.upload(c0);
+                ops.gemm(buffers.upload(a), buffers.upload(w), c, m, n, k, mode);
+                float[] got = buffers.downloadF(c, m * n);
                 double[] want = new double[m * n];
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < n; j++) {
@@ -356,24 +250,25 @@ public final class KernelChecks {
             int[] slot = {0, 2, 1, 2, 0};
             int t = pos.length;
             int qkvDim = c.qDim() + 2 * c.kvDim();
-            float[] qkv = floats(t * qkvDim, 2);
+            float[] qkv = buffers.floats(t * qkvDim, 2);
             float[][] tab = RopeTables.of(c, maxContext);
-            CUdeviceptr q = alloc(2L * t * c.qDim());
+            CUdeviceptr q = buffers.alloc(2L * t * c.qDim());
             int bs = 16;
             int perSeq = (maxContext + bs - 1) / bs;
-            int[] tables = scrambledTables(slots, perSeq);
+            int[] tables = buffers.scrambledTables(slots, perSeq);
             long cacheElems = (long) slots * perSeq * bs * c.kvDim();
-            CUdeviceptr kc = alloc(2 * cacheElems);
-            CUdeviceptr vc = alloc(2 * cacheElems);
-            ops.rope(upload(qkv), upload(pos), upload(slot), upload(tab[0]), upload(tab[1]), q,
-                    new CudaOps.KvLayout(kc, vc, upload(tables), bs, perSeq), t, c.heads(), c.kvHeads(), c.headDim());
-            float[] gotQ = downloadBf16(q, t * c.qDim());
+            CUdeviceptr kc = buffers.alloc(2 * cacheElems);
+            CUdeviceptr vc = buffers.alloc(2 * cacheElems);
+            ops.rope(buffers.upload(qkv), buffers.upload(pos), buffers.upload(slot), buffers.upload(tab[0]),
+                    buffers.upload(tab[1]), q, new CudaOps.KvLayout(kc, vc, buffers.upload(tables), bs, perSeq), t,
+                    c.heads(), c.kvHeads(), c.headDim());
+            float[] gotQ = buffers.downloadBf16(q, t * c.qDim());
             int kvDim = c.kvDim();
             float[] gotKv = new float[2 * t * kvDim];
             double[] wantQ = new double[t * c.qDim()];
             double[] wantKv = new double[2 * t * kvDim];
-            float[] kAll = downloadBf16(kc, (int) cacheElems);
-            float[] vAll = downloadBf16(vc, (int) cacheElems);
+            float[] kAll = buffers.downloadBf16(kc, (int) cacheElems);
+            float[] vAll = buffers.downloadBf16(vc, (int) cacheElems);
             int half = c.headDim() / 2;
             for (int i = 0; i < t; i++) {
                 int row = i * qkvDim;
@@ -448,24 +343,24 @@ public final class KernelChecks {
             int slots = 4;
             int bs = 16;
             int perSeq = (maxContext + bs - 1) / bs;
-            int[] tables = scrambledTables(slots, perSeq);
+            int[] tables = buffers.scrambledTables(slots, perSeq);
             int[][] rows = new int[slots][maxContext];
             for (int s = 0; s < slots; s++) {
                 for (int p = 0; p < maxContext; p++) {
                     rows[s][p] = row(tables, perSeq, bs, s, p);
                 }
             }
-            CUdeviceptr tablesDev = upload(tables);
-            short[] kc = bf16s(slots * perSeq * bs * kvDim, 1.5);
-            short[] vc = bf16s(slots * perSeq * bs * kvDim, 1);
+            CUdeviceptr tablesDev = buffers.upload(tables);
+            short[] kc = buffers.bf16s(slots * perSeq * bs * kvDim, 1.5);
+            short[] vc = buffers.bf16s(slots * perSeq * bs * kvDim, 1);
             float[] kf = new float[kc.length];
             float[] vf = new float[vc.length];
             for (int i = 0; i < kc.length; i++) {
                 kf[i] = f(kc[i]);
                 vf[i] = f(vc[i]);
             }
-            CUdeviceptr kDev = upload(kc);
-            CUdeviceptr vDev = upload(vc);
+            CUdeviceptr kDev = buffers.upload(kc);
+            CUdeviceptr vDev = buffers.upload(vc);
             // Prefill: ragged chunks, some continuing earlier context (chunked prefill), one of a single token.
             int[] len = {70, 1, 130, 5};
             int[] start = {0, 222, 199, 395};
@@ -478,17 +373,17 @@ public final class KernelChecks {
                 tokens += len[s];
                 longest = Math.max(longest, len[s]);
             }
-            short[] q = bf16s(tokens * qDim, 1.5);
+            short[] q = buffers.bf16s(tokens * qDim, 1.5);
             float[] qf = new float[q.length];
             for (int i = 0; i < q.length; i++) {
                 qf[i] = f(q[i]);
             }
-            CUdeviceptr qDev = upload(q);
-            CUdeviceptr o = alloc(2L * tokens * qDim);
+            CUdeviceptr qDev = buffers.upload(q);
+            CUdeviceptr o = buffers.alloc(2L * tokens * qDim);
             CudaOps.KvLayout kv = new CudaOps.KvLayout(kDev, vDev, tablesDev, bs, perSeq);
-            ops.attentionPrefill(qDev, kv, upload(seqStart), upload(len), upload(start), upload(slot), o, len.length,
-                    longest, heads, kvHeads, d);
-            float[] got = downloadBf16(o, tokens * qDim);
+            ops.attentionPrefill(qDev, kv, buffers.upload(seqStart), buffers.upload(len), buffers.upload(start),
+                    buffers.upload(slot), o, len.length, longest, heads, kvHeads, d);
+            float[] got = buffers.downloadBf16(o, tokens * qDim);
             double[] want = new double[tokens * qDim];
             for (int s = 0; s < len.length; s++) {
                 for (int i = 0; i < len[s]; i++) {
@@ -508,12 +403,12 @@ public final class KernelChecks {
                 int[] dslot = {3, 1, 0, 2};
                 int splits = ops.decodeSplits(batch, kvHeads, maxContext);
                 long partials = (long) batch * heads * splits;
-                CUdeviceptr pO = alloc(partials * d * 4);
-                CUdeviceptr pML = alloc(partials * 2 * 4);
-                CUdeviceptr od = alloc(2L * batch * qDim);
-                ops.attentionDecode(qDev, kv, upload(dslot), upload(ctx), pO, pML, od, batch, heads, kvHeads, d,
-                        maxContext, splits);
-                float[] gotD = downloadBf16(od, batch * qDim);
+                CUdeviceptr pO = buffers.alloc(partials * d * 4);
+                CUdeviceptr pML = buffers.alloc(partials * 2 * 4);
+                CUdeviceptr od = buffers.alloc(2L * batch * qDim);
+                ops.attentionDecode(qDev, kv, buffers.upload(dslot), buffers.upload(ctx), pO, pML, od, batch, heads,
+                        kvHeads, d, maxContext, splits);
+                float[] gotD = buffers.downloadBf16(od, batch * qDim);
                 double[] wantD = new double[batch * qDim];
                 for (int b = 0; b < batch; b++) {
                     for (int h = 0; h < heads; h++) {
@@ -530,10 +425,10 @@ public final class KernelChecks {
     private void siluMul(Consumer<Check> out) {
         int tokens = 7;
         int ffn = 384;
-        float[] gu = floats(tokens * 2 * ffn, 6);
-        CUdeviceptr act = alloc(2L * tokens * ffn);
-        ops.siluMul(upload(gu), act, tokens, ffn);
-        float[] got = downloadBf16(act, tokens * ffn);
+        float[] gu = buffers.floats(tokens * 2 * ffn, 6);
+        CUdeviceptr act = buffers.alloc(2L * tokens * ffn);
+        ops.siluMul(buffers.upload(gu), act, tokens, ffn);
+        float[] got = buffers.downloadBf16(act, tokens * ffn);
         double[] want = new double[got.length];
         for (int t = 0; t < tokens; t++) {
             for (int j = 0; j < ffn; j++) {
@@ -547,16 +442,16 @@ public final class KernelChecks {
     private void argmax(Consumer<Check> out) {
         int rows = 5;
         int vocab = 128256;
-        float[] l = floats(rows * vocab, 10);
+        float[] l = buffers.floats(rows * vocab, 10);
         // Ties: the lowest index must win; a NaN must never win.
         l[1 * vocab + 5] = 50;
         l[1 * vocab + 100000] = 50;
         l[2 * vocab + 7] = Float.NaN;
         l[2 * vocab + 8] = 60;
         l[3 * vocab + vocab - 1] = 70;
-        CUdeviceptr o = alloc(4L * rows);
-        ops.argmax(upload(l), o, rows, vocab);
-        int[] got = downloadI(o, rows);
+        CUdeviceptr o = buffers.alloc(4L * rows);
+        ops.argmax(buffers.upload(l), o, rows, vocab);
+        int[] got = buffers.downloadI(o, rows);
         float[] g = new float[rows];
         double[] w = new double[rows];
         for (int r = 0; r < rows; r++) {
