@@ -9,6 +9,7 @@ import dev.tokenmeter.result.RunListener;
 import dev.tokenmeter.result.RunSpec;
 import dev.tokenmeter.result.ScenarioPoint;
 import dev.tokenmeter.result.ScenarioType;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -39,6 +40,8 @@ final class ResultSaver implements RunListener, AutoCloseable {
     private final String startedAt = Instant.now().toString();
     private RunSpec spec;
     private Environment environment;
+    /** The device's telemetry as of the last point, for the partial results; null until a point finished. */
+    private DeviceTelemetry telemetry;
     private int totalPoints;
     private boolean saved;
     private boolean partialWritten;
@@ -83,6 +86,18 @@ final class ResultSaver implements RunListener, AutoCloseable {
         }
     }
 
+    @Override
+    public void telemetry(DeviceTelemetry soFar) {
+        synchronized (lock) {
+            this.telemetry = soFar;
+        }
+    }
+
+    /** The run's environment with the telemetry of its points so far. */
+    private Environment environmentSoFar() {
+        return telemetry == null || environment == null ? environment : environment.withTelemetry(telemetry);
+    }
+
     /** Keeps the point, and writes the points so far into the file in progress. */
     @Override
     public void pointFinished(ScenarioPoint point, int index, int total) {
@@ -94,7 +109,7 @@ final class ResultSaver implements RunListener, AutoCloseable {
             List<String> warnings = new ArrayList<>(List.of("the run was still going when this was written: "
                     + of(points.size()) + " measured"));
             warnings.addAll(ScenarioType.partialWarningsOf(spec, points));
-            Result soFar = Result.of(startedAt, Instant.now().toString(), false, spec, environment, points,
+            Result soFar = Result.of(startedAt, Instant.now().toString(), false, spec, environmentSoFar(), points,
                     warnings);
             try {
                 ResultJson.write(soFar, partial);
@@ -197,7 +212,7 @@ final class ResultSaver implements RunListener, AutoCloseable {
                 List<String> warnings = new ArrayList<>(List.of("interrupted after " + of(points.size())
                         + "; a point in progress was lost"));
                 warnings.addAll(answers);
-                Result stopped = Result.of(startedAt, Instant.now().toString(), false, spec, environment, points,
+                Result stopped = Result.of(startedAt, Instant.now().toString(), false, spec, environmentSoFar(), points,
                         warnings);
                 keepPartial(stopped, "interrupted: ");
             }

@@ -13,6 +13,10 @@ import dev.tokenmeter.TokenmeterException;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
 import dev.tokenmeter.result.RunListener;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
+import dev.tokenmeter.telemetry.EccCounts;
+import dev.tokenmeter.telemetry.GpuIdentity;
+import dev.tokenmeter.telemetry.TelemetryWindow;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -209,6 +213,31 @@ class ResultSaverTest {
         assertTrue(ResultJson.read(done).complete());
         assertEquals(2, ResultJson.read(done).points().size());
         assertFalse(Files.exists(ResultSaver.partialOf(done)));
+    }
+
+    @Test
+    void thePointsKeptBesideCarryTheTelemetryOfTheirWindows() {
+        // A run on a GPU hears its telemetry so far before each point finishes: the file in progress and an
+        // interrupted run's file keep the windows of the points they hold (the run's end readings come only with it).
+        Result r = measured.get("offline");
+        List<TelemetryWindow> windows = r.points().stream().map(p -> new TelemetryWindow(p.label(), 2.0, 1400.0,
+                TelemetryWindow.FROM_COUNTER, 700.0, 702.0, 1980, 1980, 3201, 61, List.of(), 21, 0.35, 2.8)).toList();
+        GpuIdentity gpu = new GpuIdentity(0, "GPU-0a1b2c3d-4e5f-6789-abcd-ef0123456789", "00000000:3B:00.0",
+                "NVIDIA H200");
+        DeviceTelemetry first = new DeviceTelemetry(DeviceTelemetry.NVML, null, gpu, "580.95", 100,
+                windows.subList(0, 1), new EccCounts(0L, 0L, 0L, 0L), null, null, null);
+        Path file = dir.resolve("telemetry.json");
+        try (ResultSaver s = new ResultSaver(file, new PrintWriter(new StringWriter(), true))) {
+            s.started(r.spec(), r.environment());
+            s.pointStarted(r.points().get(0).label(), 0, 2);
+            s.telemetry(first);
+            s.pointFinished(r.points().get(0), 0, 2);
+            assertEquals(first, ResultJson.read(ResultSaver.partialOf(file)).environment().telemetry());
+            s.saveOnExit();
+        }
+        Result kept = ResultJson.read(ResultSaver.partialOf(file));
+        assertEquals(first, kept.environment().telemetry());
+        assertEquals(r.environment().withTelemetry(first), kept.environment(), "the rest as the run started");
     }
 
     @Test

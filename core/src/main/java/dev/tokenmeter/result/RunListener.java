@@ -1,13 +1,14 @@
 package dev.tokenmeter.result;
 
 import dev.tokenmeter.backend.DeviceInfo;
+import dev.tokenmeter.telemetry.DeviceTelemetry;
 import java.util.List;
 
 /**
  * Hears about a run of any scenario as it goes; every method defaults to doing nothing. Called on the running
  * thread, in this order: {@link #loading}, {@link #started}, then for each point {@link #pointStarted},
- * {@link #progress} any number of times and {@link #pointFinished}, and last {@link #finished}, also when the run
- * fails.
+ * {@link #progress} any number of times, {@link #telemetry} and {@link #pointFinished}, and last {@link #finished},
+ * also when the run fails.
  */
 public interface RunListener {
     RunListener NONE = new RunListener() {
@@ -46,6 +47,14 @@ public interface RunListener {
     default void progress(PointProgress progress) {
     }
 
+    /**
+     * The device's telemetry so far, just before each {@link #pointFinished}: the windows of the points measured, so
+     * that a partial result keeps their power and energy (the run's last ECC reading comes only with
+     * {@link #finished}).
+     */
+    default void telemetry(DeviceTelemetry soFar) {
+    }
+
     /** A point is measured. */
     default void pointFinished(ScenarioPoint point, int index, int total) {
     }
@@ -79,6 +88,11 @@ public interface RunListener {
             @Override
             public void progress(PointProgress progress) {
                 all.forEach(l -> l.progress(progress));
+            }
+
+            @Override
+            public void telemetry(DeviceTelemetry soFar) {
+                all.forEach(l -> l.telemetry(soFar));
             }
 
             @Override

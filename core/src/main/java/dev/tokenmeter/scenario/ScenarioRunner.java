@@ -222,6 +222,7 @@ public final class ScenarioRunner {
                 telemetry.end();
             }
             points.add(point);
+            listener.telemetry(telemetry.soFar());
             listener.pointFinished(point, points.size() - 1, total);
         }
 

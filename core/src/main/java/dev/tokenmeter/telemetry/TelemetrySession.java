@@ -186,6 +186,19 @@ public final class TelemetrySession implements AutoCloseable {
     }
 
     /**
+     * The record so far, for a partial result: the windows closed until now, the start's ECC counts and retired
+     * pages, and no end readings (those come with {@link #finish}). The record itself once finished.
+     */
+    public synchronized DeviceTelemetry soFar() {
+        if (finished != null) {
+            return finished;
+        }
+        Integer intervalMs = counters == null ? null : (int) Math.round(intervalNanos / 1e6);
+        return new DeviceTelemetry(DeviceTelemetry.NVML, unavailable, gpu, driverVersion, intervalMs, windows,
+                eccStart, null, retiredStart, null);
+    }
+
+    /**
      * Ends the session: a window still open is ended, the ECC counts and retired pages are read once more, the
      * sampler stops and the counters are closed. Returns the record; called again, the same record.
      */

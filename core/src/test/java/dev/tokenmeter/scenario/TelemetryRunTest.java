@@ -99,6 +99,30 @@ class TelemetryRunTest extends OnTheCpu {
     }
 
     @Test
+    void beforeEachPointFinishesTheListenersHearTheTelemetrySoFar() {
+        List<DeviceTelemetry> heard = new ArrayList<>();
+        List<Integer> windowsAtPoint = new ArrayList<>();
+        RunListener listener = new RunListener() {
+            @Override
+            public void telemetry(DeviceTelemetry soFar) {
+                heard.add(soFar);
+            }
+
+            @Override
+            public void pointFinished(ScenarioPoint point, int index, int total) {
+                windowsAtPoint.add(heard.get(heard.size() - 1).windows().size());
+            }
+        };
+        Result r = ScenarioRunner.run(offline(), backend, listener, HostSnapshot::read, d -> fakeGpu(new FakeGpu()));
+        assertEquals(List.of(1, 2), windowsAtPoint, "a point's own window is in what is heard before it finishes");
+        DeviceTelemetry last = heard.get(1);
+        assertEquals(r.environment().telemetry().windows(), last.windows());
+        assertEquals(FakeGpu.H200, last.gpu());
+        assertNotNull(last.eccStart());
+        assertNull(last.eccEnd(), "the run's end is not read before it ends");
+    }
+
+    @Test
     void eachServingPointIsAWindowWithItsEnergyPerTokenAndQuery() {
         RunSpec spec = Benchmark.serving().model("tiny").backend("cpu").threads(2).rates(400, 800).requests(6)
                 .promptLengths(LengthDistribution.fixed(8)).outputLengths(LengthDistribution.fixed(3))
