@@ -14,6 +14,7 @@ import dev.tokenmeter.fleet.Fault;
 import dev.tokenmeter.fleet.RankFiles;
 import dev.tokenmeter.fleet.RankGpu;
 import dev.tokenmeter.fleet.RankRecord;
+import dev.tokenmeter.fleet.StartBarrier;
 import dev.tokenmeter.fleet.VerifyOutcome;
 import dev.tokenmeter.result.Result;
 import dev.tokenmeter.result.ResultJson;
@@ -23,6 +24,7 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,6 +105,11 @@ final class FleetRankCommand implements Callable<Integer> {
                     + " ranks");
         }
         Fault fault = rankOptions.faultFor(me, command.commandLine());
+        Duration together = rankOptions.together(command.commandLine());
+        if (together != null && size == 0) {
+            throw new ParameterException(command.commandLine(), "--start-together needs the fleet's size: give"
+                    + " --ranks, or run under Slurm (SLURM_NTASKS) or with TOKENMETER_RANKS set");
+        }
         String host = hostName();
         String nodeName = node != null ? node : firstOf(env.get("SLURMD_NODENAME"), env.get("TOKENMETER_NODE"), host);
         String job = firstOf(env.get("SLURM_JOB_ID"), env.get("TOKENMETER_JOB"), null);
@@ -121,9 +128,14 @@ final class FleetRankCommand implements Callable<Integer> {
         save(record);
         Thread onSignal = new Thread(() -> endBySignal(resultFile), "tokenmeter-rank-signal");
         Runtime.getRuntime().addShutdownHook(onSignal);
+        StartBarrier barrier = together == null ? null : new StartBarrier(results, fleetId, job, size);
         try {
-            return measure(me, fault, resultFile, out, err);
+            return measure(me, fault, barrier, together, resultFile, out, err);
         } finally {
+            if (barrier != null) {
+                // A rank that failed before the others were ready must not keep them waiting.
+                barrier.arrive(me);
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(onSignal);
             } catch (IllegalStateException e) {
@@ -132,7 +144,8 @@ final class FleetRankCommand implements Callable<Integer> {
         }
     }
 
-    private int measure(int me, Fault fault, Path resultFile, PrintWriter out, PrintWriter err) {
+    private int measure(int me, Fault fault, StartBarrier barrier, Duration together, Path resultFile,
+            PrintWriter out, PrintWriter err) {
         Measuring.Prepared prepared;
         try {
             List<String> args = new ArrayList<>(run);
@@ -156,6 +169,9 @@ final class FleetRankCommand implements Callable<Integer> {
             if (answer != null) {
                 update(record.withAnswer(answer));
             }
+            if (barrier != null) {
+                startTogether(me, barrier, together, err);
+            }
             UnaryOperator<Backend> faulty = fault == null ? UnaryOperator.identity() : fault::apply;
             Result result = prepared.run(out, err, faulty);
             String device = result.environment() == null || result.environment().device() == null ? null
@@ -171,6 +187,27 @@ final class FleetRankCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_FAILED;
         }
+    }
+
+    /** Arrives at the barrier and waits for the other ranks, saying how many are ready and how long it took. */
+    private void startTogether(int me, StartBarrier barrier, Duration limit, PrintWriter err) {
+        long start = System.nanoTime();
+        barrier.arrive(me);
+        boolean all;
+        try {
+            all = barrier.await(limit, n -> {
+                err.println("fleet rank " + me + ": " + n + " of " + record.ranks() + " ranks ready to measure");
+                err.flush();
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TokenmeterException("interrupted while waiting for the other ranks", e);
+        }
+        long seconds = Math.round((System.nanoTime() - start) / 1e9);
+        err.println("fleet rank " + me + ": " + (all ? "every rank ready after " + seconds + " s: measuring"
+                : "only " + barrier.arrived() + " of " + record.ranks() + " ranks ready after " + seconds
+                        + " s (--start-together's limit): measuring without the rest"));
+        err.flush();
     }
 
     /** The GPU against the CPU reference, where the rank runs on a GPU of its own. */
@@ -208,7 +245,10 @@ final class FleetRankCommand implements Callable<Integer> {
         return verify(spec, out, rankOptions.noVerify);
     }
 
-    /** The fleet's answer check on the rank's own backend (with its fault); null for an endpoint run. */
+    /**
+     * The fleet's answer check on the rank's own backend (with its fault, where {@link Fault#inAnswerCheck}); null
+     * for an endpoint run.
+     */
     static Answer answer(RunSpec spec, Fault fault) {
         if (ScenarioType.ownBackendOf(spec) != null) {
             return null;
@@ -217,7 +257,7 @@ final class FleetRankCommand implements Callable<Integer> {
         BackendProvider provider = Backends.select(spec.backend(), spec.model());
         EngineOptions options = EngineOptions.of(spec.seed(), CHECK_REQUESTS, CHECK_PROMPT + CHECK_OUTPUT);
         try (Backend b = provider.open(spec.threads()); Engine loaded = b.load(spec.model(), options)) {
-            Engine engine = fault == null ? loaded : fault.apply(loaded);
+            Engine engine = fault == null || !fault.inAnswerCheck() ? loaded : fault.apply(loaded);
             return Answer.of(b.name(), b.deterministic(), spec.seed(), CHECK_PROMPT,
                     GreedyGeneration.run(engine, spec.seed(), CHECK_REQUESTS, CHECK_PROMPT, CHECK_OUTPUT));
         }

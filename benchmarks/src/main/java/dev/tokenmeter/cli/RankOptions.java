@@ -1,6 +1,7 @@
 package dev.tokenmeter.cli;
 
 import dev.tokenmeter.fleet.Fault;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
@@ -8,8 +9,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * What every rank of a fleet is told besides what it measures: whether to verify its GPU first, and the faults
- * injected on purpose. {@code fleet rank} reads them; {@code fleet submit} and {@code fleet kubernetes} check them and
+ * What every rank of a fleet is told besides what it measures: whether to verify its GPU first, whether to start
+ * measuring together with the others, and the faults injected on purpose. {@code fleet rank} reads them; {@code fleet submit} and {@code fleet kubernetes} check them and
  * pass them on to every rank.
  */
 final class RankOptions {
@@ -21,12 +22,34 @@ final class RankOptions {
                     + " compute wrong answers (wrong-answers) or fail (crash). Repeatable; other ranks ignore it.")
     List<String> faults = new ArrayList<>();
 
+    @Option(names = "--start-together", paramLabel = "LIMIT", arity = "0..1", fallbackValue = "10m",
+            description = "Ranks start measuring together: each, once its checks are done, waits until every rank"
+                    + " is ready, for LIMIT at most (90s, 10m; 10m where none is given), so that the fleet is"
+                    + " measured in one window of time (all GPUs loaded at once). Off by default.")
+    String startTogether;
+
+    /** How long a rank waits for the others before it measures; null where ranks start on their own. */
+    Duration together(CommandLine cl) {
+        if (startTogether == null) {
+            return null;
+        }
+        try {
+            return FleetSubmitCommand.duration("--start-together", startTogether);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cl, e.getMessage());
+        }
+    }
+
     /** These options as {@code fleet rank}'s arguments, each fault checked first. */
     List<String> arguments(CommandLine cl) {
         faultFor(-1, cl);
+        together(cl);
         List<String> out = new ArrayList<>();
         if (noVerify) {
             out.add("--no-verify");
+        }
+        if (startTogether != null) {
+            out.add("--start-together=" + startTogether);
         }
         for (String f : faults) {
             out.addAll(List.of("--inject-fault", f));

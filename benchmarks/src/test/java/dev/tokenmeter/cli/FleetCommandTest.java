@@ -102,6 +102,25 @@ class FleetCommandTest {
     }
 
     @Test
+    void ranksThatStartTogetherWaitForEachOtherUpToTheirLimit() {
+        // Ranks run one after another here: the first waits its whole limit for the second and then measures
+        // without it, saying so; the second finds the first's marker and goes at once.
+        Path results = dir.resolve("together");
+        CliRun first = rank(results, 0, 0, 2, "n1", "--start-together=1s");
+        assertContains(first.err(), "fleet rank 0: 1 of 2 ranks ready to measure");
+        assertContains(first.err(), "fleet rank 0: only 1 of 2 ranks ready after ");
+        assertContains(first.err(), " (--start-together's limit): measuring without the rest");
+        CliRun second = rank(results, 0, 1, 2, "n2", "--start-together=1s");
+        assertContains(second.err(), "fleet rank 1: every rank ready after 0 s: measuring");
+        assertContains(expect(2, "fleet", "rank", "--results", dir.toString(), "--fleet-id", "x", "--rank", "0",
+                "--start-together", "--", "run").err(), "--start-together needs the fleet's size");
+        assertContains(expect(2, "fleet", "submit", "--dry-run", "--launcher", "x", "--start-together=soon", "--",
+                "run").err(), "--start-together must be a duration above zero");
+        assertContains(expect(0, "fleet", "submit", "--dry-run", "--launcher", "x", "--start-together", "--", "run")
+                .out(), "x fleet rank --results ");
+    }
+
+    @Test
     void aRankThatFailsSaysWhyInItsFileAndTheMergeNamesIt() throws IOException {
         rank(0, 0, 3, "n1");
         rank(0, 1, 3, "n2");

@@ -14,8 +14,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fault injected on purpose into one rank, so that a fleet's checks can be seen to find what they look for: a
- * slow GPU ({@code slow:3}, every step takes three times as long: the step runs, then the rank waits twice its
- * time), one that computes wrong answers ({@code wrong-answers}: a high mantissa bit of the chosen token's logit
+ * slow GPU ({@code slow:3}, every step of the run takes three times as long: the step runs, then the rank waits
+ * twice its time; the answer check is left at full speed: {@link #inAnswerCheck}), one that computes wrong answers ({@code wrong-answers}: a high mantissa bit of the chosen token's logit
  * flips in every step that returns logits, as a failing multiplier would), or one that stops answering
  * ({@code crash}: its first step fails, as after a device error). The rank's file and the fleet report name the
  * fault; nothing else changes.
@@ -77,6 +77,16 @@ public record Fault(Kind kind, double factor) {
             case WRONG_ANSWERS -> "wrong-answers";
             case CRASH -> "crash";
         };
+    }
+
+    /**
+     * Whether the fault is in the rank's answer check as well as its run: a crash and wrong answers are. A slow
+     * device computes the same answers, and nobody reads the check's time; slowing it would only multiply the first
+     * steps of a fresh JVM, interpreted before its JIT has compiled them (seconds each with the Vector API), by the
+     * factor, and a fleet's slow rank would start minutes after the others.
+     */
+    public boolean inAnswerCheck() {
+        return kind != Kind.SLOW;
     }
 
     /** {@code backend} with this fault in every engine it loads. */
