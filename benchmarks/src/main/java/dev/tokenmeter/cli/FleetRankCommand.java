@@ -134,7 +134,12 @@ final class FleetRankCommand implements Callable<Integer> {
         } finally {
             if (barrier != null) {
                 // A rank that failed before the others were ready must not keep them waiting.
-                barrier.arrive(me);
+                try {
+                    barrier.arrive(me);
+                } catch (RuntimeException e) {
+                    err.println("fleet rank " + me + ": warning: " + e.getMessage() + "; the other ranks wait for"
+                            + " this one until --start-together's limit");
+                }
             }
             try {
                 Runtime.getRuntime().removeShutdownHook(onSignal);
@@ -194,10 +199,16 @@ final class FleetRankCommand implements Callable<Integer> {
         long start = System.nanoTime();
         barrier.arrive(me);
         boolean all;
+        long[] lastSaid = {Long.MIN_VALUE};
         try {
             all = barrier.await(limit, n -> {
-                err.println("fleet rank " + me + ": " + n + " of " + record.ranks() + " ranks ready to measure");
-                err.flush();
+                // A line at first and then at most every 10 s: a fleet of thousands changes its count often.
+                long now = System.nanoTime();
+                if (lastSaid[0] == Long.MIN_VALUE || now - lastSaid[0] >= 10_000_000_000L) {
+                    lastSaid[0] = now;
+                    err.println("fleet rank " + me + ": " + n + " of " + record.ranks() + " ranks ready to measure");
+                    err.flush();
+                }
             });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
