@@ -10,8 +10,8 @@ import picocli.CommandLine.ParameterException;
 
 /**
  * What every rank of a fleet is told besides what it measures: whether to verify its GPU first, whether to start
- * measuring together with the others, and the faults injected on purpose. {@code fleet rank} reads them; {@code fleet submit} and {@code fleet kubernetes} check them and
- * pass them on to every rank.
+ * measuring together with the others, and the faults injected on purpose. {@code fleet rank} reads them;
+ * {@code fleet submit} and {@code fleet kubernetes} check them and pass them on to every rank.
  */
 final class RankOptions {
     @Option(names = "--no-verify", description = "Do not check each GPU against the CPU reference first.")

@@ -13,12 +13,12 @@ import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fault injected on purpose into one rank, so that a fleet's checks can be seen to find what they look for: a
- * slow GPU ({@code slow:3}, every step of the run takes three times as long: the step runs, then the rank waits
- * twice its time; the answer check is left at full speed: {@link #inAnswerCheck}), one that computes wrong answers ({@code wrong-answers}: a high mantissa bit of the chosen token's logit
- * flips in every step that returns logits, as a failing multiplier would), or one that stops answering
- * ({@code crash}: its first step fails, as after a device error). The rank's file and the fleet report name the
- * fault; nothing else changes.
+ * A fault injected on purpose into one rank, so that a fleet's checks can be seen to find what they look for: a slow
+ * GPU ({@code slow:3}, every step of the run takes three times as long: the step runs, then the rank waits twice its
+ * time; the answer check is left at full speed: {@link #inAnswerCheck}), one that computes wrong answers ({@code
+ * wrong-answers}: a high mantissa bit of the chosen token's logit flips in every step that returns logits, as a
+ * failing multiplier would), or one that stops answering ({@code crash}: its first step fails, as after a device
+ * error). The rank's file and the fleet report name the fault; nothing else changes.
  *
  * @param kind   what goes wrong
  * @param factor how many times slower each step is ({@link Kind#SLOW}); 1 otherwise

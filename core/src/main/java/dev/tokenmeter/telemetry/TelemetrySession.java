@@ -193,9 +193,14 @@ public final class TelemetrySession implements AutoCloseable {
         if (finished != null) {
             return finished;
         }
+        return record(null, null);
+    }
+
+    /** The record of the windows so far, with the run's end readings where given. */
+    private DeviceTelemetry record(EccCounts eccEnd, RetiredPages retiredEnd) {
         Integer intervalMs = counters == null ? null : (int) Math.round(intervalNanos / 1e6);
         return new DeviceTelemetry(DeviceTelemetry.NVML, unavailable, gpu, driverVersion, intervalMs, windows,
-                eccStart, null, retiredStart, null);
+                eccStart, eccEnd, retiredStart, retiredEnd);
     }
 
     /**
@@ -222,9 +227,7 @@ public final class TelemetrySession implements AutoCloseable {
                 }
             }
             stopped = true;
-            Integer intervalMs = counters == null ? null : (int) Math.round(intervalNanos / 1e6);
-            finished = new DeviceTelemetry(DeviceTelemetry.NVML, unavailable, gpu, driverVersion, intervalMs, windows,
-                    eccStart, eccEnd, retiredStart, retiredEnd);
+            finished = record(eccEnd, retiredEnd);
             t = sampler;
         }
         // Outside the lock, which the sampler takes: once it sees the session stopped it reads nothing more.

@@ -103,8 +103,8 @@ public final class OfflineScenario implements ScenarioType<OfflineSpec, OfflineP
         String warm = m.warmupTrials() == 0 ? "no warm-up" : "a warm-up of at least " + m.warmupTrials() + " trial"
                 + (m.warmupTrials() == 1 ? "" : "s") + (warmup > 0 ? " and " + RunDescription.duration(warmup)
                 + " (or " + MeasurementPolicy.MAX_WARMUP_TRIALS + " trials, if sooner)" : "");
-        return "at most about "
-                + RunDescription.duration(n * (warmup + m.budgetSeconds())) + ": " + points + ", each " + warm
+        return "at most about " + RunDescription.duration(n * (warmup + m.budgetSeconds())) + ": " + points
+                + ", each " + warm
                 + ", then " + m.minTrials() + " to " + m.maxTrials() + " trials within a budget of "
                 + RunDescription.duration(m.budgetSeconds()) + " (more where a single trial outlasts these)";
     }
